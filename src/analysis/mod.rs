@@ -1,0 +1,11 @@
+//! Closed forms: the Approach 2 vertex shift and the exponent and intercept
+//! errors it implies.
+
+pub mod special;
+pub mod vertex_shift;
+
+pub use vertex_shift::{
+    predict_approach2, vertex_shift, vertex_shift_continuum, vertex_shift_offset,
+    vertex_shift_small_width, vertex_shift_sum, AnalysisError, Approach2Prediction,
+    InterceptErrors, SmallWidthExpansion,
+};

@@ -1,0 +1,113 @@
+//! Two smooth functions of the hyperbolic cotangent, evaluated without
+//! cancellation in any precision:
+//!
+//! ```text
+//! φ(y) = (y·coth y − 1)/y²        → 1/3 as y → 0
+//! k̃(y) = 1/3 − 1/y² + csch² y     → y²/15 as y → 0
+//! ```
+//!
+//! Both are even. Written directly they cancel catastrophically for small
+//! |y| (φ loses ~3/y² ulps, k̃ ~15/y⁴). Below |y| = 1/2 they are summed from
+//! the Maclaurin series of `y·coth y = Σ a_j y^{2j}` instead, with as many
+//! terms as the precision of `T` needs; above it the direct forms lose at most
+//! 15/0.5⁴ = 240 ulps of k̃ and 12 of φ.
+//!
+//! Derivation: `proofs/03_sum_free_closed_form.md`, §"Evaluating without
+//! cancellation"; checked by `tests::special_functions_match_direct_forms_at_high_precision`
+//! in `tests/analysis.rs`.
+
+use nalgebra::RealField;
+
+use crate::numerics::{int, ratio};
+
+/// The Maclaurin coefficients `a_1 … a_J` of `y·coth y = Σ_{j≥0} a_j y^{2j}`
+/// (`a_j = 2^{2j} B_{2j}/(2j)!`), enough of them for `T`'s precision on
+/// |y| ≤ 1/2.
+#[derive(Debug, Clone)]
+pub struct CothSeries<T> {
+    coef: Vec<T>,
+}
+
+impl<T: RealField> CothSeries<T> {
+    /// The coefficients for `T`: J terms with `8(J+1)·(2π)^{−2J} ≤ ε` (12 for f64).
+    ///
+    /// They follow from `y·coth y · (sinh y / y) = cosh y`: equating the
+    /// coefficients of y^{2m},
+    /// `a_m = 1/(2m)! − Σ_{k<m} a_k/(2(m−k)+1)!`, a_0 = 1.
+    pub fn new() -> Self {
+        // |a_j| y^{2j} ≤ 2 (y/π)^{2j}; at y = 1/2 this is 2·(2π)^{−2j}.
+        let eps = T::default_epsilon();
+        let q = (int::<T>(2) * T::pi()).ln();
+        let mut terms = 1usize;
+        let mut bound = int::<T>(2) * (-(int::<T>(2) * q.clone())).exp();
+        // The k̃ series is relative to k̃ ≈ y²/15, which costs a further
+        // factor ~15·(2J+1)/π² < 4(J+1): keep going until that is below ε too.
+        while bound.clone() * int::<T>(4 * (terms as i64 + 1)) > eps && terms < 400 {
+            terms += 1;
+            bound *= (-(int::<T>(2) * q.clone())).exp();
+        }
+        // Factorials as T (exact in wide types, rounded once per step in f64).
+        let mut fact = vec![T::one()];
+        for k in 1..=(2 * terms + 2) {
+            let next = fact[k - 1].clone() * int::<T>(k as i64);
+            fact.push(next);
+        }
+        let mut a = vec![T::one()];
+        for m in 1..=terms {
+            let mut s = T::one() / fact[2 * m].clone();
+            for (k, ak) in a.iter().enumerate() {
+                s -= ak.clone() / fact[2 * (m - k) + 1].clone();
+            }
+            a.push(s);
+        }
+        a.remove(0);
+        Self { coef: a }
+    }
+
+    /// Number of series terms kept.
+    pub fn terms(&self) -> usize {
+        self.coef.len()
+    }
+
+    fn threshold() -> T {
+        ratio(1, 2)
+    }
+
+    /// `φ(y) = (y·coth y − 1)/y² = Σ_{j≥1} a_j y^{2j−2}`.
+    pub fn phi(&self, y: &T) -> T {
+        let y = y.clone().abs();
+        if y < Self::threshold() {
+            let y2 = y.clone() * y;
+            // Horner in y².
+            self.coef
+                .iter()
+                .rev()
+                .fold(T::zero(), |acc, c| acc * y2.clone() + c.clone())
+        } else {
+            (y.clone() / y.clone().tanh() - T::one()) / (y.clone() * y)
+        }
+    }
+
+    /// `k̃(y) = 1/3 − 1/y² + csch² y = −Σ_{j≥2} (2j−1)·a_j·y^{2j−2}`.
+    pub fn k_tilde(&self, y: &T) -> T {
+        let y = y.clone().abs();
+        if y < Self::threshold() {
+            let y2 = y.clone() * y;
+            let mut acc = T::zero();
+            for (j0, c) in self.coef.iter().enumerate().skip(1).rev() {
+                let j = (j0 + 1) as i64;
+                acc = acc * y2.clone() - int::<T>(2 * j - 1) * c.clone();
+            }
+            acc * y2
+        } else {
+            let s = y.clone().sinh();
+            ratio::<T>(1, 3) - T::one() / (y.clone() * y) + T::one() / (s.clone() * s)
+        }
+    }
+}
+
+impl<T: RealField> Default for CothSeries<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}

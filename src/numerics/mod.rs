@@ -1,0 +1,45 @@
+//! The scalar abstraction and small numeric helpers.
+//!
+//! Numeric code in this crate is written once over `T: nalgebra::RealField`
+//! (values are cloned, never copied) and runs in `f64` in production and in
+//! [`Mpf`](mpf::Mpf) (a `rug::Float` with its precision in the type) in the
+//! cross-checks.
+//!
+//! Constants enter generic code through [`ratio`] and [`int`], which are exact
+//! in every precision, or through [`lit`] for a value that *is* an `f64`
+//! (a user input), which every precision represents exactly.
+
+use nalgebra::RealField;
+
+// pub mod mpf; (arrives with the arbitrary-precision scalar)
+
+/// `p / q` in `T`, rounded once at `T`'s precision (exact when representable).
+pub fn ratio<T: RealField>(p: i64, q: i64) -> T {
+    int::<T>(p) / int::<T>(q)
+}
+
+/// The integer `k` in `T` (exact for |k| < 2^53 in `f64`, and in any wider type).
+pub fn int<T: RealField>(k: i64) -> T {
+    T::from_subset(&(k as f64))
+}
+
+/// An `f64` value carried into `T` exactly (every `RealField` of at least
+/// double precision represents every finite `f64`).
+pub fn lit<T: RealField>(x: f64) -> T {
+    T::from_subset(&x)
+}
+
+/// `T` rounded to the nearest `f64` (for messages, reports and plots).
+pub fn to_f64<T: RealField>(x: &T) -> f64 {
+    x.to_subset().unwrap_or(f64::NAN)
+}
+
+/// `10^x` in `T`, computed as `exp(x · ln 10)` with `ln 10` at `T`'s precision.
+pub fn pow10<T: RealField>(x: T) -> T {
+    (x * T::ln_10()).exp()
+}
+
+/// Machine epsilon of `T` (2^-52 for `f64`, 2^(1-P) for a P-bit float).
+pub fn epsilon<T: RealField>() -> T {
+    T::default_epsilon()
+}

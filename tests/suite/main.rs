@@ -1,0 +1,3 @@
+//! The integration test suite: one binary, one module per area.
+
+mod analysis;
