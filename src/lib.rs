@@ -52,6 +52,8 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod experiments;
+pub mod io;
 pub mod fitters;
 pub mod models;
 pub mod numerics;

@@ -1,3 +1,4 @@
 //! The integration test suite: one binary, one module per area.
 
 mod analysis;
+mod common;

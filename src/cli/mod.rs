@@ -1,0 +1,283 @@
+//! The command line: parses arguments, calls the library, writes files.
+//! The only layer that touches arguments and the file system.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use thiserror::Error;
+
+use crate::analysis::{predict_approach2, vertex_shift_offset, AnalysisError, InterceptErrors};
+use crate::experiments::{exp6, ExperimentError};
+use crate::fitters::{fit_approach2, Approach2Error, Approach2Fit};
+use crate::io::{create_dir, write_atomic, IoError};
+use crate::models::{LossSurface, ModelError, Preset};
+use crate::plots::{write_figure, PlotError};
+use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias, SamplingError};
+
+/// Everything the command line can report as a failure.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// Bad surface parameters.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Bad sampling arguments.
+    #[error(transparent)]
+    Sampling(#[from] SamplingError),
+    /// Bad closed-form arguments.
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    /// Approach 2 failed.
+    #[error(transparent)]
+    Approach2(#[from] Approach2Error),
+    /// An experiment failed.
+    #[error(transparent)]
+    Experiment(#[from] ExperimentError),
+    /// A file could not be written.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// A figure could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    /// Arguments that parse but do not fit together.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Fit and analyse neural scaling laws L(N, D) = E + A/N^α + B/D^β.
+#[derive(Debug, Parser)]
+#[command(name = "scaling-laws", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The Approach 2 vertex shift δw in closed form, and the prefactor errors
+    /// it implies.
+    VertexShift(VertexShiftArgs),
+    /// Simulate noise-free IsoFLOP data, fit Approach 2, and compare with the
+    /// truth and the closed-form prediction.
+    Approach2(Approach2Args),
+    /// Run an experiment and write its CSV, figures and report to --out.
+    Experiment(ExperimentArgs),
+}
+
+#[derive(Debug, Args)]
+struct VertexShiftArgs {
+    /// α, the model-size exponent.
+    #[arg(long, allow_hyphen_values = true)]
+    alpha: f64,
+    /// β, the data exponent.
+    #[arg(long, allow_hyphen_values = true)]
+    beta: f64,
+    /// W, the grid half-width in decades (±16× is W = log10 16 ≈ 1.204).
+    #[arg(long, allow_hyphen_values = true)]
+    width: f64,
+    /// Points per IsoFLOP curve.
+    #[arg(long, default_value_t = 15)]
+    points: usize,
+    /// Grid centre offset from the true optimum, in decades.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    offset: f64,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct SurfaceArgs {
+    /// A named surface: chinchilla, symmetric, balanced, ratio_1.5, ratio_2,
+    /// asymmetric, ratio_9 (default chinchilla).
+    #[arg(long, conflicts_with_all = ["alpha", "beta", "a_coef", "b_coef", "e"])]
+    surface: Option<String>,
+    /// α (with --beta, --a-coef, --b-coef, --e instead of --surface).
+    #[arg(long, allow_hyphen_values = true)]
+    alpha: Option<f64>,
+    /// β.
+    #[arg(long, allow_hyphen_values = true)]
+    beta: Option<f64>,
+    /// A.
+    #[arg(long, allow_hyphen_values = true)]
+    a_coef: Option<f64>,
+    /// B.
+    #[arg(long, allow_hyphen_values = true)]
+    b_coef: Option<f64>,
+    /// E.
+    #[arg(long, allow_hyphen_values = true)]
+    e: Option<f64>,
+}
+
+impl SurfaceArgs {
+    fn surface(&self) -> Result<LossSurface<f64>, CliError> {
+        if let Some(name) = &self.surface {
+            return Ok(LossSurface::preset(Preset::from_name(name)?));
+        }
+        let given = [
+            ("--alpha", self.alpha),
+            ("--beta", self.beta),
+            ("--a-coef", self.a_coef),
+            ("--b-coef", self.b_coef),
+            ("--e", self.e),
+        ];
+        if given.iter().all(|(_, v)| v.is_none()) {
+            return Ok(LossSurface::chinchilla());
+        }
+        let missing: Vec<&str> = given.iter().filter(|(_, v)| v.is_none()).map(|(n, _)| *n).collect();
+        match (self.e, self.a_coef, self.b_coef, self.alpha, self.beta) {
+            (Some(e), Some(a), Some(b), Some(al), Some(be)) => Ok(LossSurface::new(e, a, b, al, be)?),
+            _ => Err(CliError::Usage(format!(
+                "an explicit surface needs all of --alpha --beta --a-coef --b-coef --e; missing {}",
+                missing.join(" ")
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct Approach2Args {
+    #[command(flatten)]
+    surface: SurfaceArgs,
+    /// W, the grid half-width in decades.
+    #[arg(long, allow_hyphen_values = true)]
+    width: f64,
+    /// Points per IsoFLOP curve.
+    #[arg(long, default_value_t = 15)]
+    points: usize,
+    /// Compute budgets in FLOPs, comma separated (default 1e17,1e18,1e19,1e20,1e21).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    budgets: Option<Vec<f64>>,
+    /// Drift rate: decades toward smaller N at the largest budget.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    drift: f64,
+    /// Centre scale: grids centred at N*/scale.
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    scale: f64,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ExperimentArgs {
+    /// The experiment number (available: 6).
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(["6"]))]
+    number: String,
+    /// Output directory (created if absent).
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+}
+
+/// Parse the process arguments and run; returns the text to print.
+///
+/// # Errors
+/// A [`CliError`] whose message names the offending value.
+pub fn run(cli: Cli) -> Result<String, CliError> {
+    match cli.command {
+        Command::VertexShift(a) => vertex_shift_cmd(&a),
+        Command::Approach2(a) => approach2_cmd(&a),
+        Command::Experiment(a) => experiment_cmd(&a),
+    }
+}
+
+fn vertex_shift_cmd(a: &VertexShiftArgs) -> Result<String, CliError> {
+    let grid = IsoflopGrid::new(a.width, a.points)?;
+    let dw = vertex_shift_offset(&a.alpha, &a.beta, &grid, &a.offset)?;
+    let e = InterceptErrors::from_shift(&dw);
+    if a.json {
+        Ok(json!({"delta_w": dw, "n_intercept_error": e.n, "d_intercept_error": e.d}).to_string())
+    } else {
+        Ok(format!(
+            "vertex shift δw = {dw:.10e} decades (α = {}, β = {}, W = {}, n = {}, offset = {})\n\
+             N* prefactor error 10^δw − 1  = {:+.6e}\n\
+             D* prefactor error 10^−δw − 1 = {:+.6e}",
+            a.alpha, a.beta, a.width, a.points, a.offset, e.n, e.d
+        ))
+    }
+}
+
+fn law_json(n: (f64, f64), d: (f64, f64)) -> serde_json::Value {
+    json!({"a": n.0, "b": d.0, "a_intercept": n.1, "b_intercept": d.1})
+}
+
+fn approach2_cmd(a: &Approach2Args) -> Result<String, CliError> {
+    let surface = a.surface.surface()?;
+    let grid = IsoflopGrid::new(a.width, a.points)?;
+    let budgets = a.budgets.clone().unwrap_or_else(default_budgets);
+    let bias = SamplingBias::new(a.drift, a.scale)?;
+    let points = sample_isoflops(&surface, &budgets, &grid, &bias)?;
+    let fit: Approach2Fit<f64> = fit_approach2(&points)?;
+    let pred = predict_approach2(&surface, &budgets, &grid, &bias)?;
+    let fitted = law_json(
+        (fit.n_law.exponent, fit.n_law.intercept),
+        (fit.d_law.exponent, fit.d_law.intercept),
+    );
+    let truth = law_json(
+        (surface.exponent_a(), surface.a0()),
+        (surface.exponent_b(), surface.b0()),
+    );
+    let predicted = law_json(
+        (pred.n_law.exponent, pred.n_law.intercept),
+        (pred.d_law.exponent, pred.d_law.intercept),
+    );
+    if a.json {
+        let mut obj = fitted;
+        obj["true"] = truth;
+        obj["predicted"] = predicted;
+        return Ok(obj.to_string());
+    }
+    let row = |name: &str, v: &serde_json::Value| {
+        format!(
+            "{name:<10} {:>20.15} {:>20.15} {:>20.15} {:>20.15}",
+            v["a"].as_f64().unwrap_or(f64::NAN),
+            v["a_intercept"].as_f64().unwrap_or(f64::NAN),
+            v["b"].as_f64().unwrap_or(f64::NAN),
+            v["b_intercept"].as_f64().unwrap_or(f64::NAN)
+        )
+    };
+    Ok(format!(
+        "Approach 2 on {} budgets × {} points, W = {}, drift {}, scale {}\n\
+         {:<10} {:>20} {:>20} {:>20} {:>20}\n{}\n{}\n{}",
+        budgets.len(),
+        a.points,
+        a.width,
+        a.drift,
+        a.scale,
+        "",
+        "a",
+        "a_intercept",
+        "b",
+        "b_intercept",
+        row("fitted", &fitted),
+        row("predicted", &predicted),
+        row("true", &truth)
+    ))
+}
+
+fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
+    create_dir(&a.out)?;
+    match a.number.as_str() {
+        "6" => run_exp6_files(&a.out),
+        other => Err(CliError::Usage(format!("experiment {other} is not available"))),
+    }
+}
+
+fn run_exp6_files(out: &Path) -> Result<String, CliError> {
+    let result = exp6::run_exp6(&exp6::Exp6Config::default())?;
+    let dir = out.join("exp6");
+    create_dir(&dir)?;
+    let csv = dir.join("analytical_error.csv");
+    result.table().write_csv(&csv)?;
+    let figs = write_figure(&result.figure(), &dir.join("analytical_error"))?;
+    let report = result.report();
+    let report_path = dir.join("report.txt");
+    write_atomic(&report_path, report.as_bytes())?;
+    let mut s = report;
+    s.push_str(&format!("\nwrote {}\n", csv.display()));
+    for f in figs {
+        s.push_str(&format!("wrote {}\n", f.display()));
+    }
+    s.push_str(&format!("wrote {}", report_path.display()));
+    Ok(s)
+}
