@@ -52,9 +52,11 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod cli;
 pub mod experiments;
-pub mod io;
 pub mod fitters;
+pub mod io;
 pub mod models;
 pub mod numerics;
+pub mod plots;
 pub mod sampling;

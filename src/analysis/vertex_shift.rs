@@ -27,7 +27,7 @@ use thiserror::Error;
 use super::special::CothSeries;
 use crate::fitters::PowerLaw;
 use crate::models::LossSurface;
-use crate::numerics::{int, pow10, ratio, to_f64};
+use crate::numerics::{int, is_positive_finite, pow10, ratio, to_f64};
 use crate::sampling::{validate_budgets, IsoflopGrid, SamplingBias, SamplingError};
 
 /// Bad arguments to a closed form, with the offending value.
@@ -56,7 +56,7 @@ pub enum AnalysisError {
 }
 
 fn check_exponent<T: RealField>(name: &'static str, v: &T) -> Result<(), AnalysisError> {
-    if !(v.clone() > T::zero()) || !v.is_finite() {
+    if !is_positive_finite(v) {
         return Err(AnalysisError::BadExponent {
             name,
             value: to_f64(v),
@@ -144,7 +144,11 @@ pub fn vertex_shift_sum<T: RealField>(
 /// let dw = vertex_shift(&0.34, &0.28, &grid).unwrap();
 /// assert!((dw - 0.0227349).abs() < 1e-7);
 /// ```
-pub fn vertex_shift<T: RealField>(alpha: &T, beta: &T, grid: &IsoflopGrid<T>) -> Result<T, AnalysisError> {
+pub fn vertex_shift<T: RealField>(
+    alpha: &T,
+    beta: &T,
+    grid: &IsoflopGrid<T>,
+) -> Result<T, AnalysisError> {
     vertex_shift_offset(alpha, beta, grid, &T::zero())
 }
 
@@ -188,7 +192,10 @@ pub fn vertex_shift_offset<T: RealField>(
         let f = nx.clone().sinh() / x.clone().sinh();
         let rho = u.clone() * x.clone() * (n2.clone() * series.phi(&nx) - series.phi(&x));
         let q = n.clone() * rho.clone() * rho.clone()
-            - n.clone() * u.clone() * u.clone() * (n2.clone() * series.k_tilde(&nx) - series.k_tilde(&x));
+            - n.clone()
+                * u.clone()
+                * u.clone()
+                * (n2.clone() * series.k_tilde(&nx) - series.k_tilde(&x));
         (f.clone() * rho, f * q)
     };
     let [(wa, ta), (wb, tb)] = terms(alpha, beta, offset);
@@ -212,9 +219,13 @@ pub fn vertex_shift_offset<T: RealField>(
 ///
 /// # Errors
 /// [`AnalysisError::BadExponent`]; [`SamplingError::BadWidth`] for W ≤ 0.
-pub fn vertex_shift_continuum<T: RealField>(alpha: &T, beta: &T, half_width: &T) -> Result<T, AnalysisError> {
+pub fn vertex_shift_continuum<T: RealField>(
+    alpha: &T,
+    beta: &T,
+    half_width: &T,
+) -> Result<T, AnalysisError> {
     check_exponents(alpha, beta)?;
-    if !(half_width.clone() > T::zero()) || !half_width.is_finite() {
+    if !is_positive_finite(half_width) {
         return Err(SamplingError::BadWidth(to_f64(half_width)).into());
     }
     let series = CothSeries::<T>::new();
@@ -224,7 +235,9 @@ pub fn vertex_shift_continuum<T: RealField>(alpha: &T, beta: &T, half_width: &T)
         let g = y.clone().sinh() / y.clone();
         let phi = series.phi(&y);
         let rho = w.clone() * y.clone() * phi.clone();
-        let q = w.clone() * w.clone() * (y.clone() * y.clone() * phi.clone() * phi - series.k_tilde(&y));
+        let q = w.clone()
+            * w.clone()
+            * (y.clone() * y.clone() * phi.clone() * phi - series.k_tilde(&y));
         (g.clone() * rho, g * q)
     };
     let [(wa, ta), (wb, tb)] = terms(alpha, beta, &T::zero());
@@ -298,7 +311,8 @@ pub fn vertex_shift_small_width<T: RealField>(
     let a2 = alpha.clone() * alpha.clone();
     let b2 = beta.clone() * beta.clone();
     let ab = alpha.clone() * beta.clone();
-    let bracket = (a2.clone() + b2.clone()) * r6 / int::<T>(60) - (a2 - ab + b2) * r4 * kappa / int::<T>(36);
+    let bracket =
+        (a2.clone() + b2.clone()) * r6 / int::<T>(60) - (a2 - ab + b2) * r4 * kappa / int::<T>(36);
     let d4 = ln10.clone().powi(3) * diff / (int::<T>(2) * r2) * bracket;
     Ok(SmallWidthExpansion { d2, d4 })
 }
@@ -368,7 +382,8 @@ pub fn predict_approach2<T: RealField>(
         .map(|o| vertex_shift_offset(surface.alpha(), surface.beta(), grid, o))
         .collect::<Result<Vec<T>, _>>()?;
     let x: Vec<T> = budgets.iter().map(|c| c.clone().log10()).collect();
-    let line = PowerLaw::fit_log10(&x, &shifts).ok_or(AnalysisError::TooFewBudgets { got: budgets.len() })?;
+    let line = PowerLaw::fit_log10(&x, &shifts)
+        .ok_or(AnalysisError::TooFewBudgets { got: budgets.len() })?;
     Ok(Approach2Prediction {
         n_law: PowerLaw {
             exponent: surface.exponent_a() + line.exponent.clone(),

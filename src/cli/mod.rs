@@ -124,9 +124,15 @@ impl SurfaceArgs {
         if given.iter().all(|(_, v)| v.is_none()) {
             return Ok(LossSurface::chinchilla());
         }
-        let missing: Vec<&str> = given.iter().filter(|(_, v)| v.is_none()).map(|(n, _)| *n).collect();
+        let missing: Vec<&str> = given
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(n, _)| *n)
+            .collect();
         match (self.e, self.a_coef, self.b_coef, self.alpha, self.beta) {
-            (Some(e), Some(a), Some(b), Some(al), Some(be)) => Ok(LossSurface::new(e, a, b, al, be)?),
+            (Some(e), Some(a), Some(b), Some(al), Some(be)) => {
+                Ok(LossSurface::new(e, a, b, al, be)?)
+            }
             _ => Err(CliError::Usage(format!(
                 "an explicit surface needs all of --alpha --beta --a-coef --b-coef --e; missing {}",
                 missing.join(" ")
@@ -259,7 +265,9 @@ fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     create_dir(&a.out)?;
     match a.number.as_str() {
         "6" => run_exp6_files(&a.out),
-        other => Err(CliError::Usage(format!("experiment {other} is not available"))),
+        other => Err(CliError::Usage(format!(
+            "experiment {other} is not available"
+        ))),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::analysis::predict_approach2;
 use crate::fitters::fit_approach2;
 use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
+use crate::plots::{Figure, LegendPosition, Panel, Series};
 use crate::sampling::{sample_isoflops, IsoflopGrid, SamplingBias};
 
 use super::{linspace, ExperimentError};
@@ -184,15 +185,26 @@ impl Exp6Output {
         s.push_str(&format!(
             "points per curve: {}, budgets: {}, widths: {} from {} to {} decades\n\n",
             self.config.points,
-            self.config.budgets.iter().map(|c| format!("{c:e}")).collect::<Vec<_>>().join(", "),
+            self.config
+                .budgets
+                .iter()
+                .map(|c| format!("{c:e}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             self.config.widths.len(),
             self.config.widths.first().copied().unwrap_or(f64::NAN),
             self.config.widths.last().copied().unwrap_or(f64::NAN),
         ));
         for &p in &self.config.surfaces {
             let rows: Vec<&Exp6Row> = self.rows.iter().filter(|r| r.surface == p).collect();
-            let max_n = rows.iter().map(|r| r.n_intercept_error_predicted.abs()).fold(0.0, f64::max);
-            let max_a = rows.iter().map(|r| r.a_exponent_error_numerical.abs()).fold(0.0, f64::max);
+            let max_n = rows
+                .iter()
+                .map(|r| r.n_intercept_error_predicted.abs())
+                .fold(0.0, f64::max);
+            let max_a = rows
+                .iter()
+                .map(|r| r.a_exponent_error_numerical.abs())
+                .fold(0.0, f64::max);
             s.push_str(&format!(
                 "{:<11} max |N* intercept error| {:.4e}   max |exponent error| {:.1e}   max |numerical − predicted| {:.1e}\n",
                 p.name(),
@@ -202,5 +214,55 @@ impl Exp6Output {
             ));
         }
         s
+    }
+}
+
+impl Exp6Output {
+    /// The figure: one panel per surface, numerical (markers) and predicted
+    /// (dashed) N* and D* prefactor errors against W, with the largest
+    /// deviation annotated.
+    pub fn figure(&self) -> Figure {
+        let panels = self
+            .config
+            .surfaces
+            .iter()
+            .map(|&p| {
+                let rows: Vec<&Exp6Row> = self.rows.iter().filter(|r| r.surface == p).collect();
+                let pts = |f: fn(&Exp6Row) -> f64| {
+                    rows.iter()
+                        .map(|r| (r.half_width, f(r)))
+                        .collect::<Vec<_>>()
+                };
+                Panel {
+                    title: format!("{} surface", p.name()),
+                    x_label: "grid half-width W (decades)".into(),
+                    y_label: "relative prefactor error".into(),
+                    series: vec![
+                        Series::markers("N* numerical", pts(|r| r.n_intercept_error_numerical), 0),
+                        Series::line("N* predicted", pts(|r| r.n_intercept_error_predicted), 0)
+                            .dashed(),
+                        Series::markers("D* numerical", pts(|r| r.d_intercept_error_numerical), 1),
+                        Series::line("D* predicted", pts(|r| r.d_intercept_error_predicted), 1)
+                            .dashed(),
+                    ],
+                    annotations: vec![format!(
+                        "max |numerical − predicted| = {:.1e}",
+                        self.max_deviation(p)
+                    )],
+                    legend: LegendPosition::UpperLeft,
+                    ..Panel::default()
+                }
+            })
+            .collect::<Vec<_>>();
+        let cols = panels.len().max(1);
+        Figure::new(
+            format!(
+                "Experiment 6: Approach 2 intercept error, numerical fit vs closed form ({} points per curve, centred grids)",
+                self.config.points
+            ),
+            1,
+            cols,
+            panels,
+        )
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use nalgebra::{DMatrix, DVector, RealField};
 use thiserror::Error;
 
-use crate::numerics::{int, to_f64};
+use crate::numerics::{int, is_positive_finite, to_f64};
 use crate::sampling::IsoflopPoint;
 
 /// Why Approach 2 could not be fitted, with the evidence.
@@ -90,7 +90,7 @@ pub fn fit_parabola<T: RealField>(x: &[T], y: &[T]) -> Option<Parabola<T>> {
     let lo = x.iter().cloned().reduce(|a, b| a.min(b))?;
     let hi = x.iter().cloned().reduce(|a, b| a.max(b))?;
     let scale = (hi - lo) / int::<T>(2);
-    if !(scale.clone() > T::zero()) {
+    if !is_positive_finite(&scale) {
         return None;
     }
     let m = DMatrix::from_fn(n, 3, |i, j| {
@@ -105,7 +105,9 @@ pub fn fit_parabola<T: RealField>(x: &[T], y: &[T]) -> Option<Parabola<T>> {
     let qr = m.qr();
     let r = qr.r();
     // Rank check: a diagonal entry of R negligible against the largest.
-    let rmax = (0..3).map(|i| r[(i, i)].clone().abs()).fold(T::zero(), |a, b| a.max(b));
+    let rmax = (0..3)
+        .map(|i| r[(i, i)].clone().abs())
+        .fold(T::zero(), |a, b| a.max(b));
     let tiny = rmax * T::default_epsilon() * int::<T>(64 * n as i64);
     if (0..3).any(|i| r[(i, i)].clone().abs() <= tiny) {
         return None;
@@ -152,7 +154,7 @@ impl<T: RealField> PowerLaw<T> {
             sxy += dx.clone() * (yi.clone() - ym.clone());
             sxx += dx.clone() * dx;
         }
-        if !(sxx.clone() > T::zero()) {
+        if !is_positive_finite(&sxx) {
             return None;
         }
         let exponent = sxy / sxx;
@@ -202,7 +204,7 @@ pub struct Approach2Fit<T> {
 
 fn check_point<T: RealField>(index: usize, p: &IsoflopPoint<T>) -> Result<(), Approach2Error> {
     for (field, v) in [("N", &p.n), ("D", &p.d), ("L", &p.loss), ("C", &p.budget)] {
-        if !(v.clone() > T::zero()) || !v.is_finite() {
+        if !is_positive_finite(v) {
             return Err(Approach2Error::BadPoint {
                 index,
                 field,
@@ -254,8 +256,9 @@ pub fn fit_approach2<T: RealField>(
         }
         let loss: Vec<T> = idx.iter().map(|&i| points[i].loss.clone()).collect();
         let fit_axis = |axis: &'static str, xs: Vec<T>| {
-            let p = fit_parabola(&xs, &loss).ok_or(Approach2Error::Degenerate { budget: cf, axis })?;
-            if !(p.curvature.clone() > T::zero()) {
+            let p =
+                fit_parabola(&xs, &loss).ok_or(Approach2Error::Degenerate { budget: cf, axis })?;
+            if !is_positive_finite(&p.curvature) {
                 return Err(Approach2Error::NonPositiveCurvature {
                     budget: cf,
                     axis,
@@ -264,8 +267,14 @@ pub fn fit_approach2<T: RealField>(
             }
             Ok(p)
         };
-        let pn = fit_axis("N", idx.iter().map(|&i| points[i].n.clone().log10()).collect())?;
-        let pd = fit_axis("D", idx.iter().map(|&i| points[i].d.clone().log10()).collect())?;
+        let pn = fit_axis(
+            "N",
+            idx.iter().map(|&i| points[i].n.clone().log10()).collect(),
+        )?;
+        let pd = fit_axis(
+            "D",
+            idx.iter().map(|&i| points[i].d.clone().log10()).collect(),
+        )?;
         vertices.push(BudgetVertex {
             budget: c.clone(),
             points: idx.len(),

@@ -1,7 +1,7 @@
 use nalgebra::RealField;
 use thiserror::Error;
 
-use crate::numerics::{int, lit, pow10, ratio, to_f64};
+use crate::numerics::{int, is_positive_finite, lit, pow10, ratio, to_f64};
 
 /// A bad loss-surface parameter or argument, with the offending value.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -51,7 +51,7 @@ pub struct LossSurface<T> {
 
 fn check_positive<T: RealField>(name: &'static str, value: &T) -> Result<(), ModelError> {
     // `!(x > 0)` rejects NaN too; infinity is rejected explicitly.
-    if !(value.clone() > T::zero()) || !value.is_finite() {
+    if !is_positive_finite(value) {
         return Err(ModelError::NotPositiveFinite {
             name,
             value: to_f64(value),
@@ -149,7 +149,8 @@ impl<T: RealField> LossSurface<T> {
 
     /// `log10 G`, computed without forming `G` (no overflow for extreme A, B).
     pub fn log10_g(&self) -> T {
-        ((self.alpha.clone() * self.a.clone()).log10() - (self.beta.clone() * self.b.clone()).log10())
+        ((self.alpha.clone() * self.a.clone()).log10()
+            - (self.beta.clone() * self.b.clone()).log10())
             / (self.alpha.clone() + self.beta.clone())
     }
 
@@ -209,7 +210,7 @@ impl<T: RealField> LossSurface<T> {
     /// # Errors
     /// [`ModelError::LossNotAboveIrreducible`] when `L ≤ E` (or L is NaN).
     pub fn compute_for_loss(&self, loss: &T) -> Result<T, ModelError> {
-        if !(loss.clone() > self.e.clone()) || !loss.is_finite() {
+        if !(loss.is_finite() && loss.clone() > self.e.clone()) {
             return Err(ModelError::LossNotAboveIrreducible {
                 loss: to_f64(loss),
                 e: to_f64(&self.e),
@@ -305,7 +306,12 @@ impl Preset {
         let e = ratio::<T>(169, 100);
         let (a, b) = (ratio::<T>(4064, 10), ratio::<T>(4107, 10));
         // α = 0.62·r/(1+r), β = 0.62/(1+r) for α/β = r = p/q.
-        let split = |p: i64, q: i64| (ratio::<T>(62 * p, 100 * (p + q)), ratio::<T>(62 * q, 100 * (p + q)));
+        let split = |p: i64, q: i64| {
+            (
+                ratio::<T>(62 * p, 100 * (p + q)),
+                ratio::<T>(62 * q, 100 * (p + q)),
+            )
+        };
         match self {
             Preset::Chinchilla => (e, a, b, ratio(34, 100), ratio(28, 100)),
             Preset::Symmetric => (e, int(400), int(400), ratio(31, 100), ratio(31, 100)),

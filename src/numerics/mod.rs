@@ -43,3 +43,8 @@ pub fn pow10<T: RealField>(x: T) -> T {
 pub fn epsilon<T: RealField>() -> T {
     T::default_epsilon()
 }
+
+/// `x > 0` and finite (false for NaN).
+pub fn is_positive_finite<T: RealField>(x: &T) -> bool {
+    x.is_finite() && x.clone() > T::zero()
+}

@@ -5,7 +5,7 @@ use nalgebra::RealField;
 use thiserror::Error;
 
 use crate::models::LossSurface;
-use crate::numerics::{int, lit, pow10, to_f64};
+use crate::numerics::{int, is_positive_finite, lit, pow10, to_f64};
 
 /// A bad sampling specification, with the offending value.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -76,7 +76,7 @@ impl<T: RealField> IsoflopGrid<T> {
     /// [`SamplingError::BadWidth`] for W ≤ 0 or non-finite,
     /// [`SamplingError::TooFewPoints`] for fewer than 3 points.
     pub fn new(half_width: T, points: usize) -> Result<Self, SamplingError> {
-        if !(half_width.clone() > T::zero()) || !half_width.is_finite() {
+        if !is_positive_finite(&half_width) {
             return Err(SamplingError::BadWidth(to_f64(&half_width)));
         }
         if points < 3 {
@@ -139,7 +139,7 @@ impl<T: RealField> SamplingBias<T> {
                 value: to_f64(&drift_rate),
             });
         }
-        if !(center_scale.clone() > T::zero()) || !center_scale.is_finite() {
+        if !is_positive_finite(&center_scale) {
             return Err(SamplingError::BadBias {
                 name: "center_scale",
                 must: "positive and finite",
@@ -182,8 +182,13 @@ impl<T: RealField> SamplingBias<T> {
     }
 
     /// The names accepted by [`named`](Self::named), in a fixed order.
-    pub const NAMES: [&'static str; 5] =
-        ["baseline", "drift_0.2", "drift_0.4", "scale_1.5", "scale_2.0"];
+    pub const NAMES: [&'static str; 5] = [
+        "baseline",
+        "drift_0.2",
+        "drift_0.4",
+        "scale_1.5",
+        "scale_2.0",
+    ];
 
     /// The drift rate (decades at the largest budget).
     pub fn drift_rate(&self) -> &T {
@@ -209,7 +214,8 @@ impl<T: RealField> SamplingBias<T> {
                 .iter()
                 .map(|x| {
                     base.clone()
-                        - self.drift_rate.clone() * (x.clone() - lo.clone()) / (hi.clone() - lo.clone())
+                        - self.drift_rate.clone() * (x.clone() - lo.clone())
+                            / (hi.clone() - lo.clone())
                 })
                 .collect(),
             _ => vec![base; budgets.len()],
@@ -219,7 +225,10 @@ impl<T: RealField> SamplingBias<T> {
 
 /// The default budgets: 1e17, 1e18, 1e19, 1e20, 1e21 FLOPs.
 pub fn default_budgets<T: RealField>() -> Vec<T> {
-    (17..=21).map(|k| pow10(int::<T>(k))).collect()
+    // Repeated multiplication by 10 is exact up to 10^22 in f64.
+    (17..=21)
+        .map(|k| (0..k).fold(T::one(), |p, _| p * int::<T>(10)))
+        .collect()
 }
 
 /// Check budgets: non-empty, positive, finite, distinct.
@@ -232,7 +241,7 @@ pub fn validate_budgets<T: RealField>(budgets: &[T]) -> Result<(), SamplingError
         return Err(SamplingError::NoBudgets);
     }
     for (i, c) in budgets.iter().enumerate() {
-        if !(c.clone() > T::zero()) || !c.is_finite() {
+        if !is_positive_finite(c) {
             return Err(SamplingError::BadBudget(to_f64(c)));
         }
         if budgets[..i].iter().any(|x| x == c) {

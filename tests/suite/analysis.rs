@@ -19,7 +19,10 @@ fn both(
     budgets: &[f64],
     grid: &IsoflopGrid<f64>,
     bias: &SamplingBias<f64>,
-) -> (scaling_laws::fitters::Approach2Fit<f64>, Approach2Prediction<f64>) {
+) -> (
+    scaling_laws::fitters::Approach2Fit<f64>,
+    Approach2Prediction<f64>,
+) {
     let pts = sample_isoflops(surface, budgets, grid, bias).unwrap();
     let fit = fit_approach2(&pts).unwrap();
     let pred = predict_approach2(surface, budgets, grid, bias).unwrap();
@@ -186,9 +189,14 @@ proptest! {
 
 #[test]
 fn continuum_limit_is_approached_at_rate_one_over_n() {
-    for (alpha, beta, w) in [(0.34f64, 0.28f64, 1.2f64), (0.465, 0.155, 2.0), (0.9, 0.1, 0.3)] {
+    for (alpha, beta, w) in [
+        (0.34f64, 0.28f64, 1.2f64),
+        (0.465, 0.155, 2.0),
+        (0.9, 0.1, 0.3),
+    ] {
         let inf: f64 = vertex_shift_continuum(&alpha, &beta, &w).unwrap();
-        let err = |n: usize| vertex_shift(&alpha, &beta, &IsoflopGrid::new(w, n).unwrap()).unwrap() - inf;
+        let err =
+            |n: usize| vertex_shift(&alpha, &beta, &IsoflopGrid::new(w, n).unwrap()).unwrap() - inf;
         // Error ~ c/n: tenfold n, tenfold smaller.
         let ratio = err(1001) / err(10001);
         assert!((ratio / 10.0 - 1.0).abs() < 0.01, "{ratio}");
@@ -198,7 +206,8 @@ fn continuum_limit_is_approached_at_rate_one_over_n() {
         let rich = (e2 * (n2 - 1.0) - e1 * (n1 - 1.0)) / ((n2 - 1.0) - (n1 - 1.0));
         assert!(rich.abs() < 1e-9, "richardson residual {rich}");
         // The small-W expansion's continuum coefficients are the n → ∞ limit.
-        let e_inf: SmallWidthExpansion<f64> = vertex_shift_small_width(&alpha, &beta, None).unwrap();
+        let e_inf: SmallWidthExpansion<f64> =
+            vertex_shift_small_width(&alpha, &beta, None).unwrap();
         let e_n = vertex_shift_small_width(&alpha, &beta, Some(1_000_001)).unwrap();
         assert!((e_inf.d2 - e_n.d2).abs() < 1e-5 * e_inf.d2.abs());
     }
@@ -207,9 +216,18 @@ fn continuum_limit_is_approached_at_rate_one_over_n() {
 #[test]
 fn bad_exponents_and_widths_are_typed_errors() {
     let grid = IsoflopGrid::new(1.0, 15).unwrap();
-    assert!(matches!(vertex_shift(&-0.1, &0.3, &grid), Err(AnalysisError::BadExponent { name: "alpha", .. })));
-    assert!(matches!(vertex_shift(&0.3, &f64::NAN, &grid), Err(AnalysisError::BadExponent { name: "beta", .. })));
-    assert!(matches!(vertex_shift_offset(&0.3, &0.3, &grid, &f64::INFINITY), Err(AnalysisError::BadOffset(_))));
+    assert!(matches!(
+        vertex_shift(&-0.1, &0.3, &grid),
+        Err(AnalysisError::BadExponent { name: "alpha", .. })
+    ));
+    assert!(matches!(
+        vertex_shift(&0.3, &f64::NAN, &grid),
+        Err(AnalysisError::BadExponent { name: "beta", .. })
+    ));
+    assert!(matches!(
+        vertex_shift_offset(&0.3, &0.3, &grid, &f64::INFINITY),
+        Err(AnalysisError::BadOffset(_))
+    ));
     assert!(vertex_shift_continuum(&0.3, &0.2, &0.0).is_err());
     assert!(vertex_shift_small_width(&0.3, &0.2, Some(2)).is_err());
     let s = LossSurface::<f64>::chinchilla();
@@ -218,4 +236,3 @@ fn bad_exponents_and_widths_are_typed_errors() {
         Err(AnalysisError::TooFewBudgets { got: 1 })
     ));
 }
-

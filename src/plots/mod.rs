@@ -1,0 +1,492 @@
+//! Figures as data, drawn with `plotters` to PNG and SVG.
+//!
+//! Experiments build a [`Figure`] (panels of series); [`write_figure`] draws
+//! it. Non-finite points are gaps (a line breaks there); on a log axis,
+//! non-positive values are gaps too. Files are written to a temporary name
+//! and renamed, so a failure never leaves a half-written figure.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use thiserror::Error;
+
+use crate::io::temp_beside;
+
+/// A figure could not be written.
+#[derive(Debug, Error)]
+pub enum PlotError {
+    /// The figure has no panels.
+    #[error("figure '{0}' has no panels")]
+    EmptyFigure(String),
+    /// Drawing failed (including the file write by the backend).
+    #[error("{path}: drawing failed: {message}")]
+    Draw {
+        /// The file being drawn.
+        path: PathBuf,
+        /// What plotters reported.
+        message: String,
+    },
+    /// Moving the finished file into place failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesKind {
+    /// A line through the points.
+    Line,
+    /// Markers only.
+    Markers,
+    /// A line with markers.
+    LineMarkers,
+}
+
+/// One curve of a panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend text.
+    pub label: String,
+    /// The points (x, y); non-finite ones are gaps.
+    pub points: Vec<(f64, f64)>,
+    /// Line, markers or both.
+    pub kind: SeriesKind,
+    /// Dashed line.
+    pub dashed: bool,
+    /// Palette index (colours repeat after 8).
+    pub color: usize,
+}
+
+impl Series {
+    /// A solid line in palette colour `color`.
+    pub fn line(label: impl Into<String>, points: Vec<(f64, f64)>, color: usize) -> Self {
+        Self {
+            label: label.into(),
+            points,
+            kind: SeriesKind::Line,
+            dashed: false,
+            color,
+        }
+    }
+
+    /// Markers only.
+    pub fn markers(label: impl Into<String>, points: Vec<(f64, f64)>, color: usize) -> Self {
+        Self {
+            kind: SeriesKind::Markers,
+            ..Self::line(label, points, color)
+        }
+    }
+
+    /// The same series, dashed.
+    pub fn dashed(mut self) -> Self {
+        self.dashed = true;
+        self
+    }
+
+    /// The same series with markers on the line.
+    pub fn with_markers(mut self) -> Self {
+        self.kind = SeriesKind::LineMarkers;
+        self
+    }
+}
+
+/// Where a panel's legend goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LegendPosition {
+    /// Upper left.
+    #[default]
+    UpperLeft,
+    /// Upper right.
+    UpperRight,
+    /// Lower left.
+    LowerLeft,
+    /// Lower right.
+    LowerRight,
+}
+
+/// One chart of a figure.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Panel {
+    /// Panel title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label.
+    pub y_label: String,
+    /// Logarithmic x axis.
+    pub x_log: bool,
+    /// Logarithmic y axis.
+    pub y_log: bool,
+    /// The curves.
+    pub series: Vec<Series>,
+    /// Lines of text drawn in the lower right of the plotting area.
+    pub annotations: Vec<String>,
+    /// Where the legend goes.
+    pub legend: LegendPosition,
+}
+
+/// A grid of panels with a title.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// Figure title.
+    pub title: String,
+    /// Panel rows.
+    pub rows: usize,
+    /// Panel columns.
+    pub cols: usize,
+    /// Panels, row by row.
+    pub panels: Vec<Panel>,
+    /// Pixel size of one panel (width, height).
+    pub panel_size: (u32, u32),
+}
+
+impl Figure {
+    /// A figure of `rows × cols` panels of 560×420 pixels.
+    pub fn new(title: impl Into<String>, rows: usize, cols: usize, panels: Vec<Panel>) -> Self {
+        Self {
+            title: title.into(),
+            rows,
+            cols,
+            panels,
+            panel_size: (560, 420),
+        }
+    }
+}
+
+/// Okabe–Ito colour-blind-safe palette.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+    RGBColor(240, 228, 66),
+];
+
+/// Palette colour `i`.
+pub fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+static FONT: Once = Once::new();
+
+fn register_font() {
+    FONT.call_once(|| {
+        // DejaVu Sans is valid OpenType: registration cannot fail on it.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+    });
+}
+
+/// Tick label: plain decimals in [1e-3, 1e4), otherwise `1e-6` style.
+pub fn tick_label(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if !(1e-3..1e4).contains(&a) {
+        let s = format!("{v:.0e}");
+        // Keep a mantissa digit only where it carries information.
+        if (s.parse::<f64>().unwrap_or(v) - v).abs() <= 1e-9 * a {
+            s
+        } else {
+            format!("{v:.1e}")
+        }
+    } else {
+        let s = format!("{v:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    }
+}
+
+fn usable(p: &(f64, f64), x_log: bool, y_log: bool) -> bool {
+    p.0.is_finite() && p.1.is_finite() && (!x_log || p.0 > 0.0) && (!y_log || p.1 > 0.0)
+}
+
+fn axis_range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        return if log { 0.1..10.0 } else { 0.0..1.0 };
+    }
+    if log {
+        let (l, h) = (lo.log10(), hi.log10());
+        let pad = ((h - l) * 0.05).max(0.05);
+        10f64.powf(l - pad)..10f64.powf(h + pad)
+    } else {
+        let span = hi - lo;
+        let pad = if span > 0.0 {
+            span * 0.06
+        } else {
+            lo.abs().max(1.0) * 0.1
+        };
+        (lo - pad)..(hi + pad)
+    }
+}
+
+/// Draw `fig` to `stem.png` and `stem.svg`; returns the two paths.
+///
+/// # Errors
+/// [`PlotError::EmptyFigure`], [`PlotError::Draw`], [`PlotError::Io`].
+pub fn write_figure(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    if fig.panels.is_empty() || fig.rows == 0 || fig.cols == 0 {
+        return Err(PlotError::EmptyFigure(fig.title.clone()));
+    }
+    register_font();
+    let size = (
+        fig.panel_size.0 * fig.cols as u32,
+        fig.panel_size.1 * fig.rows as u32 + 50,
+    );
+    let png = stem.with_extension("png");
+    let svg = stem.with_extension("svg");
+    // The temporary keeps the final extension: the bitmap encoder picks the
+    // format from it.
+    let tmp_png = temp_beside(&png).with_extension("tmp.png");
+    let tmp_svg = temp_beside(&svg).with_extension("tmp.svg");
+    let draw_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |message: String| PlotError::Draw { path, message }
+    };
+    let result = (|| {
+        {
+            let root = BitMapBackend::new(&tmp_png, size).into_drawing_area();
+            draw_figure(&root, fig).map_err(draw_err(&png))?;
+            root.present().map_err(|e| draw_err(&png)(e.to_string()))?;
+        }
+        {
+            let root = SVGBackend::new(&tmp_svg, size).into_drawing_area();
+            draw_figure(&root, fig).map_err(draw_err(&svg))?;
+            root.present().map_err(|e| draw_err(&svg)(e.to_string()))?;
+        }
+        for (tmp, dst) in [(&tmp_png, &png), (&tmp_svg, &svg)] {
+            std::fs::rename(tmp, dst).map_err(|source| PlotError::Io {
+                path: dst.clone(),
+                source,
+            })?;
+        }
+        Ok(vec![png.clone(), svg.clone()])
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp_png);
+        let _ = std::fs::remove_file(&tmp_svg);
+    }
+    result
+}
+
+fn draw_figure<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    fig: &Figure,
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (top, body) = root.split_vertically(50);
+    top.titled(&fig.title, ("sans-serif", 24).into_font())
+        .map_err(|e| e.to_string())?;
+    let areas = body.split_evenly((fig.rows, fig.cols));
+    for (area, panel) in areas.iter().zip(&fig.panels) {
+        let xs = panel
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .filter(|p| usable(p, panel.x_log, panel.y_log));
+        let xr = axis_range(xs.clone().map(|p| p.0), panel.x_log);
+        let yr = axis_range(xs.map(|p| p.1), panel.y_log);
+        match (panel.x_log, panel.y_log) {
+            (false, false) => draw_panel(area, panel, xr.clone(), yr.clone(), xr, yr),
+            (true, false) => draw_panel(area, panel, xr.clone().log_scale(), yr.clone(), xr, yr),
+            (false, true) => draw_panel(area, panel, xr.clone(), yr.clone().log_scale(), xr, yr),
+            (true, true) => draw_panel(
+                area,
+                panel,
+                xr.clone().log_scale(),
+                yr.clone().log_scale(),
+                xr,
+                yr,
+            ),
+        }?;
+    }
+    Ok(())
+}
+
+fn draw_panel<DB, X, Y>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    panel: &Panel,
+    x: X,
+    y: Y,
+    xr: Range<f64>,
+    yr: Range<f64>,
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    X: AsRangedCoord<Value = f64>,
+    Y: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let e = |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.title, ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(44)
+        .y_label_area_size(72)
+        .build_cartesian_2d(x, y)
+        .map_err(e)?;
+    // Ticks within 1e-9 of the span of zero are zero (not "6e-30").
+    let (span_x, span_y) = ((xr.end - xr.start).abs(), (yr.end - yr.start).abs());
+    let fmt_x = move |v: &f64| {
+        tick_label(if v.abs() < 1e-9 * span_x && !panel.x_log {
+            0.0
+        } else {
+            *v
+        })
+    };
+    let fmt_y = move |v: &f64| {
+        tick_label(if v.abs() < 1e-9 * span_y && !panel.y_log {
+            0.0
+        } else {
+            *v
+        })
+    };
+    chart
+        .configure_mesh()
+        .x_desc(panel.x_label.as_str())
+        .y_desc(panel.y_label.as_str())
+        .x_label_formatter(&fmt_x)
+        .y_label_formatter(&fmt_y)
+        .x_labels(7)
+        .y_labels(7)
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 15))
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(210, 210, 210))
+        .draw()
+        .map_err(e)?;
+    let mut any = false;
+    for s in &panel.series {
+        let c = color(s.color);
+        let style = ShapeStyle {
+            color: c.to_rgba(),
+            filled: false,
+            stroke_width: 2,
+        };
+        // Segments between gaps.
+        let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for p in &s.points {
+            if usable(p, panel.x_log, panel.y_log) {
+                if let Some(last) = segments.last_mut() {
+                    last.push(*p);
+                }
+            } else if segments.last().is_some_and(|l| !l.is_empty()) {
+                segments.push(Vec::new());
+            }
+        }
+        segments.retain(|seg| !seg.is_empty());
+        if segments.is_empty() {
+            continue;
+        }
+        any = true;
+        let mut labelled = false;
+        let mut label_it = |anno: &mut plotters::chart::SeriesAnno<'_, DB>| {
+            if !labelled && !s.label.is_empty() {
+                labelled = true;
+                let (kind, dashed) = (s.kind, s.dashed);
+                let anno = anno.label(s.label.as_str());
+                match (kind, dashed) {
+                    (SeriesKind::Markers, _) => {
+                        anno.legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+                    }
+                    (SeriesKind::Line, false) => {
+                        anno.legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 20, y)], style)
+                        });
+                    }
+                    (SeriesKind::Line, true) => {
+                        anno.legend(move |(x, y)| {
+                            plotters::element::DashedPathElement::new(
+                                vec![(x, y), (x + 22, y)],
+                                6,
+                                4,
+                                style,
+                            )
+                        });
+                    }
+                    (SeriesKind::LineMarkers, _) => {
+                        // A line with markers: its legend shows the marker.
+                        anno.legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+                    }
+                }
+            }
+        };
+        for seg in &segments {
+            if s.kind != SeriesKind::Markers {
+                if s.dashed {
+                    let anno = chart
+                        .draw_series(DashedLineSeries::new(seg.iter().copied(), 8, 5, style))
+                        .map_err(e)?;
+                    label_it(anno);
+                } else {
+                    let anno = chart
+                        .draw_series(LineSeries::new(seg.iter().copied(), style))
+                        .map_err(e)?;
+                    label_it(anno);
+                }
+            }
+            if s.kind != SeriesKind::Line {
+                let anno = chart
+                    .draw_series(seg.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                    .map_err(e)?;
+                label_it(anno);
+            }
+        }
+    }
+    if any {
+        let pos = match panel.legend {
+            LegendPosition::UpperLeft => SeriesLabelPosition::UpperLeft,
+            LegendPosition::UpperRight => SeriesLabelPosition::UpperRight,
+            LegendPosition::LowerLeft => SeriesLabelPosition::LowerLeft,
+            LegendPosition::LowerRight => SeriesLabelPosition::LowerRight,
+        };
+        chart
+            .configure_series_labels()
+            .position(pos)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(160, 160, 160))
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(e)?;
+    }
+    let mut notes = panel.annotations.clone();
+    if !any {
+        notes.push("no data".into());
+    }
+    // Annotations: lower right of the plotting area, in pixel offsets from
+    // the data corner (x max, y min).
+    let corner = (xr.end, yr.start);
+    let plot = chart.plotting_area();
+    let n = notes.len() as i32;
+    for (k, text) in notes.iter().enumerate() {
+        let w = (text.chars().count() as i32) * 7 + 10;
+        let dy = -18 * (n - k as i32) - 4;
+        plot.draw(
+            &(EmptyElement::at(corner) + Text::new(text.clone(), (-w, dy), ("sans-serif", 13))),
+        )
+        .map_err(e)?;
+    }
+    Ok(())
+}
