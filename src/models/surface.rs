@@ -69,9 +69,9 @@ impl<T: RealField> LossSurface<T> {
     ///
     /// ```
     /// use scaling_laws::models::LossSurface;
-    /// let s = LossSurface::new(1.69, 406.4, 410.7, 0.34, 0.28).unwrap();
+    /// let s = LossSurface::<f64>::new(1.69, 406.4, 410.7, 0.34, 0.28).unwrap();
     /// assert!((s.loss(&70e9, &1.4e12) - 1.9367).abs() < 1e-4);
-    /// assert!(LossSurface::new(1.69, -1.0, 410.7, 0.34, 0.28).is_err());
+    /// assert!(LossSurface::<f64>::new(1.69, -1.0, 410.7, 0.34, 0.28).is_err());
     /// ```
     pub fn new(e: T, a: T, b: T, alpha: T, beta: T) -> Result<Self, ModelError> {
         check_positive("E", &e)?;
