@@ -49,7 +49,7 @@
 //!   Numer. Anal. 10 (1973), doi:10.1137/0710036.
 
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod analysis;
 pub mod cli;

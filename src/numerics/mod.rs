@@ -11,7 +11,7 @@
 
 use nalgebra::RealField;
 
-// pub mod mpf; (arrives with the arbitrary-precision scalar)
+pub mod mpf;
 
 /// `p / q` in `T`, rounded once at `T`'s precision (exact when representable).
 pub fn ratio<T: RealField>(p: i64, q: i64) -> T {
