@@ -132,7 +132,7 @@ impl<const P: u32> Num for Mpf<P> {
     fn from_str_radix(s: &str, radix: u32) -> Result<Self, MpfParseError> {
         let radix = i32::try_from(radix).map_err(|_| MpfParseError(s.to_string()))?;
         Float::parse_radix(s, radix)
-            .map(|v| Self::new(v))
+            .map(Self::new)
             .map_err(|_| MpfParseError(s.to_string()))
     }
 }
