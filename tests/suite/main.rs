@@ -1,5 +1,8 @@
 //! The integration test suite: one binary, one module per area.
 
 mod analysis;
+mod approach2;
+mod cli;
 mod common;
+mod models;
 mod precision;
