@@ -16,6 +16,10 @@
 //! cancellation"; checked by `tests::special_functions_match_direct_forms_at_high_precision`
 //! in `tests/analysis.rs`.
 
+use std::any::Any;
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use nalgebra::RealField;
 
 use crate::numerics::{int, ratio};
@@ -37,14 +41,15 @@ impl<T: RealField> CothSeries<T> {
     pub fn new() -> Self {
         // |a_j| y^{2j} ≤ 2 (y/π)^{2j}; at y = 1/2 this is 2·(2π)^{−2j}.
         let eps = T::default_epsilon();
-        let q = (int::<T>(2) * T::pi()).ln();
+        let two_pi = int::<T>(2) * T::pi();
+        let step = T::one() / (two_pi.clone() * two_pi); // (2π)^−2
         let mut terms = 1usize;
-        let mut bound = int::<T>(2) * (-(int::<T>(2) * q.clone())).exp();
+        let mut bound = int::<T>(2) * step.clone();
         // The k̃ series is relative to k̃ ≈ y²/15, which costs a further
         // factor ~15·(2J+1)/π² < 4(J+1): keep going until that is below ε too.
         while bound.clone() * int::<T>(4 * (terms as i64 + 1)) > eps && terms < 400 {
             terms += 1;
-            bound *= (-(int::<T>(2) * q.clone())).exp();
+            bound *= step.clone();
         }
         // Factorials as T (exact in wide types, rounded once per step in f64).
         let mut fact = vec![T::one()];
@@ -62,6 +67,17 @@ impl<T: RealField> CothSeries<T> {
         }
         a.remove(0);
         Self { coef: a }
+    }
+
+    /// The coefficients for `T`, computed once per process for `f64` (the hot
+    /// path) and afresh for other types.
+    pub fn cached() -> Cow<'static, Self> {
+        static F64: OnceLock<CothSeries<f64>> = OnceLock::new();
+        let f: &'static CothSeries<f64> = F64.get_or_init(CothSeries::new);
+        match (f as &dyn Any).downcast_ref::<Self>() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(Self::new()),
+        }
     }
 
     /// Number of series terms kept.

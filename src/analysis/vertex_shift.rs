@@ -176,11 +176,22 @@ pub fn vertex_shift_offset<T: RealField>(
     grid: &IsoflopGrid<T>,
     offset: &T,
 ) -> Result<T, AnalysisError> {
+    vertex_shift_with(&CothSeries::cached(), alpha, beta, grid, offset)
+}
+
+/// [`vertex_shift_offset`] with the series coefficients supplied (built once
+/// by the caller when many shifts are evaluated).
+fn vertex_shift_with<T: RealField>(
+    series: &CothSeries<T>,
+    alpha: &T,
+    beta: &T,
+    grid: &IsoflopGrid<T>,
+    offset: &T,
+) -> Result<T, AnalysisError> {
     check_exponents(alpha, beta)?;
     if !offset.is_finite() {
         return Err(AnalysisError::BadOffset(to_f64(offset)));
     }
-    let series = CothSeries::<T>::new();
     let n_us = grid.points() as i64;
     let n = int::<T>(n_us);
     let n2 = int::<T>(n_us * n_us);
@@ -228,7 +239,7 @@ pub fn vertex_shift_continuum<T: RealField>(
     if !is_positive_finite(half_width) {
         return Err(SamplingError::BadWidth(to_f64(half_width)).into());
     }
-    let series = CothSeries::<T>::new();
+    let series = CothSeries::<T>::cached();
     let w = half_width.clone();
     let term = |t: T| -> (T, T) {
         let y = w.clone() * t;
@@ -377,9 +388,10 @@ pub fn predict_approach2<T: RealField>(
         return Err(AnalysisError::TooFewBudgets { got: budgets.len() });
     }
     let offsets = bias.offsets(budgets);
+    let series = CothSeries::cached();
     let shifts = offsets
         .iter()
-        .map(|o| vertex_shift_offset(surface.alpha(), surface.beta(), grid, o))
+        .map(|o| vertex_shift_with(&series, surface.alpha(), surface.beta(), grid, o))
         .collect::<Result<Vec<T>, _>>()?;
     let x: Vec<T> = budgets.iter().map(|c| c.clone().log10()).collect();
     let line = PowerLaw::fit_log10(&x, &shifts)
