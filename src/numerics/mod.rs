@@ -12,6 +12,7 @@
 use nalgebra::RealField;
 
 pub mod mpf;
+pub mod nnls;
 
 /// `p / q` in `T`, rounded once at `T`'s precision (exact when representable).
 pub fn ratio<T: RealField>(p: i64, q: i64) -> T {

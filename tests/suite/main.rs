@@ -5,4 +5,5 @@ mod approach2;
 mod cli;
 mod common;
 mod models;
+mod nnls;
 mod precision;
