@@ -54,18 +54,12 @@ pub enum NnlsStatus {
 }
 
 /// Settings for [`nnls`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NnlsParams {
     /// Iteration limit (outer + inner steps); `None`: `3k + 30` for k columns —
     /// Lawson–Hanson terminates in finitely many steps, typically fewer than
     /// 2k, and 3k is the customary safety bound.
     pub max_iter: Option<usize>,
-}
-
-impl Default for NnlsParams {
-    fn default() -> Self {
-        Self { max_iter: None }
-    }
 }
 
 /// The NNLS solution.
@@ -115,7 +109,7 @@ fn solve_subset<T: RealField>(
 /// ```
 /// use nalgebra::{DMatrix, DVector};
 /// use scaling_laws::numerics::nnls::{nnls, NnlsParams};
-/// let a = DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+/// let a = DMatrix::<f64>::from_row_slice(3, 2, &[1.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
 /// let b = DVector::from_vec(vec![1.0, -1.0, 0.0]);
 /// let s = nnls(&a, &b, &NnlsParams::default()).unwrap();
 /// assert!((s.x[0] - 0.5).abs() < 1e-15 && s.x[1] == 0.0);
