@@ -2,7 +2,10 @@
 //!
 //! - [`approach2`]: Chinchilla's IsoFLOP method (parabola per budget, power
 //!   law through the vertices).
+//! - [`vpnls`]: variable projection with NNLS over (α, β).
 
 pub mod approach2;
+pub mod vpnls;
 
 pub use approach2::{fit_approach2, Approach2Error, Approach2Fit, BudgetVertex, PowerLaw};
+pub use vpnls::{fit_vpnls, FitError, FitStatus, SurfaceData, SurfaceFit, VpnlsParams};

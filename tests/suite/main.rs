@@ -7,3 +7,4 @@ mod common;
 mod models;
 mod nnls;
 mod precision;
+mod vpnls;
