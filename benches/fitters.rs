@@ -1,0 +1,48 @@
+//! Benches for the surface fitters on the standard case: Chinchilla surface,
+//! 5 budgets (1e17…1e21) × 15 points, ±8×, centred (75 points).
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use nalgebra::{DMatrix, DVector};
+use scaling_laws::fitters::{fit_vpnls, SurfaceData, VpnlsParams};
+use scaling_laws::models::LossSurface;
+use scaling_laws::numerics::nnls::{nnls, NnlsParams};
+use scaling_laws::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
+
+fn standard_case() -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let s = LossSurface::<f64>::chinchilla();
+    let grid = IsoflopGrid::new(8f64.log10(), 15).unwrap();
+    let pts = sample_isoflops(&s, &default_budgets(), &grid, &SamplingBias::none()).unwrap();
+    (
+        pts.iter().map(|p| p.n).collect(),
+        pts.iter().map(|p| p.d).collect(),
+        pts.iter().map(|p| p.loss).collect(),
+    )
+}
+
+fn bench_fitters(c: &mut Criterion) {
+    let (n, d, l) = standard_case();
+    let data = SurfaceData::new(&n, &d, &l).unwrap();
+    let params = VpnlsParams::default();
+    let mut g = c.benchmark_group("vpnls");
+    g.bench_function("grid32_lm/points=75", |b| {
+        b.iter(|| fit_vpnls(black_box(&data), &params).unwrap())
+    });
+    g.bench_function("prepare_data/points=75", |b| {
+        b.iter(|| SurfaceData::new(black_box(&n), &d, &l).unwrap())
+    });
+    g.finish();
+    let phi = DMatrix::from_fn(n.len(), 3, |i, j| match j {
+        0 => 1.0,
+        1 => n[i].powf(-0.34),
+        _ => d[i].powf(-0.28),
+    });
+    let rhs = DVector::from_vec(l.clone());
+    c.bench_function("nnls/rows=75/cols=3", |b| {
+        b.iter(|| nnls(black_box(&phi), &rhs, &NnlsParams::default()).unwrap())
+    });
+}
+
+criterion_group!(benches, bench_fitters);
+criterion_main!(benches);
