@@ -9,10 +9,13 @@ use thiserror::Error;
 
 use crate::analysis::{predict_approach2, vertex_shift_offset, AnalysisError, InterceptErrors};
 use crate::experiments::{exp6, ExperimentError};
-use crate::fitters::{fit_approach2, Approach2Error, Approach2Fit};
-use crate::io::{create_dir, write_atomic, IoError};
+use crate::fitters::{
+    fit_approach2, fit_vpnls, Approach2Error, Approach2Fit, FitError, SurfaceData, VpnlsParams,
+};
+use crate::io::{create_dir, read_positive_columns, write_atomic, DataError, IoError};
 use crate::models::{LossSurface, ModelError, Preset};
 use crate::plots::{write_figure, PlotError};
+use crate::sampling::IsoflopPoint;
 use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias, SamplingError};
 
 /// Everything the command line can report as a failure.
@@ -36,6 +39,12 @@ pub enum CliError {
     /// A file could not be written.
     #[error(transparent)]
     Io(#[from] IoError),
+    /// A data file is malformed.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// A surface fit failed.
+    #[error(transparent)]
+    Fit(#[from] FitError),
     /// A figure could not be drawn.
     #[error(transparent)]
     Plot(#[from] PlotError),
@@ -62,6 +71,34 @@ enum Command {
     Approach2(Approach2Args),
     /// Run an experiment and write its CSV, figures and report to --out.
     Experiment(ExperimentArgs),
+    /// Fit a scaling law to loss measurements in a CSV file.
+    Fit(FitArgs),
+}
+
+#[derive(Debug, Args)]
+struct FitArgs {
+    /// The method: vpnls (five-parameter surface by variable projection) or
+    /// approach2 (IsoFLOP parabolas; needs the budget column).
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["vpnls", "approach2"]))]
+    method: String,
+    /// The CSV file (with a header line).
+    #[arg(long)]
+    data: PathBuf,
+    /// Column of model sizes N.
+    #[arg(long, default_value = "params")]
+    n_col: String,
+    /// Column of token counts D.
+    #[arg(long, default_value = "tokens")]
+    d_col: String,
+    /// Column of losses L.
+    #[arg(long, default_value = "loss")]
+    loss_col: String,
+    /// Column of compute budgets C (Approach 2 only).
+    #[arg(long, default_value = "budget")]
+    budget_col: String,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -184,6 +221,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::VertexShift(a) => vertex_shift_cmd(&a),
         Command::Approach2(a) => approach2_cmd(&a),
         Command::Experiment(a) => experiment_cmd(&a),
+        Command::Fit(a) => fit_cmd(&a),
     }
 }
 
@@ -288,4 +326,70 @@ fn run_exp6_files(out: &Path) -> Result<String, CliError> {
     }
     s.push_str(&format!("wrote {}", report_path.display()));
     Ok(s)
+}
+
+fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
+    if a.method == "approach2" {
+        let cols = read_positive_columns(
+            &a.data,
+            &[
+                a.n_col.as_str(),
+                a.d_col.as_str(),
+                a.loss_col.as_str(),
+                a.budget_col.as_str(),
+            ],
+        )?;
+        let points: Vec<IsoflopPoint<f64>> = (0..cols[0].len())
+            .map(|i| IsoflopPoint {
+                n: cols[0][i],
+                d: cols[1][i],
+                loss: cols[2][i],
+                budget: cols[3][i],
+            })
+            .collect();
+        let fit = fit_approach2(&points)?;
+        let v = law_json(
+            (fit.n_law.exponent, fit.n_law.intercept),
+            (fit.d_law.exponent, fit.d_law.intercept),
+        );
+        return Ok(if a.json {
+            v.to_string()
+        } else {
+            format!(
+                "Approach 2 on {} points, {} budgets\nN* = 10^{:.6} · C^{:.6}\nD* = 10^{:.6} · C^{:.6}",
+                points.len(),
+                fit.vertices.len(),
+                fit.n_law.intercept,
+                fit.n_law.exponent,
+                fit.d_law.intercept,
+                fit.d_law.exponent
+            )
+        });
+    }
+    let cols = read_positive_columns(
+        &a.data,
+        &[a.n_col.as_str(), a.d_col.as_str(), a.loss_col.as_str()],
+    )?;
+    let data = SurfaceData::new(&cols[0], &cols[1], &cols[2])?;
+    let f = fit_vpnls(&data, &VpnlsParams::default())?;
+    if a.json {
+        return Ok(json!({
+            "E": f.e, "A": f.a, "B": f.b, "alpha": f.alpha, "beta": f.beta,
+            "rss": f.rss, "status": f.status.as_str(), "iterations": f.iterations
+        })
+        .to_string());
+    }
+    Ok(format!(
+        "VPNLS on {} points: status {}, {} iterations, RSS {:.3e}\n\
+         L(N, D) = {:.6} + {:.6}/N^{:.6} + {:.6}/D^{:.6}",
+        data.len(),
+        f.status.as_str(),
+        f.iterations,
+        f.rss,
+        f.e,
+        f.a,
+        f.alpha,
+        f.b,
+        f.beta
+    ))
 }

@@ -123,3 +123,101 @@ impl Table {
 pub fn fmt_f64(x: f64) -> String {
     format!("{x:?}")
 }
+
+/// A malformed data file, naming the line and column.
+#[derive(Debug, Error)]
+pub enum DataError {
+    /// The file could not be read or parsed as CSV.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// A required column is absent from the header.
+    #[error("{path}: no column '{column}' in the header (columns: {available})")]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column asked for.
+        column: String,
+        /// The header's columns, comma separated.
+        available: String,
+    },
+    /// A cell is not a number.
+    #[error("{path}: line {line}, column '{column}': '{value}' is not a number")]
+    NotNumeric {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (the header is line 1).
+        line: u64,
+        /// Column name.
+        column: String,
+        /// The cell's text.
+        value: String,
+    },
+    /// A cell is zero, negative, infinite or NaN.
+    #[error("{path}: line {line}, column '{column}': {value} must be positive and finite")]
+    NotPositive {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// Column name.
+        column: String,
+        /// The value.
+        value: f64,
+    },
+}
+
+/// Read the named columns of a CSV file (with a header) as positive finite
+/// numbers; other columns are ignored.
+///
+/// # Errors
+/// [`DataError`] naming the file, line and column of the first bad cell.
+pub fn read_positive_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<f64>>, DataError> {
+    let csv_err = |source| {
+        DataError::Io(IoError::Csv {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(csv_err)?;
+    let header = rdr.headers().map_err(csv_err)?.clone();
+    let mut idx = Vec::with_capacity(columns.len());
+    for c in columns {
+        match header.iter().position(|h| h == *c) {
+            Some(i) => idx.push(i),
+            None => {
+                return Err(DataError::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: (*c).to_string(),
+                    available: header.iter().collect::<Vec<_>>().join(", "),
+                })
+            }
+        }
+    }
+    let mut out = vec![Vec::new(); columns.len()];
+    for rec in rdr.records() {
+        let rec = rec.map_err(csv_err)?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        for (k, &i) in idx.iter().enumerate() {
+            let text = rec.get(i).unwrap_or("");
+            let v: f64 = text.parse().map_err(|_| DataError::NotNumeric {
+                path: path.to_path_buf(),
+                line,
+                column: columns[k].to_string(),
+                value: text.to_string(),
+            })?;
+            if !(v.is_finite() && v > 0.0) {
+                return Err(DataError::NotPositive {
+                    path: path.to_path_buf(),
+                    line,
+                    column: columns[k].to_string(),
+                    value: v,
+                });
+            }
+            out[k].push(v);
+        }
+    }
+    Ok(out)
+}

@@ -171,3 +171,102 @@ fn experiment_6_writes_csv_figures_and_report() {
         .contains("tmp")));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+fn write_csv(name: &str, body: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("scaling-laws-{}-{name}.csv", std::process::id()));
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+fn chinchilla_csv() -> String {
+    use scaling_laws::models::LossSurface;
+    use scaling_laws::sampling::*;
+    let s = LossSurface::<f64>::chinchilla();
+    let pts = sample_isoflops(
+        &s,
+        &default_budgets(),
+        &IsoflopGrid::new(0.9, 15).unwrap(),
+        &SamplingBias::none(),
+    )
+    .unwrap();
+    let mut out = String::from("params,tokens,loss,budget,other\n");
+    for p in pts {
+        out.push_str(&format!(
+            "{:?},{:?},{:?},{:?},ignored\n",
+            p.n, p.d, p.loss, p.budget
+        ));
+    }
+    out
+}
+
+#[test]
+fn fit_vpnls_json_recovers_the_surface_from_csv() {
+    let p = write_csv("vpnls", &chinchilla_csv());
+    let (ok, out, err) = run(&[
+        "fit",
+        "--method",
+        "vpnls",
+        "--data",
+        p.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    for (k, want) in [
+        ("E", 1.69),
+        ("A", 406.4),
+        ("B", 410.7),
+        ("alpha", 0.34),
+        ("beta", 0.28),
+    ] {
+        assert!((v[k].as_f64().unwrap() / want - 1.0).abs() < 1e-12, "{k}");
+    }
+    assert_eq!(v["status"], "converged");
+    assert!(v["rss"].as_f64().is_some() && v["iterations"].as_u64().is_some());
+    let (ok, out, _) = run(&[
+        "fit",
+        "--method",
+        "approach2",
+        "--data",
+        p.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!((v["a"].as_f64().unwrap() - 0.28 / 0.62).abs() < 1e-10);
+    let _ = std::fs::remove_file(p);
+}
+
+#[test]
+fn fit_names_the_line_and_column_of_malformed_data() {
+    let good = chinchilla_csv();
+    let mut lines: Vec<String> = good.lines().map(String::from).collect();
+    lines[3] = lines[3].replacen(|c: char| c.is_ascii_digit(), "x", 1);
+    let p = write_csv("bad", &(lines.join("\n") + "\n"));
+    let (ok, _, err) = run(&["fit", "--method", "vpnls", "--data", p.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("line 4") && err.contains("'params'"), "{err}");
+    let q = write_csv(
+        "neg",
+        &good.replacen("\n", "\n-", 2).replacen("\n-", "\n", 1),
+    );
+    let (ok, _, err) = run(&["fit", "--method", "vpnls", "--data", q.to_str().unwrap()]);
+    assert!(
+        !ok && err.contains("line 3") && err.contains("positive"),
+        "{err}"
+    );
+    let (ok, _, err) = run(&[
+        "fit",
+        "--method",
+        "vpnls",
+        "--data",
+        p.to_str().unwrap(),
+        "--n-col",
+        "N",
+    ]);
+    assert!(!ok && err.contains("no column 'N'"), "{err}");
+    let (ok, _, err) = run(&["fit", "--method", "vpnls", "--data", "/nonexistent/x.csv"]);
+    assert!(!ok && err.contains("/nonexistent/x.csv"), "{err}");
+    let _ = std::fs::remove_file(p);
+    let _ = std::fs::remove_file(q);
+}
