@@ -13,8 +13,8 @@
 //! 15/0.5⁴ = 240 ulps of k̃ and 12 of φ.
 //!
 //! Derivation: `proofs/03_sum_free_closed_form.md`, §"Evaluating without
-//! cancellation"; checked by `tests::special_functions_match_direct_forms_at_high_precision`
-//! in `tests/analysis.rs`.
+//! cancellation"; checked by `precision::special_functions_match_direct_forms_at_high_precision`
+//! in `tests/suite/precision.rs`.
 
 use std::any::Any;
 use std::borrow::Cow;
