@@ -86,11 +86,7 @@ proptest! {
         drift in -0.5f64..=0.5, scale in 0.5f64..=3.0,
         seed in (0.2f64..=2.0, -1.0f64..=1.0, 0.5f64..=3.0),
     ) {
-        let (r, s, e) = seed;
-        let c_ref = geometric_mean(&budgets);
-        let n_opt = (c_ref / 6.0).sqrt() * 10f64.powf(s);
-        let d_opt = c_ref / (6.0 * n_opt);
-        let surface = LossSurface::new(e, r * n_opt.powf(alpha), alpha / beta * r * d_opt.powf(beta), alpha, beta).unwrap();
+        let surface = conditioned_surface(alpha, beta, geometric_mean(&budgets), seed);
         let grid = IsoflopGrid::new(w, n).unwrap();
         let bias = SamplingBias::new(drift, scale).unwrap();
         let (fit, pred) = both(&surface, &budgets, &grid, &bias);
@@ -123,11 +119,7 @@ proptest! {
         budgets in budgets(), scale in 0.5f64..=3.0,
         seed in (0.2f64..=2.0, -1.0f64..=1.0, 0.5f64..=3.0),
     ) {
-        let (r, s, e) = seed;
-        let c_ref = geometric_mean(&budgets);
-        let n_opt = (c_ref / 6.0).sqrt() * 10f64.powf(s);
-        let d_opt = c_ref / (6.0 * n_opt);
-        let surface = LossSurface::new(e, r * n_opt.powf(alpha), alpha / beta * r * d_opt.powf(beta), alpha, beta).unwrap();
+        let surface = conditioned_surface(alpha, beta, geometric_mean(&budgets), seed);
         let grid = IsoflopGrid::new(w, n).unwrap();
         // A constant centre scale is a constant offset: exponents stay exact.
         let bias = SamplingBias::new(0.0, scale).unwrap();
@@ -149,12 +141,8 @@ proptest! {
         s2 in (0.2f64..=2.0, -1.0f64..=1.0, 0.5f64..=3.0),
     ) {
         let grid = IsoflopGrid::new(w, n).unwrap();
-        let make = |(r, s, e): (f64, f64, f64), c_ref: f64| {
-            let n_opt = (c_ref / 6.0).sqrt() * 10f64.powf(s);
-            let d_opt = c_ref / (6.0 * n_opt);
-            LossSurface::new(e, r * n_opt.powf(alpha), alpha / beta * r * d_opt.powf(beta), alpha, beta).unwrap()
-        };
-        let (sa, sb) = (make(s1, geometric_mean(&b1)), make(s2, geometric_mean(&b2)));
+        let sa = conditioned_surface(alpha, beta, geometric_mean(&b1), s1);
+        let sb = conditioned_surface(alpha, beta, geometric_mean(&b2), s2);
         let (fa, _) = both(&sa, &b1, &grid, &SamplingBias::none());
         let (fb, _) = both(&sb, &b2, &grid, &SamplingBias::none());
         for va in &fa.vertices {

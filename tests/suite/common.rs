@@ -1,6 +1,7 @@
 //! Strategies and helpers shared by the test modules.
 
 use proptest::prelude::*;
+use scaling_laws::models::LossSurface;
 
 /// α or β on the domain [0.05, 0.95].
 pub fn exponent() -> impl Strategy<Value = f64> {
@@ -31,4 +32,26 @@ pub fn budgets() -> impl Strategy<Value = Vec<f64>> {
 /// The geometric mean of the budgets.
 pub fn geometric_mean(budgets: &[f64]) -> f64 {
     10f64.powf(budgets.iter().map(|c| c.log10()).sum::<f64>() / budgets.len() as f64)
+}
+
+/// A surface with exponents (α, β) whose optimum at budget `c_ref` sits
+/// `s` decades from N = √(C/6) with reducible loss `r·(1 + α/β)` (r ≈ 0.2–2)
+/// and irreducible loss `e`: its f64 losses carry the curvature well above
+/// rounding (proofs/06 §6.2).
+pub fn conditioned_surface(
+    alpha: f64,
+    beta: f64,
+    c_ref: f64,
+    (r, s, e): (f64, f64, f64),
+) -> LossSurface<f64> {
+    let n_opt = (c_ref / 6.0).sqrt() * 10f64.powf(s);
+    let d_opt = c_ref / (6.0 * n_opt);
+    LossSurface::new(
+        e,
+        r * n_opt.powf(alpha),
+        alpha / beta * r * d_opt.powf(beta),
+        alpha,
+        beta,
+    )
+    .expect("positive by construction")
 }

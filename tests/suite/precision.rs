@@ -90,10 +90,7 @@ proptest! {
         // A surface whose reducible loss at the budgets' geometric mean is
         // comparable to E, so that f64 losses carry the curvature (the 256-bit
         // path does not need this; the f64 comparison below does).
-        let c_ref = geometric_mean(&budgets);
-        let n_opt = (c_ref / 6.0).sqrt();
-        let d_opt = c_ref / (6.0 * n_opt);
-        let sf = LossSurface::new(1.69, n_opt.powf(alpha), alpha / beta * d_opt.powf(beta), alpha, beta).unwrap();
+        let sf = conditioned_surface(alpha, beta, geometric_mean(&budgets), (1.0, 0.0, 1.69));
         let surface: LossSurface<Mpf256> = sf.cast();
         let grid = IsoflopGrid::new(m(w), n).unwrap();
         let bias = SamplingBias::new(m(drift), m(scale)).unwrap();
