@@ -5,7 +5,9 @@
 //! - [`vpnls`]: variable projection with NNLS over (α, β).
 
 pub mod approach2;
+pub mod outcome;
 pub mod vpnls;
 
 pub use approach2::{fit_approach2, Approach2Error, Approach2Fit, BudgetVertex, PowerLaw};
-pub use vpnls::{fit_vpnls, FitError, FitStatus, SurfaceData, SurfaceFit, VpnlsParams};
+pub use outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
+pub use vpnls::{fit_vpnls, VpnlsParams};

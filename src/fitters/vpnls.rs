@@ -10,161 +10,10 @@
 //! - \[GP73\] G. Golub, V. Pereyra, SIAM J. Numer. Anal. 10 (1973), doi:10.1137/0710036.
 //! - \[K75\] L. Kaufman, BIT 15 (1975), doi:10.1007/BF01932995.
 
+use super::outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
+use crate::numerics::nnls::{nnls, NnlsParams};
+use crate::numerics::{int, lit, ratio};
 use nalgebra::{DMatrix, DVector, RealField};
-use thiserror::Error;
-
-use crate::numerics::nnls::{nnls, NnlsError, NnlsParams};
-use crate::numerics::{int, is_positive_finite, lit, ratio, to_f64};
-
-/// Why a surface fit could not run.
-#[derive(Debug, Clone, PartialEq, Error)]
-pub enum FitError {
-    /// Fewer points than the five parameters can be fitted from.
-    #[error("a surface fit needs at least {needed} points, got {got}")]
-    TooFewPoints {
-        /// Points needed.
-        needed: usize,
-        /// Points given.
-        got: usize,
-    },
-    /// A value that must be positive and finite is not.
-    #[error("point {index}: {field} must be positive and finite, got {value}")]
-    BadPoint {
-        /// Index of the point.
-        index: usize,
-        /// `N`, `D` or `L`.
-        field: &'static str,
-        /// The value.
-        value: f64,
-    },
-    /// The design `[1, N^−α, D^−β]` is rank deficient for every (α, β):
-    /// N or D takes a single value.
-    #[error("the data have a single distinct {axis} value: E, A, B are not identifiable")]
-    Degenerate {
-        /// `N` or `D`.
-        axis: &'static str,
-    },
-    /// NNLS failed on the design (non-finite entries).
-    #[error(transparent)]
-    Nnls(#[from] NnlsError),
-}
-
-/// How a fit ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FitStatus {
-    /// Converged to the tolerance.
-    Converged,
-    /// Ran out of iterations.
-    MaxIter,
-    /// The optimizer stopped for another reason (no progress possible).
-    Abnormal,
-    /// α or β at (within 1e-6 of) a bound or grid edge, or E, A or B pinned at 0.
-    BoundHit,
-}
-
-impl FitStatus {
-    /// The status as a lower-case word (`converged`, `max_iter`, `abnormal`, `bound_hit`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FitStatus::Converged => "converged",
-            FitStatus::MaxIter => "max_iter",
-            FitStatus::Abnormal => "abnormal",
-            FitStatus::BoundHit => "bound_hit",
-        }
-    }
-}
-
-/// A fitted surface: the five parameters (E, A, B may be 0 when NNLS pins
-/// them), how the fit ended, its iterations and residual sum of squares.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SurfaceFit<T> {
-    /// E.
-    pub e: T,
-    /// A.
-    pub a: T,
-    /// B.
-    pub b: T,
-    /// α.
-    pub alpha: T,
-    /// β.
-    pub beta: T,
-    /// Residual sum of squares at the estimate.
-    pub rss: T,
-    /// Outcome.
-    pub status: FitStatus,
-    /// Refinement iterations.
-    pub iterations: usize,
-}
-
-/// Loss measurements prepared for surface fitting: natural logs of N and D
-/// computed once.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SurfaceData<T> {
-    ln_n: Vec<T>,
-    ln_d: Vec<T>,
-    loss: Vec<T>,
-}
-
-impl<T: RealField> SurfaceData<T> {
-    /// Validate and prepare `(N, D, L)` triples.
-    ///
-    /// # Errors
-    /// [`FitError::TooFewPoints`] (< 4), [`FitError::BadPoint`],
-    /// [`FitError::Degenerate`] when N or D has a single distinct value.
-    pub fn new(n: &[T], d: &[T], loss: &[T]) -> Result<Self, FitError> {
-        let len = n.len().min(d.len()).min(loss.len());
-        if len < 4 || n.len() != d.len() || d.len() != loss.len() {
-            return Err(FitError::TooFewPoints {
-                needed: 4,
-                got: len,
-            });
-        }
-        for i in 0..len {
-            for (field, v) in [("N", &n[i]), ("D", &d[i]), ("L", &loss[i])] {
-                if !is_positive_finite(v) {
-                    return Err(FitError::BadPoint {
-                        index: i,
-                        field,
-                        value: to_f64(v),
-                    });
-                }
-            }
-        }
-        if n.iter().all(|x| *x == n[0]) {
-            return Err(FitError::Degenerate { axis: "N" });
-        }
-        if d.iter().all(|x| *x == d[0]) {
-            return Err(FitError::Degenerate { axis: "D" });
-        }
-        Ok(Self {
-            ln_n: n.iter().map(|x| x.clone().ln()).collect(),
-            ln_d: d.iter().map(|x| x.clone().ln()).collect(),
-            loss: loss.to_vec(),
-        })
-    }
-
-    /// Number of points.
-    pub fn len(&self) -> usize {
-        self.loss.len()
-    }
-
-    /// Always false (construction needs 4 points).
-    pub fn is_empty(&self) -> bool {
-        self.loss.is_empty()
-    }
-
-    fn design(&self, alpha: &T, beta: &T) -> DMatrix<T> {
-        DMatrix::from_fn(self.len(), 3, |i, j| match j {
-            0 => T::one(),
-            1 => (-alpha.clone() * self.ln_n[i].clone()).exp(),
-            _ => (-beta.clone() * self.ln_d[i].clone()).exp(),
-        })
-    }
-
-    fn rhs(&self) -> DVector<T> {
-        DVector::from_iterator(self.len(), self.loss.iter().cloned())
-    }
-}
 
 /// Settings for [`fit_vpnls`].
 #[derive(Debug, Clone, PartialEq)]
@@ -232,9 +81,9 @@ fn kaufman_jacobian<T: RealField>(data: &SurfaceData<T>, p: &Projection<T>) -> D
     // ∂Φ/∂α c = −ln N ⊙ N^−α · c_A; so −(∂Φ/∂α)c = c_A ln N ⊙ N^−α.
     let mut j = DMatrix::from_fn(m, 2, |i, k| {
         if k == 0 {
-            p.c[1].clone() * data.ln_n[i].clone() * p.phi[(i, 1)].clone()
+            p.c[1].clone() * data.ln_n()[i].clone() * p.phi[(i, 1)].clone()
         } else {
-            p.c[2].clone() * data.ln_d[i].clone() * p.phi[(i, 2)].clone()
+            p.c[2].clone() * data.ln_d()[i].clone() * p.phi[(i, 2)].clone()
         }
     });
     if let Some(q) = q {
@@ -318,18 +167,18 @@ fn gram_nnls_rss<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T) -> T {
 /// and a 3×3 enumeration.
 fn grid_search<T: RealField>(data: &SurfaceData<T>, grid: &[T]) -> (usize, usize) {
     let m = int::<T>(data.len() as i64);
-    let sum_l = data.loss.iter().fold(T::zero(), |s, l| s + l.clone());
+    let sum_l = data.loss().iter().fold(T::zero(), |s, l| s + l.clone());
     let ll = data
-        .loss
+        .loss()
         .iter()
         .fold(T::zero(), |s, l| s + l.clone() * l.clone());
     let xs: Vec<Column<T>> = grid
         .iter()
-        .map(|a| column(&data.ln_n, a, &data.loss))
+        .map(|a| column(data.ln_n(), a, data.loss()))
         .collect();
     let ys: Vec<Column<T>> = grid
         .iter()
-        .map(|b| column(&data.ln_d, b, &data.loss))
+        .map(|b| column(data.ln_d(), b, data.loss()))
         .collect();
     let mut best: Option<(T, usize, usize)> = None;
     for (i, x) in xs.iter().enumerate() {

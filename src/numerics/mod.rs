@@ -11,6 +11,8 @@
 
 use nalgebra::RealField;
 
+pub mod finite_diff;
+pub mod lbfgsb;
 pub mod mpf;
 pub mod nnls;
 

@@ -7,6 +7,8 @@ use thiserror::Error;
 use crate::models::LossSurface;
 use crate::numerics::{int, is_positive_finite, lit, pow10, to_f64};
 
+pub mod noise;
+
 /// A bad sampling specification, with the offending value.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum SamplingError {

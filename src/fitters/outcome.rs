@@ -1,0 +1,176 @@
+//! What every surface fitter shares: validated data ([`SurfaceData`]), the
+//! outcome ([`SurfaceFit`] with a [`FitStatus`]), and the hard failures
+//! ([`FitError`]).
+
+use nalgebra::{DMatrix, DVector, RealField};
+use thiserror::Error;
+
+use crate::numerics::nnls::NnlsError;
+use crate::numerics::{is_positive_finite, to_f64};
+
+/// Why a surface fit could not run.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum FitError {
+    /// Fewer points than the five parameters can be fitted from.
+    #[error("a surface fit needs at least {needed} points, got {got}")]
+    TooFewPoints {
+        /// Points needed.
+        needed: usize,
+        /// Points given.
+        got: usize,
+    },
+    /// A value that must be positive and finite is not.
+    #[error("point {index}: {field} must be positive and finite, got {value}")]
+    BadPoint {
+        /// Index of the point.
+        index: usize,
+        /// `N`, `D` or `L`.
+        field: &'static str,
+        /// The value.
+        value: f64,
+    },
+    /// The design `[1, N^−α, D^−β]` is rank deficient for every (α, β):
+    /// N or D takes a single value.
+    #[error("the data have a single distinct {axis} value: E, A, B are not identifiable")]
+    Degenerate {
+        /// `N` or `D`.
+        axis: &'static str,
+    },
+    /// NNLS failed on the design (non-finite entries).
+    #[error(transparent)]
+    Nnls(#[from] NnlsError),
+}
+
+/// How a fit ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FitStatus {
+    /// Converged to the tolerance.
+    Converged,
+    /// Ran out of iterations.
+    MaxIter,
+    /// The optimizer stopped for another reason (no progress possible).
+    Abnormal,
+    /// α or β at (within 1e-6 of) a bound or grid edge, or E, A or B pinned at 0.
+    BoundHit,
+}
+
+impl FitStatus {
+    /// The status as a lower-case word (`converged`, `max_iter`, `abnormal`, `bound_hit`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FitStatus::Converged => "converged",
+            FitStatus::MaxIter => "max_iter",
+            FitStatus::Abnormal => "abnormal",
+            FitStatus::BoundHit => "bound_hit",
+        }
+    }
+}
+
+/// A fitted surface: the five parameters (E, A, B may be 0 when NNLS pins
+/// them), how the fit ended, its iterations and residual sum of squares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurfaceFit<T> {
+    /// E.
+    pub e: T,
+    /// A.
+    pub a: T,
+    /// B.
+    pub b: T,
+    /// α.
+    pub alpha: T,
+    /// β.
+    pub beta: T,
+    /// Residual sum of squares at the estimate.
+    pub rss: T,
+    /// Outcome.
+    pub status: FitStatus,
+    /// Refinement iterations.
+    pub iterations: usize,
+}
+
+/// Loss measurements prepared for surface fitting: natural logs of N and D
+/// computed once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurfaceData<T> {
+    ln_n: Vec<T>,
+    ln_d: Vec<T>,
+    loss: Vec<T>,
+}
+
+impl<T: RealField> SurfaceData<T> {
+    /// Validate and prepare `(N, D, L)` triples.
+    ///
+    /// # Errors
+    /// [`FitError::TooFewPoints`] (< 4), [`FitError::BadPoint`],
+    /// [`FitError::Degenerate`] when N or D has a single distinct value.
+    pub fn new(n: &[T], d: &[T], loss: &[T]) -> Result<Self, FitError> {
+        let len = n.len().min(d.len()).min(loss.len());
+        if len < 4 || n.len() != d.len() || d.len() != loss.len() {
+            return Err(FitError::TooFewPoints {
+                needed: 4,
+                got: len,
+            });
+        }
+        for i in 0..len {
+            for (field, v) in [("N", &n[i]), ("D", &d[i]), ("L", &loss[i])] {
+                if !is_positive_finite(v) {
+                    return Err(FitError::BadPoint {
+                        index: i,
+                        field,
+                        value: to_f64(v),
+                    });
+                }
+            }
+        }
+        if n.iter().all(|x| *x == n[0]) {
+            return Err(FitError::Degenerate { axis: "N" });
+        }
+        if d.iter().all(|x| *x == d[0]) {
+            return Err(FitError::Degenerate { axis: "D" });
+        }
+        Ok(Self {
+            ln_n: n.iter().map(|x| x.clone().ln()).collect(),
+            ln_d: d.iter().map(|x| x.clone().ln()).collect(),
+            loss: loss.to_vec(),
+        })
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.loss.len()
+    }
+
+    /// Always false (construction needs 4 points).
+    pub fn is_empty(&self) -> bool {
+        self.loss.is_empty()
+    }
+
+    /// Natural logs of the model sizes, `ln N`.
+    pub fn ln_n(&self) -> &[T] {
+        &self.ln_n
+    }
+
+    /// Natural logs of the token counts, `ln D`.
+    pub fn ln_d(&self) -> &[T] {
+        &self.ln_d
+    }
+
+    /// The losses L.
+    pub fn loss(&self) -> &[T] {
+        &self.loss
+    }
+
+    /// The design matrix `[1, N^−α, D^−β]`.
+    pub fn design(&self, alpha: &T, beta: &T) -> DMatrix<T> {
+        DMatrix::from_fn(self.len(), 3, |i, j| match j {
+            0 => T::one(),
+            1 => (-alpha.clone() * self.ln_n[i].clone()).exp(),
+            _ => (-beta.clone() * self.ln_d[i].clone()).exp(),
+        })
+    }
+
+    /// The losses as a vector.
+    pub fn rhs(&self) -> DVector<T> {
+        DVector::from_iterator(self.len(), self.loss.iter().cloned())
+    }
+}
