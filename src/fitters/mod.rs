@@ -3,11 +3,17 @@
 //! - [`approach2`]: Chinchilla's IsoFLOP method (parabola per budget, power
 //!   law through the vertices).
 //! - [`vpnls`]: variable projection with NNLS over (α, β).
+//! - [`approach3`]: direct five-parameter fit by L-BFGS-B (four objectives).
+//! - [`grid5`]: a plain five-dimensional grid search.
 
 pub mod approach2;
+pub mod approach3;
+pub mod grid5;
 pub mod outcome;
 pub mod vpnls;
 
 pub use approach2::{fit_approach2, Approach2Error, Approach2Fit, BudgetVertex, PowerLaw};
+pub use approach3::{fit_approach3, Approach3Params, Approach3Start, Objective};
+pub use grid5::{fit_grid5, Grid5Params};
 pub use outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
 pub use vpnls::{fit_vpnls, VpnlsParams};

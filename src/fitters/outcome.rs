@@ -36,6 +36,42 @@ pub enum FitError {
         /// `N` or `D`.
         axis: &'static str,
     },
+    /// An iterative fit's objective is not finite at its start (for example a
+    /// non-positive coefficient given as the start of a log-parametrised
+    /// objective).
+    #[error(
+        "the {objective} objective is not finite at the start (E, A, B, α, β) = {start:?}: {value}"
+    )]
+    NonFiniteStart {
+        /// The objective's name.
+        objective: &'static str,
+        /// The start, as (E, A, B, α, β).
+        start: [f64; 5],
+        /// The objective's value there.
+        value: f64,
+    },
+    /// A fitter setting outside its domain (a grid with fewer than 2 points
+    /// per axis, an empty or inverted range, a non-finite bound).
+    #[error("fitter setting {name} is out of its domain: {value}")]
+    BadSetting {
+        /// The setting.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// (α, β) is not an interior point of the projected problem: NNLS pins one
+    /// of E, A, B at zero there (or the 3×3 normal matrix is numerically
+    /// singular), so the projected objective has no Hessian by the Schur
+    /// complement formula.
+    #[error("(α, β) = ({alpha}, {beta}) is not interior: (E, A, B) = {coefficients:?}")]
+    NotInterior {
+        /// α.
+        alpha: f64,
+        /// β.
+        beta: f64,
+        /// The NNLS coefficients (E, A, B) there.
+        coefficients: [f64; 3],
+    },
     /// NNLS failed on the design (non-finite entries).
     #[error(transparent)]
     Nnls(#[from] NnlsError),

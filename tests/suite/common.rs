@@ -55,3 +55,35 @@ pub fn conditioned_surface(
     )
     .expect("positive by construction")
 }
+
+/// Noise-free surface data on the default budgets (1e17…1e21) with
+/// `points` per budget on a grid of half-width `w` decades, unbiased, in `T`.
+pub fn surface_data<T: nalgebra::RealField>(
+    surface: &LossSurface<T>,
+    w: T,
+    points: usize,
+) -> scaling_laws::fitters::SurfaceData<T> {
+    use scaling_laws::sampling::*;
+    let pts = sample_isoflops(
+        surface,
+        &default_budgets(),
+        &IsoflopGrid::new(w, points).expect("valid grid"),
+        &SamplingBias::none(),
+    )
+    .expect("valid budgets");
+    let n: Vec<T> = pts.iter().map(|p| p.n.clone()).collect();
+    let d: Vec<T> = pts.iter().map(|p| p.d.clone()).collect();
+    let l: Vec<T> = pts.iter().map(|p| p.loss.clone()).collect();
+    scaling_laws::fitters::SurfaceData::new(&n, &d, &l).expect("valid data")
+}
+
+/// (E, A, B, α, β) of a surface.
+pub fn parameters<T: nalgebra::RealField>(s: &LossSurface<T>) -> [T; 5] {
+    [
+        s.e().clone(),
+        s.a().clone(),
+        s.b().clone(),
+        s.alpha().clone(),
+        s.beta().clone(),
+    ]
+}

@@ -2,8 +2,10 @@
 
 mod analysis;
 mod approach2;
+mod approach3;
 mod cli;
 mod common;
+mod conditioning;
 mod models;
 mod nnls;
 mod precision;
