@@ -197,3 +197,29 @@ fn spectrum_is_an_ordered_orthonormal_decomposition() {
     let ratio = sp.eigenvalues[4].clone().abs() / sp.eigenvalues[0].clone().abs();
     assert_eq!(sp.condition, ratio);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+
+    /// proofs/09 §9.3: for H ≻ 0, λ_min(S) ≥ λ_min(H) and λ_max(S) ≤ λ_max(H).
+    /// At 256 bits (the 5-D λ_min is ~1e-11 of λ_max: f64 eigenvalues would
+    /// carry ~1e-5 relative error there); slack 1e-50 for rounding.
+    #[test]
+    fn projected_condition_never_exceeds_the_5d_condition(
+        preset in proptest::sample::select(Preset::ALL.to_vec()),
+        w in 0.3f64..=2.0,
+    ) {
+        let s = LossSurface::<Mpf256>::preset(preset);
+        let d = surface_data(&s, lit::<Mpf256>(w), 5);
+        let h5 = rss_hessian(&d, &parameters(&s));
+        let sp5 = spectrum(&DMatrix::from_fn(5, 5, |i, j| h5[(i, j)].clone()));
+        let h2 = projected_hessian(&d, s.alpha(), s.beta()).unwrap();
+        let sp2 = spectrum(&DMatrix::from_fn(2, 2, |i, j| h2[(i, j)].clone()));
+        let slack = lit::<Mpf256>(1e-50);
+        let one = Mpf256::from_f64(1.0);
+        prop_assert!(sp5.eigenvalues[0] > Mpf256::from_f64(0.0));
+        prop_assert!(sp2.eigenvalues[0].clone() >= sp5.eigenvalues[0].clone() * (one.clone() - slack.clone()));
+        prop_assert!(sp2.eigenvalues[1].clone() <= sp5.eigenvalues[4].clone() * (one + slack));
+        prop_assert!(sp2.condition <= sp5.condition);
+    }
+}

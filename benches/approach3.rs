@@ -1,0 +1,79 @@
+//! Benches for Approach 3, the 5-D grid search and the exact Hessians on the
+//! standard case: Chinchilla surface, 5 budgets (1e17…1e21) × 15 points,
+//! ±8×, centred (75 points).
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use nalgebra::ComplexField;
+use scaling_laws::analysis::conditioning::{projected_hessian, rss_hessian, spectrum};
+use scaling_laws::fitters::approach3::{Approach3Params, Objective};
+use scaling_laws::fitters::{fit_approach3, fit_grid5, Grid5Params, SurfaceData};
+use scaling_laws::models::LossSurface;
+use scaling_laws::numerics::mpf::Mpf256;
+use scaling_laws::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
+
+fn standard_case<T: nalgebra::RealField>(w: T) -> (LossSurface<T>, SurfaceData<T>) {
+    let s = LossSurface::<T>::chinchilla();
+    let grid = IsoflopGrid::new(w, 15).unwrap();
+    let pts = sample_isoflops(&s, &default_budgets(), &grid, &SamplingBias::none()).unwrap();
+    let n: Vec<T> = pts.iter().map(|p| p.n.clone()).collect();
+    let d: Vec<T> = pts.iter().map(|p| p.d.clone()).collect();
+    let l: Vec<T> = pts.iter().map(|p| p.loss.clone()).collect();
+    let data = SurfaceData::new(&n, &d, &l).unwrap();
+    (s, data)
+}
+
+fn truth<T: nalgebra::RealField>(s: &LossSurface<T>) -> [T; 5] {
+    [
+        s.e().clone(),
+        s.a().clone(),
+        s.b().clone(),
+        s.alpha().clone(),
+        s.beta().clone(),
+    ]
+}
+
+fn bench_approach3(c: &mut Criterion) {
+    let (s, data) = standard_case(8f64.log10());
+    let mut g = c.benchmark_group("approach3");
+    for objective in Objective::ALL {
+        let params = Approach3Params {
+            objective,
+            ..Approach3Params::default()
+        };
+        g.bench_function(format!("{}/points=75", objective.name()), |b| {
+            b.iter(|| fit_approach3(black_box(&data), &params).unwrap())
+        });
+    }
+    g.finish();
+    let params = Grid5Params::default();
+    c.bench_function("grid5/k=10/points=75", |b| {
+        b.iter(|| fit_grid5(black_box(&data), &params).unwrap())
+    });
+    let p = truth(&s);
+    let mut g = c.benchmark_group("hessian");
+    g.bench_function("rss_f64/points=75", |b| {
+        b.iter(|| rss_hessian(black_box(&data), &p))
+    });
+    g.bench_function("projected_f64/points=75", |b| {
+        b.iter(|| projected_hessian(black_box(&data), s.alpha(), s.beta()).unwrap())
+    });
+    let (sm, dm) = standard_case(Mpf256::from_f64(8.0).log10());
+    let pm = truth(&sm);
+    g.bench_function("rss_256bit/points=75", |b| {
+        b.iter(|| rss_hessian(black_box(&dm), &pm))
+    });
+    g.bench_function("projected_256bit/points=75", |b| {
+        b.iter(|| projected_hessian(black_box(&dm), sm.alpha(), sm.beta()).unwrap())
+    });
+    let h = rss_hessian(&dm, &pm);
+    let hd = nalgebra::DMatrix::from_fn(5, 5, |i, j| h[(i, j)].clone());
+    g.bench_function("spectrum_256bit/5x5", |b| {
+        b.iter(|| spectrum(black_box(&hd)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_approach3);
+criterion_main!(benches);
