@@ -87,6 +87,21 @@ pub fn rss_hessian<T: RealField>(data: &SurfaceData<T>, p: &[T; 5]) -> nalgebra:
 /// [`FitError::NotInterior`] when NNLS pins a coefficient at zero or the
 /// 3×3 block `H_cc = 2ΦᵀΦ` is not positive definite to rounding;
 /// [`FitError::Nnls`] for non-finite design entries.
+///
+/// ```
+/// use nalgebra::DMatrix;
+/// use scaling_laws::analysis::conditioning::{projected_hessian, rss_hessian, spectrum};
+/// use scaling_laws::fitters::SurfaceData;
+/// let n = [1e8f64, 3e8, 1e9, 3e9, 1e10, 3e10];
+/// let d = [3e10f64, 1e10, 3e9, 1e9, 3e8, 1e8];
+/// let l: Vec<f64> = n.iter().zip(&d).map(|(n, d)| 1.69 + 406.4 * n.powf(-0.34) + 410.7 * d.powf(-0.28)).collect();
+/// let data = SurfaceData::new(&n, &d, &l).unwrap();
+/// let h5 = rss_hessian(&data, &[1.69, 406.4, 410.7, 0.34, 0.28]);
+/// let h2 = projected_hessian(&data, &0.34, &0.28).unwrap();
+/// let k5 = spectrum(&DMatrix::from_fn(5, 5, |i, j| h5[(i, j)])).condition;
+/// let k2 = spectrum(&DMatrix::from_fn(2, 2, |i, j| h2[(i, j)])).condition;
+/// assert!(k2 < k5);
+/// ```
 pub fn projected_hessian<T: RealField>(
     data: &SurfaceData<T>,
     alpha: &T,

@@ -304,7 +304,7 @@ fn evaluate<T: RealField>(
 /// ```
 /// use scaling_laws::fitters::approach3::{objective_value_and_gradient, Objective};
 /// use scaling_laws::fitters::SurfaceData;
-/// let d = SurfaceData::new(&[1e8, 1e9, 1e10, 1e11], &[1e11, 1e10, 1e9, 1e8], &[3.0, 2.9, 2.95, 3.2]).unwrap();
+/// let d = SurfaceData::<f64>::new(&[1e8, 1e9, 1e10, 1e11], &[1e11, 1e10, 1e9, 1e8], &[3.0, 2.9, 2.95, 3.2]).unwrap();
 /// let (f, g) = objective_value_and_gradient(&d, Objective::Rss, &[1.7, 400.0, 410.0, 0.34, 0.28]);
 /// assert!(f.is_finite() && g.iter().all(|v| v.is_finite()));
 /// ```
@@ -502,6 +502,23 @@ fn on_bound(objective: Objective, x: &[f64], lo: &[f64; 5], hi: &[f64; 5], k: us
 /// [`FitError::NonFiniteStart`] when the objective is not finite at the
 /// start (a non-finite explicit start, or a non-positive coefficient for a
 /// log-parametrised objective).
+///
+/// ```
+/// use scaling_laws::fitters::approach3::{Approach3Params, Objective};
+/// use scaling_laws::fitters::{fit_approach3, FitStatus, SurfaceData};
+/// use scaling_laws::models::LossSurface;
+/// use scaling_laws::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
+///
+/// let s = LossSurface::<f64>::chinchilla();
+/// let grid = IsoflopGrid::new(8f64.log10(), 15).unwrap();
+/// let pts = sample_isoflops(&s, &default_budgets(), &grid, &SamplingBias::none()).unwrap();
+/// let col = |f: fn(&_) -> f64| pts.iter().map(f).collect::<Vec<f64>>();
+/// let data = SurfaceData::new(&col(|p| p.n), &col(|p| p.d), &col(|p| p.loss)).unwrap();
+/// let params = Approach3Params { objective: Objective::LogLoss, ..Default::default() };
+/// let fit = fit_approach3(&data, &params).unwrap();
+/// assert_eq!(fit.status, FitStatus::Converged);
+/// assert!((fit.alpha / 0.34 - 1.0).abs() < 1e-5);
+/// ```
 pub fn fit_approach3(
     data: &SurfaceData<f64>,
     params: &Approach3Params,

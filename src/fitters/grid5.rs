@@ -60,6 +60,16 @@ fn axis(lo: f64, hi: f64, k: usize, log: bool) -> Vec<f64> {
 /// # Errors
 /// [`FitError::BadSetting`] for fewer than 2 points per axis, a non-finite
 /// or inverted axis, or a non-positive lower end for A or B (log-spaced).
+///
+/// ```
+/// use scaling_laws::fitters::{fit_grid5, Grid5Params, SurfaceData};
+/// let n = [1e8f64, 3e8, 1e9, 3e9, 1e10, 3e10];
+/// let d = [3e10f64, 1e10, 3e9, 1e9, 3e8, 1e8];
+/// let l: Vec<f64> = n.iter().zip(&d).map(|(n, d)| 1.7 + 400.0 * n.powf(-0.34) + 400.0 * d.powf(-0.28)).collect();
+/// let fit = fit_grid5(&SurfaceData::new(&n, &d, &l).unwrap(), &Grid5Params::default()).unwrap();
+/// assert_eq!(fit.iterations, 100_000);
+/// assert!(fit.rss.is_finite());
+/// ```
 pub fn fit_grid5(
     data: &SurfaceData<f64>,
     params: &Grid5Params,

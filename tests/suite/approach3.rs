@@ -105,19 +105,27 @@ fn approach3_gradients_are_exact_at_256_bits() {
     let s = LossSurface::<Mpf256>::preset(Preset::Chinchilla);
     let d = surface_data(&s, Mpf256::from_f64(8.0).log10(), 5);
     let s64 = LossSurface::<f64>::chinchilla();
+    // Off the truth (residuals of order 0.01–0.1, so the Huber objective is
+    // in its linear zone) and close to it (u = 1e-4: Huber's quadratic zone).
+    // Measured: every mismatch ≤ 1.2e-47.
+    let mut worst = vec![];
     for objective in Objective::ALL {
-        // Off the truth, with one point per objective on each side of the
-        // Huber threshold (the residuals there are ~0.1–1 ≫ δ and some ≪ δ
-        // is not guaranteed: the property is checked wherever it lands).
-        let x64 = near_truth(&s64, objective, [0.3, -0.2, 0.25, 0.05, -0.04]);
-        let x: [Mpf256; 5] = std::array::from_fn(|k| lit(x64[k]));
-        let bad = gradient_mismatch(&d, objective, &x, FD_STEP_256);
-        assert!(
-            bad <= FD_AGREE_256,
-            "{}: mismatch {bad:e}",
-            objective.name()
-        );
+        for u in [
+            [0.3, -0.2, 0.25, 0.05, -0.04],
+            [1e-4, -1e-4, 1e-4, 1e-4, -1e-4],
+        ] {
+            let x64 = near_truth(&s64, objective, u);
+            let x: [Mpf256; 5] = std::array::from_fn(|k| lit(x64[k]));
+            worst.push((
+                objective.name(),
+                gradient_mismatch(&d, objective, &x, FD_STEP_256),
+            ));
+        }
     }
+    assert!(
+        worst.iter().all(|(_, bad)| *bad <= FD_AGREE_256),
+        "{worst:?}"
+    );
 }
 
 #[test]

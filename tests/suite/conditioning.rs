@@ -47,6 +47,8 @@ fn hessian_mismatch<T: RealField>(data: &SurfaceData<T>, p: &[T; 5], h_rel: f64)
 }
 
 /// A point near the truth: coefficients × e^{±0.3}, exponents ± 0.05.
+/// (Measured 256-bit mismatches: 4.6e-48 for the Hessian, 4.0e-40 for the
+/// projected Hessian by second differences.)
 fn near<T: RealField>(s: &LossSurface<T>, u: [f64; 5]) -> [T; 5] {
     let t = parameters(s);
     std::array::from_fn(|k| {
