@@ -15,7 +15,7 @@ use super::approach3::{rss_at, PARAM_HI, PARAM_LO};
 use super::outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
 
 /// Settings for [`fit_grid5`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Grid5Params {
     /// Points per axis k (k⁵ points are scored).
     pub points_per_axis: usize,

@@ -9,11 +9,13 @@
 pub mod approach2;
 pub mod approach3;
 pub mod grid5;
+pub mod method;
 pub mod outcome;
 pub mod vpnls;
 
 pub use approach2::{fit_approach2, Approach2Error, Approach2Fit, BudgetVertex, PowerLaw};
 pub use approach3::{fit_approach3, Approach3Params, Approach3Start, Objective};
 pub use grid5::{fit_grid5, Grid5Params};
+pub use method::SurfaceMethod;
 pub use outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
 pub use vpnls::{fit_vpnls, VpnlsParams};

@@ -294,3 +294,70 @@ pub fn fit_vpnls<T: RealField>(
         iterations,
     })
 }
+
+// ---- STUB (replaced by the vpnls-variants branch at merge) ----
+/// The outer search over (α, β).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VpnlsMethod {
+    /// Grid, then Levenberg–Marquardt.
+    LevenbergMarquardt,
+    /// Grid, then Nelder–Mead.
+    NelderMead,
+    /// Grid, then L-BFGS-B.
+    Lbfgsb(crate::numerics::lbfgsb::GradientSource),
+    /// Fine grid only.
+    Grid,
+}
+impl VpnlsMethod {
+    /// Name.
+    pub fn name(&self) -> String {
+        format!("{self:?}")
+    }
+}
+impl VpnlsParams {
+    /// 256×256.
+    pub fn fine_grid() -> Self {
+        Self {
+            grid: 256,
+            ..Self::default()
+        }
+    }
+}
+/// Any method.
+pub fn fit_vpnls_with(
+    data: &SurfaceData<f64>,
+    _method: VpnlsMethod,
+    params: &VpnlsParams,
+) -> Result<SurfaceFit<f64>, FitError> {
+    fit_vpnls(data, params)
+}
+/// Refine.
+pub fn refine_vpnls<T: RealField>(
+    data: &SurfaceData<T>,
+    _start: (T, T),
+    params: &VpnlsParams,
+) -> Result<SurfaceFit<T>, FitError> {
+    fit_vpnls(data, params)
+}
+/// Projected objective.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projected<T> {
+    /// ρ.
+    pub rss: T,
+    /// ∇ρ.
+    pub gradient: [T; 2],
+    /// (E, A, B).
+    pub coefficients: [T; 3],
+}
+/// Projected objective.
+pub fn projected_objective<T: RealField>(
+    _data: &SurfaceData<T>,
+    _alpha: &T,
+    _beta: &T,
+) -> Result<Projected<T>, FitError> {
+    Ok(Projected {
+        rss: T::zero(),
+        gradient: [T::zero(), T::zero()],
+        coefficients: [T::zero(), T::zero(), T::zero()],
+    })
+}

@@ -6,6 +6,7 @@ mod approach3;
 mod cli;
 mod common;
 mod conditioning;
+mod experiments;
 mod models;
 mod nnls;
 mod precision;
