@@ -26,6 +26,12 @@
 //! ([`HUBER_LO`], [`HUBER_HI`]: ln E ∈ [−20, 20], ln A, ln B ∈ [−20, 60],
 //! α, β ∈ [0, 5]).
 //!
+//! Defaults ([`Approach3Params::default`]): objective `Rss` from the 4⁵ grid
+//! start, analytic gradient, the reference implementation's L-BFGS-B
+//! tolerances [`REFERENCE_LBFGSB`] (scipy's own defaults stop the plain RSS
+//! far from the minimum; proofs/08 §8.5). [`approach3_start`] returns the
+//! start a fit would use.
+//!
 //! ## References
 //! - \[H22\] J. Hoffmann et al., *Training Compute-Optimal Large Language
 //!   Models*, 2022, arXiv:2203.15556 (Approach 3, Huber δ = 10⁻³, the
