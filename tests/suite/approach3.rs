@@ -374,3 +374,27 @@ fn grid5_reports_bound_hit_on_the_grid_edge_and_rejects_bad_settings() {
         })
     ));
 }
+
+#[test]
+fn approach3_start_is_the_grid_point_or_the_projected_explicit_point() {
+    use scaling_laws::fitters::approach3::approach3_start;
+    let (_, d) = standard_case(Preset::Chinchilla);
+    let p = approach3_start(&d, &Approach3Params::default()).unwrap();
+    let es = [0.1, 0.1 + 4.9 / 3.0, 0.1 + 9.8 / 3.0, 5.0];
+    let cs = [10.0, 100.0, 1000.0, 10000.0];
+    let ts = [0.05, 0.35, 0.65, 0.95];
+    let on = |v: f64, axis: &[f64]| axis.iter().any(|x| (x - v).abs() <= 1e-12 * x);
+    assert!(on(p[0], &es) && on(p[1], &cs) && on(p[2], &cs), "{p:?}");
+    assert!(on(p[3], &ts) && on(p[4], &ts), "{p:?}");
+    // The start scores no worse than any other grid point, e.g. the corner.
+    assert!(rss_at(&d, &p) <= rss_at(&d, &[0.1, 10.0, 10.0, 0.05, 0.05]));
+    // An explicit start outside the box is projected into it.
+    let out = Approach3Params {
+        start: Approach3Start::Point([20.0, 400.0, 2e6, 0.001, 0.5]),
+        ..Approach3Params::default()
+    };
+    assert_eq!(
+        approach3_start(&d, &out).unwrap(),
+        [10.0, 400.0, 1e6, 0.01, 0.5]
+    );
+}
