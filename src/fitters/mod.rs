@@ -10,4 +10,7 @@ pub mod vpnls;
 
 pub use approach2::{fit_approach2, Approach2Error, Approach2Fit, BudgetVertex, PowerLaw};
 pub use outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
-pub use vpnls::{fit_vpnls, VpnlsParams};
+pub use vpnls::{
+    fit_vpnls, fit_vpnls_with, projected_objective, refine_vpnls, vpnls_precision_ladder,
+    PrecisionRung, Projected, VpnlsMethod, VpnlsParams,
+};
