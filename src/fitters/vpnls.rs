@@ -554,11 +554,16 @@ pub fn refine_vpnls<T: RealField>(
         let jac = kaufman_jacobian(data, &p);
         let jtj = jac.transpose() * &jac;
         let jtr = jac.transpose() * &p.r;
+        // Marquardt's damping λ·diag(JᵀJ), with each diagonal entry floored
+        // at ε·tr(JᵀJ): a coefficient pinned at 0 zeroes its exponent's
+        // column, and the other exponent must still move.
+        let floor = T::default_epsilon() * (jtj[(0, 0)].clone() + jtj[(1, 1)].clone());
         let mut accepted = false;
         for _ in 0..30 {
             let mut a = jtj.clone();
             for k in 0..2 {
-                a[(k, k)] = a[(k, k)].clone() * (T::one() + lambda.clone());
+                a[(k, k)] =
+                    jtj[(k, k)].clone() + lambda.clone() * jtj[(k, k)].clone().max(floor.clone());
             }
             let Some(step) = a.lu().solve(&(-jtr.clone())) else {
                 break;
