@@ -133,9 +133,9 @@ fn expected_precision(method: VpnlsMethod) -> f64 {
         VpnlsMethod::LevenbergMarquardt => 1e-12,
         VpnlsMethod::NelderMead => 2e-8,
         VpnlsMethod::Lbfgsb(Analytic) => 1e-7,
-        VpnlsMethod::Lbfgsb(FiniteDifference(Forward(h))) if h == 1e-6 => 1e-4,
-        VpnlsMethod::Lbfgsb(FiniteDifference(Forward(h))) if h == 1e-8 => 1e-6,
-        VpnlsMethod::Lbfgsb(FiniteDifference(Forward(h))) if h == 1e-10 => 1e-7,
+        VpnlsMethod::Lbfgsb(FiniteDifference(Forward(1e-6))) => 1e-4,
+        VpnlsMethod::Lbfgsb(FiniteDifference(Forward(1e-8))) => 1e-6,
+        VpnlsMethod::Lbfgsb(FiniteDifference(Forward(1e-10))) => 1e-7,
         VpnlsMethod::Lbfgsb(FiniteDifference(Central(_))) => 1e-7,
         VpnlsMethod::Grid => 5e-2,
         other => panic!("no measured precision for {}", other.name()),
@@ -237,11 +237,11 @@ proptest! {
             (rho(alpha + h, beta) - rho(alpha - h, beta)) / (2.0 * h),
             (rho(alpha, beta + h) - rho(alpha, beta - h)) / (2.0 * h),
         ];
-        for k in 0..2 {
-            let tol = 1e-6 * (p.gradient[k].abs() + p.rss);
+        for (k, (g, f)) in p.gradient.iter().zip(fd).enumerate() {
+            let tol = 1e-6 * (g.abs() + p.rss);
             prop_assert!(
-                (p.gradient[k] - fd[k]).abs() <= tol,
-                "k={k}: analytic {:e} vs fd {:e}", p.gradient[k], fd[k]
+                (g - f).abs() <= tol,
+                "k={k}: analytic {g:e} vs fd {f:e}"
             );
         }
         // ρ is the RSS of the returned coefficients.
@@ -281,9 +281,9 @@ fn projected_gradient_is_exact_at_256_bits() {
             (rho(a.clone(), b.clone() + h.clone()) - rho(a.clone(), b.clone() - h.clone()))
                 / (two.clone() * h.clone()),
         ];
-        for k in 0..2 {
-            let diff = to_f64(&(p.gradient[k].clone() - fd[k].clone())).abs();
-            let scale = to_f64(&p.gradient[k]).abs() + to_f64(&p.rss);
+        for (k, (g, f)) in p.gradient.iter().zip(fd).enumerate() {
+            let diff = to_f64(&(g.clone() - f)).abs();
+            let scale = to_f64(g).abs() + to_f64(&p.rss);
             assert!(
                 diff <= 1e-40 * scale,
                 "({alpha}, {beta}) k={k}: {diff:e} vs scale {scale:e}"
