@@ -399,47 +399,61 @@ fn column<T: RealField>(ln_z: &[T], theta: &T, loss: &[T]) -> Column<T> {
     Column { x, sum, sq, dot_l }
 }
 
-/// The NNLS residual sum of squares from the 3×3 normal equations `G c = h`
-/// by enumerating the 7 non-empty supports (the optimum is the feasible
-/// support solution of least RSS). Used only to rank grid cells: forming G
-/// squares the condition number, which is harmless for ranking.
-fn gram_nnls_rss<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T) -> T {
-    let mut best = ll.clone(); // c = 0
-    for mask in 1u8..8 {
-        let idx: Vec<usize> = (0..3).filter(|k| mask & (1 << k) != 0).collect();
-        let c: Option<Vec<T>> = match idx.len() {
-            1 => {
-                let a = g[idx[0]][idx[0]].clone();
-                (a > T::zero()).then(|| vec![h[idx[0]].clone() / a])
+/// The RSS `LᵀL − c_Sᵀh_S` of the least-squares solution on the support
+/// `idx` of the normal equations `G c = h`, if that solution is strictly
+/// positive (feasible); `None` otherwise. No allocation: this runs per grid cell.
+fn support_rss<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T, idx: &[usize]) -> Option<T> {
+    let mut c: [T; 3] = [T::zero(), T::zero(), T::zero()];
+    match *idx {
+        [p] => {
+            let a = g[p][p].clone();
+            if a <= T::zero() {
+                return None;
             }
-            2 => {
-                let (p, q) = (idx[0], idx[1]);
-                let det = g[p][p].clone() * g[q][q].clone() - g[p][q].clone() * g[q][p].clone();
-                (det > T::zero()).then(|| {
-                    vec![
-                        (h[p].clone() * g[q][q].clone() - g[p][q].clone() * h[q].clone())
-                            / det.clone(),
-                        (g[p][p].clone() * h[q].clone() - g[q][p].clone() * h[p].clone()) / det,
-                    ]
-                })
+            c[0] = h[p].clone() / a;
+        }
+        [p, q] => {
+            let det = g[p][p].clone() * g[q][q].clone() - g[p][q].clone() * g[q][p].clone();
+            if det <= T::zero() {
+                return None;
             }
-            _ => {
-                let m = nalgebra::Matrix3::from_fn(|r, c| g[r][c].clone());
-                let rhs = nalgebra::Vector3::new(h[0].clone(), h[1].clone(), h[2].clone());
-                m.lu().solve(&rhs).map(|v| v.iter().cloned().collect())
-            }
-        };
-        let Some(c) = c else { continue };
-        if c.iter().any(|v| !(v.is_finite() && *v > T::zero())) {
-            continue;
+            c[0] = (h[p].clone() * g[q][q].clone() - g[p][q].clone() * h[q].clone()) / det.clone();
+            c[1] = (g[p][p].clone() * h[q].clone() - g[q][p].clone() * h[p].clone()) / det;
+        }
+        _ => {
+            let m = Matrix3::from_fn(|r, k| g[r][k].clone());
+            let rhs = nalgebra::Vector3::new(h[0].clone(), h[1].clone(), h[2].clone());
+            let v = m.lu().solve(&rhs)?;
+            c = [v[0].clone(), v[1].clone(), v[2].clone()];
+        }
+    }
+    let mut rss = ll.clone();
+    for (v, &k) in c.iter().zip(idx) {
+        if !(v.is_finite() && *v > T::zero()) {
+            return None;
         }
         // RSS = LᵀL − 2cᵀh + cᵀGc = LᵀL − cᵀh at the subset's normal equations.
-        let mut rss = ll.clone();
-        for (v, &k) in c.iter().zip(&idx) {
-            rss -= v.clone() * h[k].clone();
-        }
-        if rss < best {
-            best = rss;
+        rss -= v.clone() * h[k].clone();
+    }
+    Some(rss)
+}
+
+/// The NNLS residual sum of squares from the 3×3 normal equations `G c = h`
+/// by enumerating the non-empty supports (the optimum is the feasible
+/// support solution of least RSS). The full support comes first: when its
+/// solution is feasible it is the unconstrained minimum, so no other support
+/// can do better and the enumeration stops. Used only to rank grid cells:
+/// forming G squares the condition number, which is harmless for ranking.
+fn gram_nnls_rss<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T) -> T {
+    if let Some(rss) = support_rss(g, h, ll, &[0, 1, 2]) {
+        return rss;
+    }
+    let mut best = ll.clone(); // c = 0
+    for idx in [&[0][..], &[1], &[2], &[0, 1], &[0, 2], &[1, 2]] {
+        if let Some(rss) = support_rss(g, h, ll, idx) {
+            if rss < best {
+                best = rss;
+            }
         }
     }
     best
