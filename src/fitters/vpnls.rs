@@ -31,7 +31,7 @@ use crate::models::LossSurface;
 use crate::numerics::finite_diff::FdScheme;
 use crate::numerics::lbfgsb::{minimize_lbfgsb, GradientSource, LbfgsbEnd, LbfgsbSettings};
 use crate::numerics::mpf::Mpf;
-use crate::numerics::nnls::{nnls, NnlsParams};
+use crate::numerics::nnls::{nnls, NnlsParams, NnlsStatus};
 use crate::numerics::{int, lit, ratio, to_f64};
 use crate::sampling::{sample_isoflops, IsoflopGrid, SamplingBias, SamplingError};
 
@@ -178,6 +178,8 @@ struct Projection<T: RealField> {
     r: DVector<T>,
     rss: T,
     q_free: Option<DMatrix<T>>,
+    /// NNLS ran out of iterations (c feasible, maybe not optimal).
+    nnls_max_iter: bool,
 }
 
 /// Relative size below which an R diagonal counts as zero, as in
@@ -217,6 +219,7 @@ fn project<T: RealField>(
                         r,
                         rss,
                         q_free: Some(q),
+                        nnls_max_iter: false,
                     });
                 }
             }
@@ -236,6 +239,7 @@ fn project<T: RealField>(
         rss: s.rss,
         r,
         q_free,
+        nnls_max_iter: s.status == NnlsStatus::MaxIter,
     })
 }
 
@@ -338,9 +342,10 @@ pub fn design_condition<T: RealField>(data: &SurfaceData<T>, alpha: &T, beta: &T
     }
 }
 
-/// Close a fit at θ: the conditioning check, then `BoundHit` when α or β is
-/// within [`BOUND_TOLERANCE`] of a bound, `edge` (a grid edge was chosen),
-/// or E, A or B is pinned at zero.
+/// Close a fit at θ: the conditioning check, then `MaxIter` when the final
+/// NNLS ran out of iterations, `BoundHit` when α or β is within
+/// [`BOUND_TOLERANCE`] of a bound, `edge` (a grid edge was chosen), or E, A
+/// or B is pinned at zero.
 fn finish<T: RealField>(
     data: &SurfaceData<T>,
     theta: [T; 2],
@@ -358,6 +363,9 @@ fn finish<T: RealField>(
             beta: to_f64(&beta),
             condition,
         });
+    }
+    if p.nnls_max_iter {
+        status = FitStatus::MaxIter;
     }
     let (lo, hi) = (lit::<T>(params.bounds.0), lit::<T>(params.bounds.1));
     let near = |x: &T, b: &T| (x.clone() - b.clone()).abs() <= lit(BOUND_TOLERANCE);
