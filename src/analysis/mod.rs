@@ -1,6 +1,7 @@
 //! Closed forms: the Approach 2 vertex shift and the exponent and intercept
 //! errors it implies.
 
+pub mod conditioning;
 pub mod special;
 pub mod vertex_shift;
 

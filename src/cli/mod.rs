@@ -8,9 +8,11 @@ use serde_json::json;
 use thiserror::Error;
 
 use crate::analysis::{predict_approach2, vertex_shift_offset, AnalysisError, InterceptErrors};
-use crate::experiments::{exp6, ExperimentError};
+use crate::experiments::{exp5, exp6, exp7, exp8, ExperimentError, ExperimentFiles};
+use crate::fitters::approach3::{Approach3Start, Objective};
+use crate::fitters::grid5::Grid5Params;
 use crate::fitters::{
-    fit_approach2, fit_vpnls, Approach2Error, Approach2Fit, FitError, SurfaceData, VpnlsParams,
+    fit_approach2, Approach2Error, Approach2Fit, FitError, SurfaceData, SurfaceMethod,
 };
 use crate::io::{create_dir, read_positive_columns, write_atomic, DataError, IoError};
 use crate::models::{LossSurface, ModelError, Preset};
@@ -77,10 +79,15 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct FitArgs {
-    /// The method: vpnls (five-parameter surface by variable projection) or
+    /// The method: vpnls (five-parameter surface by variable projection),
+    /// approach3 (direct five-parameter fit), grid (plain 5-D grid search) or
     /// approach2 (IsoFLOP parabolas; needs the budget column).
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["vpnls", "approach2"]))]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["vpnls", "approach3", "approach2", "grid"]))]
     method: String,
+    /// Approach 3's objective: rss, rss-log-params, log-loss or huber-log
+    /// (the Chinchilla paper's Huber loss on log L, started from its grid).
+    #[arg(long, default_value = "rss", value_parser = clap::builder::PossibleValuesParser::new(["rss", "rss-log-params", "log-loss", "huber-log"]))]
+    objective: String,
     /// The CSV file (with a header line).
     #[arg(long)]
     data: PathBuf,
@@ -204,8 +211,8 @@ struct Approach2Args {
 
 #[derive(Debug, Args)]
 struct ExperimentArgs {
-    /// The experiment number (available: 6).
-    #[arg(value_parser = clap::builder::PossibleValuesParser::new(["6"]))]
+    /// The experiment number (5, 6, 7, 8) or `all`.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(["5", "6", "7", "8", "all"]))]
     number: String,
     /// Output directory (created if absent).
     #[arg(long, default_value = "out")]
@@ -301,31 +308,62 @@ fn approach2_cmd(a: &Approach2Args) -> Result<String, CliError> {
 
 fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     create_dir(&a.out)?;
-    match a.number.as_str() {
-        "6" => run_exp6_files(&a.out),
-        other => Err(CliError::Usage(format!(
-            "experiment {other} is not available"
-        ))),
+    let numbers: Vec<&str> = match a.number.as_str() {
+        "all" => EXPERIMENTS.to_vec(),
+        one => vec![one],
+    };
+    let mut out = String::new();
+    for n in numbers {
+        let start = std::time::Instant::now();
+        let files = match n {
+            "5" => exp5::run_exp5(&exp5::Exp5Config::default())?.files(),
+            "6" => exp6::run_exp6(&exp6::Exp6Config::default())?.files(),
+            "7" => exp7::run_exp7(&exp7::Exp7Config::default())?.files(),
+            "8" => exp8::run_exp8(&exp8::Exp8Config::default())?.files(),
+            other => {
+                return Err(CliError::Usage(format!(
+                    "experiment {other} is not available (available: {}, all)",
+                    EXPERIMENTS.join(", ")
+                )))
+            }
+        };
+        let dir = a.out.join(format!("exp{n}"));
+        let written = write_experiment(&dir, &files)?;
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&files.report);
+        for f in written {
+            out.push_str(&format!("wrote {}\n", f.display()));
+        }
+        out.push_str(&format!(
+            "experiment {n} ran in {:.2} s\n",
+            start.elapsed().as_secs_f64()
+        ));
     }
+    Ok(out.trim_end().to_string())
 }
 
-fn run_exp6_files(out: &Path) -> Result<String, CliError> {
-    let result = exp6::run_exp6(&exp6::Exp6Config::default())?;
-    let dir = out.join("exp6");
-    create_dir(&dir)?;
-    let csv = dir.join("analytical_error.csv");
-    result.table().write_csv(&csv)?;
-    let figs = write_figure(&result.figure(), &dir.join("analytical_error"))?;
-    let report = result.report();
-    let report_path = dir.join("report.txt");
-    write_atomic(&report_path, report.as_bytes())?;
-    let mut s = report;
-    s.push_str(&format!("\nwrote {}\n", csv.display()));
-    for f in figs {
-        s.push_str(&format!("wrote {}\n", f.display()));
+/// The experiments `experiment all` runs, in order.
+const EXPERIMENTS: [&str; 4] = ["5", "6", "7", "8"];
+
+/// Write an experiment's tables, figures and report under `dir`, each file
+/// atomically; returns the paths written.
+fn write_experiment(dir: &Path, files: &ExperimentFiles) -> Result<Vec<PathBuf>, CliError> {
+    create_dir(dir)?;
+    let mut written = Vec::new();
+    for (stem, table) in &files.tables {
+        let path = dir.join(format!("{stem}.csv"));
+        table.write_csv(&path)?;
+        written.push(path);
     }
-    s.push_str(&format!("wrote {}", report_path.display()));
-    Ok(s)
+    for (stem, fig) in &files.figures {
+        written.extend(write_figure(fig, &dir.join(stem))?);
+    }
+    let report = dir.join("report.txt");
+    write_atomic(&report, files.report.as_bytes())?;
+    written.push(report);
+    Ok(written)
 }
 
 fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
@@ -371,7 +409,21 @@ fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
         &[a.n_col.as_str(), a.d_col.as_str(), a.loss_col.as_str()],
     )?;
     let data = SurfaceData::new(&cols[0], &cols[1], &cols[2])?;
-    let f = fit_vpnls(&data, &VpnlsParams::default())?;
+    let method = match a.method.as_str() {
+        "approach3" => {
+            let objective = Objective::from_name(&a.objective)
+                .ok_or_else(|| CliError::Usage(format!("unknown objective '{}'", a.objective)))?;
+            let start = if objective == Objective::HuberLog {
+                Approach3Start::ChinchillaGrid
+            } else {
+                Approach3Start::Grid
+            };
+            SurfaceMethod::approach3(objective, start)
+        }
+        "grid" => SurfaceMethod::Grid5(Grid5Params::default()),
+        _ => SurfaceMethod::vpnls(),
+    };
+    let f = method.fit(&data)?;
     if a.json {
         return Ok(json!({
             "E": f.e, "A": f.a, "B": f.b, "alpha": f.alpha, "beta": f.beta,
@@ -380,8 +432,9 @@ fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
         .to_string());
     }
     Ok(format!(
-        "VPNLS on {} points: status {}, {} iterations, RSS {:.3e}\n\
+        "{} on {} points: status {}, {} iterations, RSS {:.3e}\n\
          L(N, D) = {:.6} + {:.6}/N^{:.6} + {:.6}/D^{:.6}",
+        method.label(),
         data.len(),
         f.status.as_str(),
         f.iterations,

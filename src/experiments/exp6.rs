@@ -168,6 +168,15 @@ impl Exp6Output {
         t
     }
 
+    /// Everything to write.
+    pub fn files(&self) -> super::ExperimentFiles {
+        super::ExperimentFiles {
+            tables: vec![("analytical_error".into(), self.table())],
+            figures: vec![("analytical_error".into(), self.figure())],
+            report: self.report(),
+        }
+    }
+
     /// The largest |numerical − predicted| over all rows of one surface.
     pub fn max_deviation(&self, surface: Preset) -> f64 {
         self.rows

@@ -5,10 +5,14 @@
 //! - [`vpnls`]: variable projection with NNLS over (α, β).
 
 pub mod approach2;
+pub mod approach3;
+pub mod grid5;
+pub mod method;
 pub mod outcome;
 pub mod vpnls;
 
 pub use approach2::{fit_approach2, Approach2Error, Approach2Fit, BudgetVertex, PowerLaw};
+pub use method::SurfaceMethod;
 pub use outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
 pub use vpnls::{
     fit_vpnls, fit_vpnls_with, projected_objective, refine_vpnls, vpnls_precision_ladder,

@@ -111,6 +111,10 @@ pub enum LegendPosition {
     LowerLeft,
     /// Lower right.
     LowerRight,
+    /// Middle of the right edge.
+    MiddleRight,
+    /// No legend (another panel of the figure carries it).
+    None,
 }
 
 /// One chart of a figure.
@@ -227,8 +231,11 @@ fn axis_range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
         return if log { 0.1..10.0 } else { 0.0..1.0 };
     }
     if log {
-        let (l, h) = (lo.log10(), hi.log10());
-        let pad = ((h - l) * 0.05).max(0.05);
+        // Whole decades, so that every panel has labelled powers of ten.
+        let (l, h) = (lo.log10().floor(), hi.log10().ceil());
+        let h = if h <= l { l + 1.0 } else { h };
+        // A little beyond the decades, so the end ticks are inside and labelled.
+        let pad = 0.03 * (h - l);
         10f64.powf(l - pad)..10f64.powf(h + pad)
     } else {
         let span = hi - lo;
@@ -455,12 +462,13 @@ where
             }
         }
     }
-    if any {
+    if any && panel.legend != LegendPosition::None {
         let pos = match panel.legend {
             LegendPosition::UpperLeft => SeriesLabelPosition::UpperLeft,
             LegendPosition::UpperRight => SeriesLabelPosition::UpperRight,
             LegendPosition::LowerLeft => SeriesLabelPosition::LowerLeft,
-            LegendPosition::LowerRight => SeriesLabelPosition::LowerRight,
+            LegendPosition::MiddleRight => SeriesLabelPosition::MiddleRight,
+            LegendPosition::LowerRight | LegendPosition::None => SeriesLabelPosition::LowerRight,
         };
         chart
             .configure_series_labels()

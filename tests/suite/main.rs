@@ -4,6 +4,7 @@ mod analysis;
 mod approach2;
 mod cli;
 mod common;
+mod experiments;
 mod models;
 mod nnls;
 mod precision;
