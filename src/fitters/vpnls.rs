@@ -806,12 +806,14 @@ fn fit_lbfgsb(
         &[hi, hi],
         source,
         &params.lbfgsb,
-    )
-    .map_err(|e| FitError::OptimizerFailed {
+    );
+    // A projection error (which made the objective +∞) explains an
+    // optimizer failure better than the optimizer's own message.
+    objective.take_error()?;
+    let out = out.map_err(|e| FitError::OptimizerFailed {
         method: "L-BFGS-B",
         message: e.to_string(),
     })?;
-    objective.take_error()?;
     let status = match out.end {
         LbfgsbEnd::Converged => FitStatus::Converged,
         LbfgsbEnd::MaxIter => FitStatus::MaxIter,
