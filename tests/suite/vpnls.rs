@@ -412,3 +412,37 @@ fn nelder_mead_stops_by_its_relative_tolerance_on_noisy_data() {
     assert_eq!(f.status, FitStatus::Converged);
     assert!(f.iterations < VpnlsParams::default().nm_max_iter);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+
+    #[test]
+    fn projected_objective_in_f64_agrees_with_256_bits_to_rounding(
+        alpha in 0.05f64..=0.95, beta in 0.05f64..=0.95, seed in 0u64..1000,
+    ) {
+        // The same (f64) data carried exactly into 256 bits: the two paths
+        // differ only by rounding. r = L − Φc is formed from O(max L) terms,
+        // so its absolute error is ~k·ε·max L (k ~ m·κ, κ ≤ 15 on this case):
+        // ρ = ‖r‖² then errs by ~2‖r‖·√m·k·ε·max L, and ∂ρ/∂θ_k by
+        // ~k·ε·max L · 2|c_k|Σ|ln z| z^−θ. 1e3·ε·m covers k with margin.
+        let d = noisy_standard(&LossSurface::chinchilla(), 0.01, seed);
+        let to256 = |v: &[f64]| v.iter().map(|&x| lit::<Mpf256>(x)).collect::<Vec<_>>();
+        let n: Vec<f64> = d.ln_n().iter().map(|x| x.exp()).collect();
+        let dd: Vec<f64> = d.ln_d().iter().map(|x| x.exp()).collect();
+        let d256 = SurfaceData::new(&to256(&n), &to256(&dd), &to256(d.loss())).unwrap();
+        let d64 = SurfaceData::new(&n, &dd, d.loss()).unwrap();
+        let p = projected_objective(&d64, &alpha, &beta).unwrap();
+        let q = projected_objective(&d256, &lit(alpha), &lit(beta)).unwrap();
+        let m = d64.len() as f64;
+        let k = 1e3 * m * f64::EPSILON;
+        let l_max = d64.loss().iter().fold(0.0f64, |a, &b| a.max(b));
+        let rho_tol = k * l_max * (2.0 * p.rss.sqrt() * m.sqrt() + k * l_max * m);
+        prop_assert!((p.rss - to_f64(&q.rss)).abs() <= rho_tol, "{} vs {}", p.rss, to_f64(&q.rss));
+        for (j, (ln_z, theta)) in [(d64.ln_n(), alpha), (d64.ln_d(), beta)].into_iter().enumerate() {
+            let sens: f64 = ln_z.iter().map(|l| l.abs() * (-theta * l).exp()).sum();
+            let tol = k * (p.gradient[j].abs() + l_max * 2.0 * p.coefficients[j + 1].abs() * sens);
+            let diff = (p.gradient[j] - to_f64(&q.gradient[j])).abs();
+            prop_assert!(diff <= tol, "k={j}: {diff:e} > {tol:e}");
+        }
+    }
+}
