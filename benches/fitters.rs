@@ -5,7 +5,10 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use nalgebra::{DMatrix, DVector};
-use scaling_laws::fitters::{fit_vpnls, SurfaceData, VpnlsParams};
+use scaling_laws::fitters::{
+    fit_vpnls, fit_vpnls_with, projected_objective, refine_vpnls, SurfaceData, VpnlsMethod,
+    VpnlsParams,
+};
 use scaling_laws::models::LossSurface;
 use scaling_laws::numerics::nnls::{nnls, NnlsParams};
 use scaling_laws::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
@@ -28,6 +31,26 @@ fn bench_fitters(c: &mut Criterion) {
     let mut g = c.benchmark_group("vpnls");
     g.bench_function("grid32_lm/points=75", |b| {
         b.iter(|| fit_vpnls(black_box(&data), &params).unwrap())
+    });
+    for method in VpnlsMethod::study() {
+        let p = if method == VpnlsMethod::Grid {
+            VpnlsParams::fine_grid()
+        } else {
+            VpnlsParams::default()
+        };
+        let name = match method {
+            VpnlsMethod::Grid => format!("grid-{}/points=75", p.grid),
+            _ => format!("{}/points=75", method.name()),
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| fit_vpnls_with(black_box(&data), method, &p).unwrap())
+        });
+    }
+    g.bench_function("refine_from_truth/points=75", |b| {
+        b.iter(|| refine_vpnls(black_box(&data), (0.34, 0.28), &params).unwrap())
+    });
+    g.bench_function("projected_objective/points=75", |b| {
+        b.iter(|| projected_objective(black_box(&data), &0.34, &0.28).unwrap())
     });
     g.bench_function("prepare_data/points=75", |b| {
         b.iter(|| SurfaceData::new(black_box(&n), &d, &l).unwrap())

@@ -18,4 +18,7 @@ pub use approach3::{fit_approach3, Approach3Params, Approach3Start, Objective};
 pub use grid5::{fit_grid5, Grid5Params};
 pub use method::SurfaceMethod;
 pub use outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
-pub use vpnls::{fit_vpnls, VpnlsParams};
+pub use vpnls::{
+    fit_vpnls, fit_vpnls_with, projected_objective, refine_vpnls, vpnls_precision_ladder,
+    PrecisionRung, Projected, VpnlsMethod, VpnlsParams,
+};

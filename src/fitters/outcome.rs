@@ -72,6 +72,27 @@ pub enum FitError {
         /// The NNLS coefficients (E, A, B) there.
         coefficients: [f64; 3],
     },
+    /// The column-equilibrated design `[1, N^−α, D^−β]` at the fitted (α, β)
+    /// has a condition number above the limit (`fitters::vpnls::CONDITION_LIMIT`,
+    /// 1e12): E, A, B are not determined by the data to any useful precision.
+    #[error("the design at alpha = {alpha}, beta = {beta} has condition number {condition:e} (limit 1e12)")]
+    IllConditioned {
+        /// α of the fit.
+        alpha: f64,
+        /// β of the fit.
+        beta: f64,
+        /// The condition number σ_max/σ_min of the design with unit-norm columns.
+        condition: f64,
+    },
+    /// An outer optimizer rejected its input (its own message): a non-finite
+    /// start or objective value.
+    #[error("{method} failed: {message}")]
+    OptimizerFailed {
+        /// The optimizer.
+        method: &'static str,
+        /// Its message.
+        message: String,
+    },
     /// NNLS failed on the design (non-finite entries).
     #[error(transparent)]
     Nnls(#[from] NnlsError),

@@ -239,3 +239,103 @@ fn loss_surface_identities_hold_at_256_bits() {
         }
     }
 }
+
+/// VPNLS's error at each rung stays within this many ε of that precision:
+/// the column-equilibrated design has condition ≤ 15 on the standard case
+/// and the reduced problem's Jacobian adds the exponents' sensitivity
+/// (measured 10–25 ε at 53, 64, 128 and 256 bits); 1e3 ε leaves a margin
+/// of 40× while still failing for any error that does not scale with ε.
+const VPNLS_EPS_MULTIPLE: f64 = 1e3;
+
+#[test]
+fn vpnls_error_falls_with_precision_while_approach2_error_does_not() {
+    use scaling_laws::fitters::vpnls::vpnls_precision_ladder;
+    use scaling_laws::fitters::{FitStatus, VpnlsParams};
+    use scaling_laws::models::Preset;
+    // Asymmetric surface with drift: Approach 2's exponent carries the
+    // vertex-shift bias (structural), VPNLS has none.
+    let s = LossSurface::<f64>::preset(Preset::Asymmetric);
+    let grid = IsoflopGrid::new(8f64.log10(), 15).unwrap();
+    let bias = SamplingBias::named("drift_0.2").unwrap();
+    let ladder = vpnls_precision_ladder(
+        &s,
+        &default_budgets(),
+        &grid,
+        &bias,
+        &VpnlsParams::default(),
+    )
+    .unwrap();
+    let bits: Vec<u32> = ladder.iter().map(|r| r.bits).collect();
+    assert_eq!(bits, [53, 64, 128, 256]);
+    for r in &ladder {
+        let eps = 2f64.powi(1 - r.bits as i32);
+        assert_eq!(r.vpnls_status, FitStatus::Converged, "{} bits", r.bits);
+        assert!(
+            r.vpnls_max_rel_error <= VPNLS_EPS_MULTIPLE * eps,
+            "{} bits: {:e}",
+            r.bits,
+            r.vpnls_max_rel_error
+        );
+        // Approach 2's exponent error is the same at every precision: it is
+        // the vertex shift, not rounding.
+        let a2 = ladder[0].approach2_a_rel_error;
+        assert!(a2 > 1e-3, "{a2:e}");
+        assert!(
+            (r.approach2_a_rel_error - a2).abs() <= 1e-12 * a2,
+            "{} bits: {:e} vs {a2:e}",
+            r.bits,
+            r.approach2_a_rel_error
+        );
+    }
+    // The bar: ≤ 1e-30 at 128 bits, smaller still at 256.
+    assert!(ladder[2].vpnls_max_rel_error <= 1e-30);
+    assert!(ladder[3].vpnls_max_rel_error <= 1e-60);
+}
+
+#[test]
+fn vpnls_refinement_at_128_bits_recovers_every_preset_from_the_f64_answer() {
+    use scaling_laws::fitters::{fit_vpnls, refine_vpnls, FitStatus, SurfaceData, VpnlsParams};
+    use scaling_laws::models::Preset;
+    type Mpf128 = Mpf<128>;
+    let eps = 2f64.powi(-127);
+    for preset in Preset::ALL {
+        let sf = LossSurface::<f64>::preset(preset);
+        let s: LossSurface<Mpf128> = sf.cast();
+        let grid = IsoflopGrid::new(lit::<Mpf128>(2f64.log10() * 4.0), 15).unwrap();
+        let pts = sample_isoflops(&s, &default_budgets(), &grid, &SamplingBias::none()).unwrap();
+        let n: Vec<Mpf128> = pts.iter().map(|p| p.n.clone()).collect();
+        let d: Vec<Mpf128> = pts.iter().map(|p| p.d.clone()).collect();
+        let l: Vec<Mpf128> = pts.iter().map(|p| p.loss.clone()).collect();
+        let data = SurfaceData::new(&n, &d, &l).unwrap();
+        // The f64 answer on the f64 data of the same surface.
+        let nf: Vec<f64> = n.iter().map(to_f64).collect();
+        let df: Vec<f64> = d.iter().map(to_f64).collect();
+        let lf: Vec<f64> = l.iter().map(to_f64).collect();
+        let f64_fit = fit_vpnls(
+            &SurfaceData::new(&nf, &df, &lf).unwrap(),
+            &VpnlsParams::default(),
+        )
+        .unwrap();
+        let fit = refine_vpnls(
+            &data,
+            (lit(f64_fit.alpha), lit(f64_fit.beta)),
+            &VpnlsParams::default(),
+        )
+        .unwrap();
+        assert_eq!(fit.status, FitStatus::Converged, "{}", preset.name());
+        for (g, t) in [
+            (&fit.e, s.e()),
+            (&fit.a, s.a()),
+            (&fit.b, s.b()),
+            (&fit.alpha, s.alpha()),
+            (&fit.beta, s.beta()),
+        ] {
+            let err = absf((g.clone() - t.clone()) / t.clone());
+            assert!(
+                err <= VPNLS_EPS_MULTIPLE * eps,
+                "{}: {err:e}",
+                preset.name()
+            );
+        }
+    }
+}
