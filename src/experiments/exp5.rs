@@ -482,17 +482,14 @@ impl Exp5Output {
                     y_label: "|relative error|".into(),
                     y_log: true,
                     series,
-                    legend: if k == 0 {
-                        LegendPosition::UpperLeft
-                    } else {
-                        LegendPosition::None
-                    },
+                    legend: LegendPosition::None,
                     ..Panel::default()
                 });
             }
         }
         let mut fig = Figure::new(title, self.config.surfaces.len(), 5, panels);
         fig.panel_size = (420, 340);
+        fig.shared_legend = true;
         fig
     }
 
@@ -551,7 +548,7 @@ impl Exp5Output {
                     y_label: "D* relative error".into(),
                     x_log: true,
                     series,
-                    legend: LegendPosition::UpperLeft,
+                    legend: LegendPosition::None,
                     ..Panel::default()
                 });
             }
@@ -563,6 +560,7 @@ impl Exp5Output {
             panels,
         );
         fig.panel_size = (480, 360);
+        fig.shared_legend = true;
         fig
     }
 

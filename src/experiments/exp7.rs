@@ -527,11 +527,7 @@ impl Exp7Output {
                     x_log: true,
                     y_log: true,
                     series,
-                    legend: if sigma == nc.sigmas[0] && nb == nc.budget_counts[0] {
-                        LegendPosition::LowerLeft
-                    } else {
-                        LegendPosition::None
-                    },
+                    legend: LegendPosition::None,
                     ..Panel::default()
                 });
             }
@@ -548,6 +544,7 @@ impl Exp7Output {
             panels,
         );
         fig.panel_size = (520, 380);
+        fig.shared_legend = true;
         Some(fig)
     }
 

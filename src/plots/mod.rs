@@ -62,7 +62,7 @@ pub struct Series {
     pub kind: SeriesKind,
     /// Dashed line.
     pub dashed: bool,
-    /// Palette index (colours repeat after 8).
+    /// Palette index (colours repeat after 12).
     pub color: usize,
 }
 
@@ -151,6 +151,10 @@ pub struct Figure {
     pub panels: Vec<Panel>,
     /// Pixel size of one panel (width, height).
     pub panel_size: (u32, u32),
+    /// One legend for the whole figure, in a strip under the title, from the
+    /// series of the first panel (for figures whose panels share their
+    /// curves; the panels then carry none).
+    pub shared_legend: bool,
 }
 
 impl Figure {
@@ -162,12 +166,14 @@ impl Figure {
             cols,
             panels,
             panel_size: (560, 420),
+            shared_legend: false,
         }
     }
 }
 
-/// Okabe–Ito colour-blind-safe palette.
-const PALETTE: [RGBColor; 8] = [
+/// The Okabe–Ito colour-blind-safe colours (yellow left out: it does not
+/// read on white), then five more distinct ones for figures with many curves.
+const PALETTE: [RGBColor; 12] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -175,8 +181,29 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
     RGBColor(0, 0, 0),
-    RGBColor(240, 228, 66),
+    RGBColor(127, 127, 127),
+    RGBColor(140, 86, 75),
+    RGBColor(148, 103, 189),
+    RGBColor(188, 189, 34),
+    RGBColor(214, 39, 40),
 ];
+
+/// Height of one row of the shared legend strip (pixels).
+const LEGEND_ROW: u32 = 22;
+
+/// Rows of the shared legend strip.
+fn legend_rows(fig: &Figure) -> u32 {
+    if !fig.shared_legend {
+        return 0;
+    }
+    let n = fig.panels.first().map_or(0, |p| p.series.len()) as u32;
+    let per_row = legend_per_row(fig);
+    n.div_ceil(per_row)
+}
+
+fn legend_per_row(fig: &Figure) -> u32 {
+    (fig.panel_size.0 * fig.cols as u32 / 300).max(1)
+}
 
 /// Palette colour `i`.
 pub fn color(i: usize) -> RGBColor {
@@ -259,7 +286,7 @@ pub fn write_figure(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError
     register_font();
     let size = (
         fig.panel_size.0 * fig.cols as u32,
-        fig.panel_size.1 * fig.rows as u32 + 50,
+        fig.panel_size.1 * fig.rows as u32 + 50 + legend_rows(fig) * LEGEND_ROW,
     );
     let png = stem.with_extension("png");
     let svg = stem.with_extension("svg");
@@ -297,6 +324,51 @@ pub fn write_figure(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError
     result
 }
 
+/// The shared legend: marker, line and label of each series of the first
+/// panel, left to right in rows.
+fn draw_legend_strip<DB: DrawingBackend>(
+    strip: &DrawingArea<DB, plotters::coord::Shift>,
+    fig: &Figure,
+) -> Result<(), String> {
+    let e = |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let Some(first) = fig.panels.first() else {
+        return Ok(());
+    };
+    let per_row = legend_per_row(fig) as usize;
+    let width = (fig.panel_size.0 * fig.cols as u32) as i32 / per_row as i32;
+    for (k, s) in first.series.iter().enumerate() {
+        let (col, row) = ((k % per_row) as i32, (k / per_row) as i32);
+        let (x, y) = (
+            20 + col * width,
+            row * LEGEND_ROW as i32 + LEGEND_ROW as i32 / 2,
+        );
+        let c = color(s.color);
+        let style = ShapeStyle {
+            color: c.to_rgba(),
+            filled: false,
+            stroke_width: 2,
+        };
+        if s.kind != SeriesKind::Markers {
+            strip
+                .draw(&PathElement::new(vec![(x, y), (x + 24, y)], style))
+                .map_err(e)?;
+        }
+        if s.kind != SeriesKind::Line {
+            strip
+                .draw(&Circle::new((x + 12, y), 4, c.filled()))
+                .map_err(e)?;
+        }
+        strip
+            .draw(&Text::new(
+                s.label.clone(),
+                (x + 32, y - 7),
+                ("sans-serif", 14),
+            ))
+            .map_err(e)?;
+    }
+    Ok(())
+}
+
 fn draw_figure<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     fig: &Figure,
@@ -305,6 +377,10 @@ fn draw_figure<DB: DrawingBackend>(
     let (top, body) = root.split_vertically(50);
     top.titled(&fig.title, ("sans-serif", 24).into_font())
         .map_err(|e| e.to_string())?;
+    let (strip, body) = body.split_vertically(legend_rows(fig) * LEGEND_ROW);
+    if fig.shared_legend {
+        draw_legend_strip(&strip, fig)?;
+    }
     let areas = body.split_evenly((fig.rows, fig.cols));
     for (area, panel) in areas.iter().zip(&fig.panels) {
         let xs = panel
