@@ -187,28 +187,37 @@ pub fn nnls<T: RealField>(
                 break 'outer;
             }
             iterations += 1;
-            // Step from x toward z as far as feasibility allows.
+            // Step from x toward z as far as feasibility allows. Some z_p ≤ 0
+            // here (otherwise the loop ended above); the first variable whose
+            // ratio x/(x − z) attains the minimum blocks the step. It is set
+            // to exactly zero and leaves the passive set, so every inner step
+            // shrinks that set (computed x − step·(x − z) can be a rounding
+            // residue above zero, and keeping such a variable cycles).
             let mut step = T::one();
+            let mut blocking: Option<usize> = None;
             for (p, &i) in cols.iter().enumerate() {
                 if z[p] <= T::zero() {
                     let denom = x[i].clone() - z[p].clone();
-                    if denom > T::zero() {
-                        step = step.min(x[i].clone() / denom);
+                    let ratio = if denom > T::zero() {
+                        x[i].clone() / denom
+                    } else {
+                        T::zero() // x_i = z_p = 0: it stays at zero
+                    };
+                    if blocking.is_none() || ratio < step {
+                        step = ratio.min(T::one());
+                        blocking = Some(i);
                     }
                 }
             }
             for (p, &i) in cols.iter().enumerate() {
                 x[i] = x[i].clone() + step.clone() * (z[p].clone() - x[i].clone());
-                if x[i] <= T::zero()
-                    || (z[p] <= T::zero()
-                        && step.clone() * (z[p].clone() - x[i].clone()) == T::zero())
-                {
-                    x[i] = T::zero();
-                }
+            }
+            if let Some(i) = blocking {
+                x[i] = T::zero();
             }
             // Variables that reached zero leave the passive set.
-            for (p, &i) in cols.iter().enumerate() {
-                if x[i] <= T::zero() || (z[p] <= T::zero() && step == T::one()) {
+            for &i in &cols {
+                if x[i] <= T::zero() {
                     x[i] = T::zero();
                     passive[i] = false;
                 }

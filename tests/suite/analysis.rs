@@ -49,17 +49,8 @@ fn vertex_shift_of_the_symmetric_preset_is_zero_and_its_fit_exact() {
     assert_eq!(vertex_shift(&0.31, &0.31, &grid).unwrap(), 0.0);
 }
 
-/// The grid centres lie within two half-widths of the optimum at every
-/// budget. Further out the parabola's vertex is an extrapolation that
-/// amplifies the f64 rounding of the losses by ~|o|/W on top of the bound of
-/// proofs/06 §6.2 (a vertex 0.3 decades outside a ±0.05-decade grid misses
-/// 1e-10); the 256-bit test covers every offset.
-fn brackets_optimum(bias: &SamplingBias<f64>, budgets: &[f64], w: f64) -> bool {
-    bias.offsets(budgets).iter().all(|o| o.abs() <= 2.0 * w)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(crate::common::cases(256))]
 
     #[test]
     fn sum_free_closed_form_equals_the_grid_sum(

@@ -87,3 +87,30 @@ pub fn parameters<T: nalgebra::RealField>(s: &LossSurface<T>) -> [T; 5] {
         s.beta().clone(),
     ]
 }
+
+/// A proptest configuration with `default` cases, or `PROPTEST_CASES` when
+/// that is set (to run a property harder on demand). Rejections (by
+/// `prop_assume!`) are allowed up to one per case.
+pub fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig {
+        max_global_rejects: cases.max(1024),
+        ..ProptestConfig::with_cases(cases)
+    }
+}
+
+/// The grid centres lie within two half-widths of the optimum at every
+/// budget. Further out the parabola's vertex is an extrapolation that
+/// amplifies the f64 rounding of the losses by ~|o|/W on top of the bound of
+/// proofs/06 §6.2 (a vertex 0.3 decades outside a ±0.05-decade grid misses
+/// 1e-10); the 256-bit test covers every offset.
+pub fn brackets_optimum(
+    bias: &scaling_laws::sampling::SamplingBias<f64>,
+    budgets: &[f64],
+    w: f64,
+) -> bool {
+    bias.offsets(budgets).iter().all(|o| o.abs() <= 2.0 * w)
+}

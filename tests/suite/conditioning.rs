@@ -14,13 +14,14 @@ use scaling_laws::numerics::{lit, to_f64};
 
 use crate::common::*;
 
-/// Central differences of the gradient, step h·s_j (s_j = max(|p_j|, 1)):
-/// f64 truncation ~(60h)² and rounding ~ε/h relative to the column scale;
-/// h = 1e-6 makes both ≤ 4e-9, so 1e-6 is a safe agreement bound.
+/// Richardson-extrapolated central differences of the gradient, steps h·s_j
+/// and h·s_j/2 (s_j = max(|p_j|, 1)): f64 truncation O(h⁴·(ln N)⁵) ≈ 1e-18 and
+/// rounding ~3ε/h ≈ 7e-10 relative to the column scale, so 1e-6 is a safe
+/// agreement bound.
 const HESS_STEP_F64: f64 = 1e-6;
 const HESS_AGREE_F64: f64 = 1e-6;
-/// 256 bits, h = 1e-25: truncation (6e-24)² ≈ 4e-47, rounding
-/// 1.7e-77/1e-25 ≈ 2e-52; agreement to 1e-44 shows the formula exact.
+/// 256 bits, h = 1e-25: truncation ≈ (1e-25)⁴·2e6 ≈ 1e-94, rounding
+/// 3·1.7e-77/1e-25 ≈ 5e-52; agreement to 1e-44 shows the formula exact.
 const HESS_STEP_256: f64 = 1e-25;
 const HESS_AGREE_256: f64 = 1e-44;
 
@@ -31,11 +32,17 @@ fn hessian_mismatch<T: RealField>(data: &SurfaceData<T>, p: &[T; 5], h_rel: f64)
     for j in 0..5 {
         let s = p[j].clone().abs().max(T::one());
         let step = s * lit::<T>(h_rel);
-        let mut pp = p.clone();
-        pp[j] += step.clone();
-        let mut pm = p.clone();
-        pm[j] -= step.clone();
-        let col = (rss_gradient(data, &pp) - rss_gradient(data, &pm)) / (step * lit::<T>(2.0));
+        let central = |step: T| {
+            let mut pp = p.clone();
+            pp[j] += step.clone();
+            let mut pm = p.clone();
+            pm[j] -= step.clone();
+            (rss_gradient(data, &pp) - rss_gradient(data, &pm)) / (step * lit::<T>(2.0))
+        };
+        // Richardson: (4·D(h/2) − D(h))/3 has truncation O(h⁴) (a plain
+        // central difference's h²·(ln N)³ term is not small beside H_ij).
+        let col =
+            (central(step.clone() / lit::<T>(2.0)) * lit::<T>(4.0) - central(step)) / lit::<T>(3.0);
         for i in 0..5 {
             let scale = h[(i, j)].clone().abs()
                 + (h[(i, i)].clone().abs() * h[(j, j)].clone().abs()).sqrt();
@@ -61,7 +68,7 @@ fn near<T: RealField>(s: &LossSurface<T>, u: [f64; 5]) -> [T; 5] {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(crate::common::cases(24))]
 
     #[test]
     fn rss_hessian_matches_central_differences_of_the_gradient(
@@ -201,7 +208,7 @@ fn spectrum_is_an_ordered_orthonormal_decomposition() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(8))]
+    #![proptest_config(crate::common::cases(8))]
 
     /// proofs/09 §9.3: for H ≻ 0, λ_min(S) ≥ λ_min(H) and λ_max(S) ≤ λ_max(H).
     /// At 256 bits (the 5-D λ_min is ~1e-11 of λ_max: f64 eigenvalues would

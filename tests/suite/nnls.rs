@@ -5,7 +5,12 @@ use proptest::prelude::*;
 use scaling_laws::numerics::nnls::{nnls, NnlsError, NnlsParams, NnlsStatus};
 
 fn problem() -> impl Strategy<Value = (DMatrix<f64>, DVector<f64>)> {
-    (3usize..40, 1usize..6).prop_flat_map(|(m, k)| {
+    problem_up_to(5)
+}
+
+/// Random problems with 1 ..= `max_k` columns and more rows than columns.
+fn problem_up_to(max_k: usize) -> impl Strategy<Value = (DMatrix<f64>, DVector<f64>)> {
+    (3usize..40, 1usize..=max_k).prop_flat_map(|(m, k)| {
         let m = m.max(k + 1);
         (
             proptest::collection::vec(-1.0f64..1.0, m * k),
@@ -52,8 +57,7 @@ proptest! {
     }
 
     #[test]
-    fn nnls_matches_brute_force_enumeration((a, b) in problem()) {
-        prop_assume!(a.ncols() <= 4);
+    fn nnls_matches_brute_force_enumeration((a, b) in problem_up_to(4)) {
         let s = nnls(&a, &b, &NnlsParams::default()).unwrap();
         let best = brute_force(&a, &b);
         prop_assert!((s.rss - best).abs() <= 1e-10 * (1.0 + best), "{} vs {}", s.rss, best);
@@ -121,4 +125,29 @@ fn nnls_rejects_bad_input_with_the_location() {
             col: Some(1)
         })
     );
+}
+
+proptest! {
+    #![proptest_config(crate::common::cases(32))]
+
+    /// The same KKT property at 256 bits: Lawson–Hanson must not depend on
+    /// rounding to zero to drop a variable (it once cycled there).
+    #[test]
+    fn nnls_satisfies_kkt_conditions_at_256_bits((a, b) in problem()) {
+        use scaling_laws::numerics::mpf::Mpf256;
+        use scaling_laws::numerics::{lit, to_f64};
+        let a = a.map(lit::<Mpf256>);
+        let b = b.map(lit::<Mpf256>);
+        let s = nnls(&a, &b, &NnlsParams::default()).unwrap();
+        prop_assert_eq!(s.status, NnlsStatus::Converged);
+        let g = a.transpose() * (&a * &s.x - &b);
+        let tol = 1e-60 * (1.0 + to_f64(&a.norm()) * to_f64(&b.norm()));
+        for j in 0..a.ncols() {
+            prop_assert!(to_f64(&s.x[j]) >= 0.0);
+            prop_assert!(to_f64(&g[j]) >= -tol, "g[{j}] = {}", g[j]);
+            if s.passive[j] {
+                prop_assert!(to_f64(&g[j]).abs() <= tol, "free g[{j}] = {}", g[j]);
+            }
+        }
+    }
 }
