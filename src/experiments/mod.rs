@@ -33,6 +33,9 @@ pub enum ExperimentError {
     /// A surface fit failed where the experiment cannot go on without it.
     #[error(transparent)]
     Fit(#[from] FitError),
+    /// The precision ladder (VPNLS and Approach 2 at several precisions) failed.
+    #[error(transparent)]
+    Ladder(#[from] crate::fitters::vpnls::PrecisionLadderError),
 }
 
 /// `count` values evenly spaced on `[lo, hi]`, both ends included.

@@ -113,4 +113,15 @@ fn exp8_finds_approach3_ill_conditioned_and_vpnls_well_conditioned() {
     );
     assert!(v.hessian5[0].perturbed_gradient_norm < 1e-6 * steep.perturbed_gradient_norm);
     assert!(out.report().contains("condition number"));
+    // Issue 3 §4: VPNLS's error is rounding (≤ 1e-30 from 128 bits), Approach
+    // 2's is structural (the same at every precision).
+    let bits: Vec<u32> = out.ladder.iter().map(|r| r.bits).collect();
+    assert_eq!(bits, vec![53, 64, 128, 256]);
+    for r in &out.ladder {
+        if r.bits >= 128 {
+            assert!(r.vpnls_max_rel_error <= 1e-30, "{r:?}");
+        }
+        assert!((r.approach2_a_rel_error / out.ladder[0].approach2_a_rel_error - 1.0).abs() < 1e-9);
+        assert!(r.approach2_a_rel_error > 1e-3);
+    }
 }
