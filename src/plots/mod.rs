@@ -369,6 +369,24 @@ fn draw_legend_strip<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A log axis labelled at every power of ten in range (plotters' own choice
+/// can skip the end decades), with light lines at 2…9 × each power.
+fn log_axis(
+    r: &Range<f64>,
+) -> plotters::coord::combinators::WithKeyPoints<plotters::coord::combinators::LogCoord<f64>> {
+    use plotters::coord::combinators::BindKeyPoints;
+    let (lo, hi) = (r.start.log10().ceil() as i32, r.end.log10().floor() as i32);
+    let bold: Vec<f64> = (lo..=hi).map(|k| format!("1e{k}").parse().unwrap_or(f64::NAN)).collect();
+    let light: Vec<f64> = (lo - 1..=hi)
+        .flat_map(|k| (2..10).map(move |m| format!("{m}e{k}").parse().unwrap_or(f64::NAN)))
+        .filter(|v| r.contains(v))
+        .collect();
+    r.clone()
+        .log_scale()
+        .with_key_points(bold)
+        .with_light_points(light)
+}
+
 fn draw_figure<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     fig: &Figure,
@@ -392,13 +410,13 @@ fn draw_figure<DB: DrawingBackend>(
         let yr = axis_range(xs.map(|p| p.1), panel.y_log);
         match (panel.x_log, panel.y_log) {
             (false, false) => draw_panel(area, panel, xr.clone(), yr.clone(), xr, yr),
-            (true, false) => draw_panel(area, panel, xr.clone().log_scale(), yr.clone(), xr, yr),
-            (false, true) => draw_panel(area, panel, xr.clone(), yr.clone().log_scale(), xr, yr),
+            (true, false) => draw_panel(area, panel, log_axis(&xr), yr.clone(), xr, yr),
+            (false, true) => draw_panel(area, panel, xr.clone(), log_axis(&yr), xr, yr),
             (true, true) => draw_panel(
                 area,
                 panel,
-                xr.clone().log_scale(),
-                yr.clone().log_scale(),
+                log_axis(&xr),
+                log_axis(&yr),
                 xr,
                 yr,
             ),
