@@ -10,7 +10,9 @@ use nalgebra::DMatrix;
 use rayon::prelude::*;
 
 use crate::analysis::conditioning::{projected_hessian, rss_gradient, rss_hessian, spectrum};
-use crate::fitters::approach3::{approach3_start, Approach3Params, Approach3Start, Objective};
+use crate::fitters::approach3::{
+    approach3_start, rss_at, Approach3Params, Approach3Start, Objective,
+};
 use crate::fitters::vpnls::{
     fit_vpnls_with, vpnls_precision_ladder, PrecisionRung, VpnlsMethod, VpnlsParams,
 };
@@ -261,16 +263,12 @@ fn run_variant(config: &Exp8Config, drift: f64) -> Result<Variant, ExperimentErr
     ));
     // Grid-start quality: Approach 3's 4^5 start and VPNLS's 32² cell.
     let start = approach3_start(&data, &a3)?;
-    let start_fit = SurfaceFit {
-        e: start[0],
-        a: start[1],
-        b: start[2],
-        alpha: start[3],
-        beta: start[4],
-        rss: rss_at(&data, &start),
-        status: crate::fitters::FitStatus::Converged,
-        iterations: 0,
-    };
+    let start_fit = SurfaceFit::from_parameters(
+        start,
+        rss_at(&data, &start),
+        crate::fitters::FitStatus::Converged,
+        0,
+    );
     fits.push(fit_row(
         drift,
         "grid start",
@@ -347,18 +345,6 @@ fn run_variant(config: &Exp8Config, drift: f64) -> Result<Variant, ExperimentErr
         gradient_at_truth_f64: norm(g_true_f64.as_slice()),
         gradient_at_approach3: g_a3,
     })
-}
-
-fn rss_at(data: &SurfaceData<f64>, p: &[f64; 5]) -> f64 {
-    data.ln_n()
-        .iter()
-        .zip(data.ln_d())
-        .zip(data.loss())
-        .map(|((ln_n, ln_d), l)| {
-            let r = p[0] + p[1] * (-p[3] * ln_n).exp() + p[2] * (-p[4] * ln_d).exp() - l;
-            r * r
-        })
-        .sum()
 }
 
 fn run_noise(config: &Exp8Config) -> Result<Vec<NoiseRow>, ExperimentError> {

@@ -641,14 +641,10 @@ pub fn fit_approach3(
     }
     let x: [f64; 5] = std::array::from_fn(|k| out.x[k]);
     let p = objective.from_coordinates(&x);
-    Ok(SurfaceFit {
-        e: p[0],
-        a: p[1],
-        b: p[2],
-        alpha: p[3],
-        beta: p[4],
-        rss: rss_at(data, &p),
+    Ok(SurfaceFit::from_parameters(
+        p,
+        rss_at(data, &p),
         status,
-        iterations: out.evaluations,
-    })
+        out.evaluations,
+    ))
 }

@@ -149,14 +149,10 @@ pub fn fit_grid5(
     } else {
         FitStatus::Converged
     };
-    Ok(SurfaceFit {
-        e: p[0],
-        a: p[1],
-        b: p[2],
-        alpha: p[3],
-        beta: p[4],
-        rss: rss_at(data, &p),
+    Ok(SurfaceFit::from_parameters(
+        p,
+        rss_at(data, &p),
         status,
-        iterations: k.pow(5),
-    })
+        k.pow(5),
+    ))
 }

@@ -145,6 +145,23 @@ pub struct SurfaceFit<T> {
     pub iterations: usize,
 }
 
+impl<T: Clone> SurfaceFit<T> {
+    /// A fit from its parameters in the order (E, A, B, α, β).
+    pub fn from_parameters(p: [T; 5], rss: T, status: FitStatus, iterations: usize) -> Self {
+        let [e, a, b, alpha, beta] = p;
+        Self {
+            e,
+            a,
+            b,
+            alpha,
+            beta,
+            rss,
+            status,
+            iterations,
+        }
+    }
+}
+
 /// Loss measurements prepared for surface fitting: natural logs of N and D
 /// computed once.
 #[derive(Debug, Clone, PartialEq)]

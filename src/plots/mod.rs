@@ -376,7 +376,9 @@ fn log_axis(
 ) -> plotters::coord::combinators::WithKeyPoints<plotters::coord::combinators::LogCoord<f64>> {
     use plotters::coord::combinators::BindKeyPoints;
     let (lo, hi) = (r.start.log10().ceil() as i32, r.end.log10().floor() as i32);
-    let bold: Vec<f64> = (lo..=hi).map(|k| format!("1e{k}").parse().unwrap_or(f64::NAN)).collect();
+    let bold: Vec<f64> = (lo..=hi)
+        .map(|k| format!("1e{k}").parse().unwrap_or(f64::NAN))
+        .collect();
     let light: Vec<f64> = (lo - 1..=hi)
         .flat_map(|k| (2..10).map(move |m| format!("{m}e{k}").parse().unwrap_or(f64::NAN)))
         .filter(|v| r.contains(v))
@@ -412,14 +414,7 @@ fn draw_figure<DB: DrawingBackend>(
             (false, false) => draw_panel(area, panel, xr.clone(), yr.clone(), xr, yr),
             (true, false) => draw_panel(area, panel, log_axis(&xr), yr.clone(), xr, yr),
             (false, true) => draw_panel(area, panel, xr.clone(), log_axis(&yr), xr, yr),
-            (true, true) => draw_panel(
-                area,
-                panel,
-                log_axis(&xr),
-                log_axis(&yr),
-                xr,
-                yr,
-            ),
+            (true, true) => draw_panel(area, panel, log_axis(&xr), log_axis(&yr), xr, yr),
         }?;
     }
     Ok(())
