@@ -194,7 +194,7 @@ pub struct Approach3Params {
 /// on the standard Chinchilla case (±8×, 5 × 15 points) it ends `Converged`
 /// with α off by 62 % (the relative-reduction test fires while the
 /// ill-scaled problem still creeps downhill; proofs/08 §8.5). With these
-/// settings every objective reaches 1e-7–1e-10 there.
+/// settings every objective reaches 1e-8–1e-10 there.
 pub const REFERENCE_LBFGSB: LbfgsbSettings = LbfgsbSettings {
     ftol: 1e-15,
     gtol: 1e-15,

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod conditioning;
 mod experiments;
+mod lbfgsb;
 mod models;
 mod nnls;
 mod precision;
