@@ -17,21 +17,8 @@ fn standard_case<T: nalgebra::RealField>(w: T) -> (LossSurface<T>, SurfaceData<T
     let s = LossSurface::<T>::chinchilla();
     let grid = IsoflopGrid::new(w, 15).unwrap();
     let pts = sample_isoflops(&s, &default_budgets(), &grid, &SamplingBias::none()).unwrap();
-    let n: Vec<T> = pts.iter().map(|p| p.n.clone()).collect();
-    let d: Vec<T> = pts.iter().map(|p| p.d.clone()).collect();
-    let l: Vec<T> = pts.iter().map(|p| p.loss.clone()).collect();
-    let data = SurfaceData::new(&n, &d, &l).unwrap();
+    let data = SurfaceData::from_points(&pts).unwrap();
     (s, data)
-}
-
-fn truth<T: nalgebra::RealField>(s: &LossSurface<T>) -> [T; 5] {
-    [
-        s.e().clone(),
-        s.a().clone(),
-        s.b().clone(),
-        s.alpha().clone(),
-        s.beta().clone(),
-    ]
 }
 
 fn bench_approach3(c: &mut Criterion) {
@@ -51,7 +38,7 @@ fn bench_approach3(c: &mut Criterion) {
     c.bench_function("grid5/k=10/points=75", |b| {
         b.iter(|| fit_grid5(black_box(&data), &params).unwrap())
     });
-    let p = truth(&s);
+    let p = s.parameters();
     let mut g = c.benchmark_group("hessian");
     g.bench_function("rss_f64/points=75", |b| {
         b.iter(|| rss_hessian(black_box(&data), &p))
@@ -60,7 +47,7 @@ fn bench_approach3(c: &mut Criterion) {
         b.iter(|| projected_hessian(black_box(&data), s.alpha(), s.beta()).unwrap())
     });
     let (sm, dm) = standard_case(Mpf256::from_f64(8.0).log10());
-    let pm = truth(&sm);
+    let pm = sm.parameters();
     g.bench_function("rss_256bit/points=75", |b| {
         b.iter(|| rss_hessian(black_box(&dm), &pm))
     });

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::fitters::approach3::{Approach3Start, Objective};
 use crate::fitters::vpnls::VpnlsMethod;
-use crate::fitters::{FitError, FitStatus, SurfaceFit, SurfaceMethod};
+use crate::fitters::{FitError, FitStatus, SurfaceData, SurfaceFit, SurfaceMethod};
 use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
 use crate::numerics::finite_diff::FdScheme;
@@ -19,12 +19,9 @@ use crate::plots::{Figure, LegendPosition, Panel, Series};
 use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
 
 use super::{
-    floored, linspace, logspace, relative_errors, status_word, surface_data, ExperimentError,
+    floored, linspace, logspace, relative_errors, status_word, ExperimentError, ERROR_FLOOR,
     PARAMETERS,
 };
-
-/// Smallest |relative error| drawn on a log axis (an exact 0 would be a gap).
-pub const ERROR_FLOOR: f64 = 1e-17;
 
 /// What Experiment 5 sweeps.
 #[derive(Debug, Clone, PartialEq)]
@@ -221,7 +218,7 @@ pub fn run_exp5(config: &Exp5Config) -> Result<Exp5Output, ExperimentError> {
             let truth = LossSurface::<f64>::preset(*p);
             let fit = sample_isoflops(&truth, &config.budgets, grid, b)
                 .map_err(ExperimentError::from)
-                .and_then(|pts| Ok(surface_data(&pts)?))
+                .and_then(|pts| Ok(SurfaceData::from_points(&pts)?))
                 .map(|d| vpnls.fit(&d));
             let fit = match fit {
                 Ok(f) => f,
@@ -246,7 +243,7 @@ pub fn run_exp5(config: &Exp5Config) -> Result<Exp5Output, ExperimentError> {
             let grid = IsoflopGrid::new(w, config.points)?;
             let pts = sample_isoflops(&truth, &config.budgets, &grid, &SamplingBias::named(bias)?)?;
             let fitted = vpnls
-                .fit(&surface_data(&pts)?)
+                .fit(&SurfaceData::from_points(&pts)?)
                 .ok()
                 .and_then(|f| LossSurface::new(f.e, f.a, f.b, f.alpha, f.beta).ok());
             Ok(config
@@ -279,7 +276,7 @@ pub fn run_exp5(config: &Exp5Config) -> Result<Exp5Output, ExperimentError> {
             let truth = LossSurface::<f64>::preset(p);
             let grid = IsoflopGrid::new(w, config.points)?;
             let pts = sample_isoflops(&truth, &config.budgets, &grid, &SamplingBias::none())?;
-            let fit = m.fit(&surface_data(&pts)?);
+            let fit = m.fit(&SurfaceData::from_points(&pts)?);
             Ok(row(p, "baseline", w, m, &truth, &fit))
         })
         .collect::<Result<_, ExperimentError>>()?;

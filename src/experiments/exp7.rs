@@ -6,17 +6,14 @@
 use rayon::prelude::*;
 
 use crate::fitters::approach3::{Approach3Start, Objective};
-use crate::fitters::{fit_approach2, FitStatus, SurfaceMethod};
+use crate::fitters::{fit_approach2, FitStatus, SurfaceData, SurfaceMethod};
 use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 use crate::sampling::noise::{add_loss_noise, Rng};
 use crate::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 
-use super::{floored, logspace, surface_data, ExperimentError, ExperimentFiles};
-
-/// Smallest |relative error| drawn on a log axis.
-pub const ERROR_FLOOR: f64 = 1e-17;
+use super::{floored, geometric_mean, logspace, ExperimentError, ExperimentFiles, ERROR_FLOOR};
 
 /// A method of Experiment 7: Approach 2 or a surface fitter.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +45,7 @@ impl ExponentMethod {
                 },
                 Err(_) => Estimate::failed(),
             },
-            Self::Surface(m) => match surface_data(points).and_then(|d| m.fit(&d)) {
+            Self::Surface(m) => match SurfaceData::from_points(points).and_then(|d| m.fit(&d)) {
                 Ok(f) => {
                     let s = f.alpha + f.beta;
                     Estimate {
@@ -251,18 +248,6 @@ fn with_seed(m: &ExponentMethod, seed: u64) -> ExponentMethod {
     }
 }
 
-fn geomean(v: &[f64]) -> f64 {
-    let logs: Vec<f64> = v
-        .iter()
-        .filter(|x| x.is_finite())
-        .map(|x| x.max(ERROR_FLOOR).ln())
-        .collect();
-    if logs.is_empty() {
-        return f64::NAN;
-    }
-    (logs.iter().sum::<f64>() / logs.len() as f64).exp()
-}
-
 /// Run Experiment 7 (in parallel; each noisy repeat draws from its own
 /// stream `Rng::for_task(seed, index)`, so the result depends only on the
 /// seed, not on the thread count).
@@ -379,15 +364,32 @@ fn run_noisy(
                 points: *np,
                 method: meth.label(),
                 repeats: nc.repeats,
-                geomean_error_a: geomean(&ea),
+                geomean_error_a: geometric_mean(&ea, ERROR_FLOOR),
                 max_error_a: max(&ea),
-                geomean_error_b: geomean(&eb),
+                geomean_error_b: geometric_mean(&eb, ERROR_FLOOR),
                 max_error_b: max(&eb),
                 counts,
             });
         }
     }
     Ok(out)
+}
+
+/// One line-with-markers series per method, in palette order, its points
+/// from `points(label)`.
+fn method_series(
+    methods: &[ExponentMethod],
+    points: impl Fn(&str) -> Vec<(f64, f64)>,
+) -> Vec<Series> {
+    methods
+        .iter()
+        .enumerate()
+        .map(|(ci, m)| {
+            let lbl = m.label();
+            let pts = points(&lbl);
+            Series::line(lbl, pts, ci).with_markers()
+        })
+        .collect()
 }
 
 impl Exp7Output {
@@ -454,25 +456,16 @@ impl Exp7Output {
         let mut panels = Vec::new();
         for (name, sym) in [("a", "a = β/(α+β)"), ("b", "b = α/(α+β)")] {
             for &(label, _) in &self.config.widths {
-                let series = self
-                    .config
-                    .methods
-                    .iter()
-                    .enumerate()
-                    .map(|(ci, m)| {
-                        let lbl = m.label();
-                        let pts = self
-                            .clean
-                            .iter()
-                            .filter(|r| r.width_label == label && r.method == lbl)
-                            .map(|r| {
-                                let e = if name == "a" { r.error_a } else { r.error_b };
-                                (r.points as f64, floored(e, ERROR_FLOOR))
-                            })
-                            .collect();
-                        Series::line(lbl, pts, ci).with_markers()
-                    })
-                    .collect();
+                let series = method_series(&self.config.methods, |lbl| {
+                    self.clean
+                        .iter()
+                        .filter(|r| r.width_label == label && r.method == lbl)
+                        .map(|r| {
+                            let e = if name == "a" { r.error_a } else { r.error_b };
+                            (r.points as f64, floored(e, ERROR_FLOOR))
+                        })
+                        .collect()
+                });
                 panels.push(Panel {
                     title: format!("{sym} — {label}"),
                     x_label: "points per IsoFLOP curve".into(),
@@ -498,28 +491,21 @@ impl Exp7Output {
     }
 
     /// Noisy: rows σ, columns number of budgets; geometric-mean error of a
-    /// against points per curve. (b's relative error is a's times a/b, since
-    /// a + b = 1: the same picture.)
+    /// against points per curve. For the surface fits â + b̂ = 1, so b's
+    /// relative error is a's times a/b (the same picture); Approach 2 fits b
+    /// from its own parabolas, and the CSV carries both.
     pub fn noisy_figure(&self) -> Option<Figure> {
         let nc = self.config.noisy.as_ref()?;
         let mut panels = Vec::new();
         for &sigma in &nc.sigmas {
             for &nb in &nc.budget_counts {
-                let series = nc
-                    .methods
-                    .iter()
-                    .enumerate()
-                    .map(|(ci, m)| {
-                        let lbl = m.label();
-                        let pts = self
-                            .noisy
-                            .iter()
-                            .filter(|s| s.sigma == sigma && s.budgets == nb && s.method == lbl)
-                            .map(|s| (s.points as f64, s.geomean_error_a))
-                            .collect();
-                        Series::line(lbl, pts, ci).with_markers()
-                    })
-                    .collect();
+                let series = method_series(&nc.methods, |lbl| {
+                    self.noisy
+                        .iter()
+                        .filter(|s| s.sigma == sigma && s.budgets == nb && s.method == lbl)
+                        .map(|s| (s.points as f64, s.geomean_error_a))
+                        .collect()
+                });
                 panels.push(Panel {
                     title: format!("σ = {sigma}, {nb} budgets"),
                     x_label: "points per IsoFLOP curve".into(),

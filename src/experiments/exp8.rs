@@ -25,7 +25,8 @@ use crate::sampling::noise::{add_loss_noise, Rng};
 use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
 
 use super::{
-    relative_errors, status_word, surface_data, ExperimentError, ExperimentFiles, PARAMETERS,
+    geometric_mean, relative_errors, status_word, ExperimentError, ExperimentFiles, ERROR_FLOOR,
+    PARAMETERS,
 };
 
 /// The precision of the exact computations (bits).
@@ -190,10 +191,6 @@ fn fit_row(
     }
 }
 
-fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
-}
-
 fn exact_data(
     preset: Preset,
     grid: &IsoflopGrid<f64>,
@@ -203,20 +200,8 @@ fn exact_data(
     let g = IsoflopGrid::<Exact>::new(lit(*grid.half_width()), grid.points())?;
     let bias = SamplingBias::<Exact>::new(lit(drift), Exact::from_f64(1.0))?;
     let pts = sample_isoflops(&s, &default_budgets(), &g, &bias)?;
-    let n: Vec<Exact> = pts.iter().map(|p| p.n.clone()).collect();
-    let d: Vec<Exact> = pts.iter().map(|p| p.d.clone()).collect();
-    let l: Vec<Exact> = pts.iter().map(|p| p.loss.clone()).collect();
-    Ok((s, SurfaceData::new(&n, &d, &l)?))
-}
-
-fn params_of<T: nalgebra::RealField>(s: &LossSurface<T>) -> [T; 5] {
-    [
-        s.e().clone(),
-        s.a().clone(),
-        s.b().clone(),
-        s.alpha().clone(),
-        s.beta().clone(),
-    ]
+    let data = SurfaceData::from_points(&pts)?;
+    Ok((s, data))
 }
 
 fn run_variant(config: &Exp8Config, drift: f64) -> Result<Variant, ExperimentError> {
@@ -224,8 +209,8 @@ fn run_variant(config: &Exp8Config, drift: f64) -> Result<Variant, ExperimentErr
     let grid = IsoflopGrid::new(config.half_width, config.points)?;
     let bias = SamplingBias::new(drift, 1.0)?;
     let pts = sample_isoflops(&truth, &default_budgets(), &grid, &bias)?;
-    let data = surface_data(&pts)?;
-    let p_true = params_of(&truth);
+    let data = SurfaceData::from_points(&pts)?;
+    let p_true = truth.parameters();
 
     // 1, 5, 6: the fits.
     let a3 = approach3_default();
@@ -287,7 +272,7 @@ fn run_variant(config: &Exp8Config, drift: f64) -> Result<Variant, ExperimentErr
 
     // 2–4: exact Hessians and gradients at the truth.
     let (s_exact, d_exact) = exact_data(config.surface, &grid, drift)?;
-    let p_exact = params_of(&s_exact);
+    let p_exact = s_exact.parameters();
     let h5 = rss_hessian(&d_exact, &p_exact);
     let h5 = DMatrix::from_fn(5, 5, |i, j| h5[(i, j)].clone());
     let sp5 = spectrum(&h5);
@@ -342,7 +327,7 @@ fn run_variant(config: &Exp8Config, drift: f64) -> Result<Variant, ExperimentErr
         hessian2,
         condition2: to_f64(&sp2.condition),
         gradient_at_truth_exact: to_f64(&g_true_exact.norm()),
-        gradient_at_truth_f64: norm(g_true_f64.as_slice()),
+        gradient_at_truth_f64: g_true_f64.norm(),
         gradient_at_approach3: g_a3,
     })
 }
@@ -366,12 +351,14 @@ fn run_noise(config: &Exp8Config) -> Result<Vec<NoiseRow>, ExperimentError> {
             add_loss_noise(&mut pts, config.sigmas[s], &mut rng);
             methods
                 .iter()
-                .map(|m| match surface_data(&pts).and_then(|d| m.fit(&d)) {
-                    Ok(f) if f.status == crate::fitters::FitStatus::Converged => {
-                        Some((f.alpha / truth.alpha() - 1.0).abs())
-                    }
-                    _ => None,
-                })
+                .map(
+                    |m| match SurfaceData::from_points(&pts).and_then(|d| m.fit(&d)) {
+                        Ok(f) if f.status == crate::fitters::FitStatus::Converged => {
+                            Some((f.alpha / truth.alpha() - 1.0).abs())
+                        }
+                        _ => None,
+                    },
+                )
                 .collect()
         })
         .collect();
@@ -381,11 +368,7 @@ fn run_noise(config: &Exp8Config) -> Result<Vec<NoiseRow>, ExperimentError> {
             let errs: Vec<f64> = (0..config.repeats)
                 .filter_map(|r| results[s * config.repeats + r][k])
                 .collect();
-            let gm = if errs.is_empty() {
-                f64::NAN
-            } else {
-                (errs.iter().map(|e| e.max(1e-17).ln()).sum::<f64>() / errs.len() as f64).exp()
-            };
+            let gm = geometric_mean(&errs, ERROR_FLOOR);
             out.push(NoiseRow {
                 sigma,
                 method: m.label(),

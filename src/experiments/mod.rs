@@ -4,11 +4,11 @@
 use thiserror::Error;
 
 use crate::analysis::AnalysisError;
-use crate::fitters::{Approach2Error, FitError, FitStatus, SurfaceData, SurfaceFit};
+use crate::fitters::{Approach2Error, FitError, FitStatus, SurfaceFit};
 use crate::io::Table;
 use crate::models::{LossSurface, ModelError};
 use crate::plots::Figure;
-use crate::sampling::{IsoflopPoint, SamplingError};
+use crate::sampling::SamplingError;
 
 pub mod exp5;
 pub mod exp6;
@@ -38,16 +38,7 @@ pub enum ExperimentError {
     Ladder(#[from] crate::fitters::vpnls::PrecisionLadderError),
 }
 
-/// `count` values evenly spaced on `[lo, hi]`, both ends included.
-pub fn linspace(lo: f64, hi: f64, count: usize) -> Vec<f64> {
-    match count {
-        0 => Vec::new(),
-        1 => vec![lo],
-        _ => (0..count)
-            .map(|i| lo + (hi - lo) * i as f64 / (count - 1) as f64)
-            .collect(),
-    }
-}
+pub use crate::numerics::linspace;
 
 /// `count` values evenly spaced in log10 from `10^lo` to `10^hi`, both ends included.
 pub fn logspace(lo: f64, hi: f64, count: usize) -> Vec<f64> {
@@ -57,17 +48,10 @@ pub fn logspace(lo: f64, hi: f64, count: usize) -> Vec<f64> {
         .collect()
 }
 
-/// IsoFLOP points as surface-fitting data (N, D, L; the budget is dropped).
-///
-/// # Errors
-/// [`FitError`] for fewer than 4 points, a non-positive value, or a single
-/// distinct N or D.
-pub fn surface_data(points: &[IsoflopPoint<f64>]) -> Result<SurfaceData<f64>, FitError> {
-    let n: Vec<f64> = points.iter().map(|p| p.n).collect();
-    let d: Vec<f64> = points.iter().map(|p| p.d).collect();
-    let l: Vec<f64> = points.iter().map(|p| p.loss).collect();
-    SurfaceData::new(&n, &d, &l)
-}
+/// Smallest |relative error| drawn on a log axis or entered in a geometric
+/// mean (an exact 0 would be a gap, or send the mean to 0): below f64's
+/// resolution of a relative error (ε ≈ 2.2e-16).
+pub const ERROR_FLOOR: f64 = 1e-17;
 
 /// The five parameter names in the order of [`relative_errors`].
 pub const PARAMETERS: [&str; 5] = ["E", "A", "B", "alpha", "beta"];
@@ -115,4 +99,18 @@ pub struct ExperimentFiles {
     pub figures: Vec<(String, Figure)>,
     /// The report, written as `report.txt` and printed.
     pub report: String,
+}
+
+/// The geometric mean of the finite values, each floored at `floor` first
+/// (an exact zero would send the mean to zero); NaN when none is finite.
+pub fn geometric_mean(values: &[f64], floor: f64) -> f64 {
+    let logs: Vec<f64> = values
+        .iter()
+        .filter(|x| x.is_finite())
+        .map(|x| x.max(floor).ln())
+        .collect();
+    if logs.is_empty() {
+        return f64::NAN;
+    }
+    (logs.iter().sum::<f64>() / logs.len() as f64).exp()
 }

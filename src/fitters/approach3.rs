@@ -45,7 +45,7 @@ use nalgebra::RealField;
 
 use super::outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
 use crate::numerics::lbfgsb::{minimize_lbfgsb, GradientSource, LbfgsbEnd, LbfgsbSettings};
-use crate::numerics::{int, ratio};
+use crate::numerics::{int, linspace, ratio};
 use crate::sampling::noise::Rng;
 
 /// Lower bounds of (E, A, B, α, β) for the bounded objectives (i)–(iii).
@@ -351,13 +351,6 @@ pub fn rss_at<T: RealField>(data: &SurfaceData<T>, p: &[T; 5]) -> T {
             acc + r.clone() * r
         },
     )
-}
-
-/// `n` points equally spaced on `[lo, hi]`, both included.
-fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
-        .collect()
 }
 
 /// Columns `c · exp(−θ ln z)` for every pair (c, θ), indexed `[ic][iθ]`.

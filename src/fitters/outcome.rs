@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use crate::numerics::nnls::NnlsError;
 use crate::numerics::{is_positive_finite, to_f64};
+use crate::sampling::IsoflopPoint;
 
 /// Why a surface fit could not run.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -207,6 +208,18 @@ impl<T: RealField> SurfaceData<T> {
             ln_d: d.iter().map(|x| x.clone().ln()).collect(),
             loss: loss.to_vec(),
         })
+    }
+
+    /// Validate and prepare IsoFLOP points (their N, D and L; the budget is
+    /// not used by surface fits).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn from_points(points: &[IsoflopPoint<T>]) -> Result<Self, FitError> {
+        let n: Vec<T> = points.iter().map(|p| p.n.clone()).collect();
+        let d: Vec<T> = points.iter().map(|p| p.d.clone()).collect();
+        let l: Vec<T> = points.iter().map(|p| p.loss.clone()).collect();
+        Self::new(&n, &d, &l)
     }
 
     /// Number of points.

@@ -884,10 +884,7 @@ fn ladder_rung<T: RealField>(
     let g = IsoflopGrid::new(lit::<T>(*grid.half_width()), grid.points())?;
     let b = SamplingBias::new(lit::<T>(*bias.drift_rate()), lit::<T>(*bias.center_scale()))?;
     let pts = sample_isoflops(&s, &cs, &g, &b)?;
-    let n: Vec<T> = pts.iter().map(|p| p.n.clone()).collect();
-    let d: Vec<T> = pts.iter().map(|p| p.d.clone()).collect();
-    let l: Vec<T> = pts.iter().map(|p| p.loss.clone()).collect();
-    let data = SurfaceData::new(&n, &d, &l)?;
+    let data = SurfaceData::from_points(&pts)?;
     let fit = match start {
         None => fit_vpnls(&data, params)?,
         Some((a, b)) => refine_vpnls(&data, (lit::<T>(a), lit::<T>(b)), params)?,

@@ -116,6 +116,18 @@ impl<T: RealField> LossSurface<T> {
             + self.b.clone() * d.clone().powf(-self.beta.clone())
     }
 
+    /// The five parameters in the order (E, A, B, α, β) used by the
+    /// surface fitters.
+    pub fn parameters(&self) -> [T; 5] {
+        [
+            self.e.clone(),
+            self.a.clone(),
+            self.b.clone(),
+            self.alpha.clone(),
+            self.beta.clone(),
+        ]
+    }
+
     /// The same surface with its scalars carried into another type `U`
     /// (exact when `U` is at least as precise as `T`).
     pub fn cast<U: RealField>(&self) -> LossSurface<U>

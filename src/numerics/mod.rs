@@ -51,3 +51,14 @@ pub fn epsilon<T: RealField>() -> T {
 pub fn is_positive_finite<T: RealField>(x: &T) -> bool {
     x.is_finite() && x.clone() > T::zero()
 }
+
+/// `count` values evenly spaced on `[lo, hi]`, both ends included.
+pub fn linspace(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    match count {
+        0 => Vec::new(),
+        1 => vec![lo],
+        _ => (0..count)
+            .map(|i| lo + (hi - lo) * i as f64 / (count - 1) as f64)
+            .collect(),
+    }
+}

@@ -67,7 +67,7 @@ fn gradient_mismatch<T: RealField>(
 /// A point of the objective's coordinates near the truth of `s`: each
 /// coefficient scaled by e^{±0.5}, each exponent moved by ±0.1 (`u` ∈ [−1, 1]⁵).
 fn near_truth(s: &LossSurface<f64>, objective: Objective, u: [f64; 5]) -> [f64; 5] {
-    let t = parameters(s);
+    let t = s.parameters();
     let p: [f64; 5] = std::array::from_fn(|k| {
         if k < 3 {
             t[k] * (0.5 * u[k]).exp()
@@ -79,7 +79,7 @@ fn near_truth(s: &LossSurface<f64>, objective: Objective, u: [f64; 5]) -> [f64; 
 }
 
 fn max_rel_error(s: &LossSurface<f64>, f: &SurfaceFit<f64>) -> [f64; 5] {
-    let t = parameters(s);
+    let t = s.parameters();
     let p = [f.e, f.a, f.b, f.alpha, f.beta];
     std::array::from_fn(|k| (p[k] / t[k] - 1.0).abs())
 }
@@ -353,7 +353,7 @@ fn grid5_finds_a_surface_that_lies_on_its_nodes() {
     let s = surface_on_grid_nodes([3, 5, 5, 4, 3]);
     let d = surface_data(&s, 8f64.log10(), 15);
     let f = fit_grid5(&d, &Grid5Params::default()).unwrap();
-    assert_eq!([f.e, f.a, f.b, f.alpha, f.beta], parameters(&s));
+    assert_eq!([f.e, f.a, f.b, f.alpha, f.beta], s.parameters());
     assert_eq!(f.status, FitStatus::Converged);
     assert_eq!(f.iterations, 100_000);
     assert!(f.rss <= 1e-20, "{}", f.rss);

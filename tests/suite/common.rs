@@ -71,21 +71,7 @@ pub fn surface_data<T: nalgebra::RealField>(
         &SamplingBias::none(),
     )
     .expect("valid budgets");
-    let n: Vec<T> = pts.iter().map(|p| p.n.clone()).collect();
-    let d: Vec<T> = pts.iter().map(|p| p.d.clone()).collect();
-    let l: Vec<T> = pts.iter().map(|p| p.loss.clone()).collect();
-    scaling_laws::fitters::SurfaceData::new(&n, &d, &l).expect("valid data")
-}
-
-/// (E, A, B, α, β) of a surface.
-pub fn parameters<T: nalgebra::RealField>(s: &LossSurface<T>) -> [T; 5] {
-    [
-        s.e().clone(),
-        s.a().clone(),
-        s.b().clone(),
-        s.alpha().clone(),
-        s.beta().clone(),
-    ]
+    scaling_laws::fitters::SurfaceData::from_points(&pts).expect("valid data")
 }
 
 /// A proptest configuration with `default` cases, or `PROPTEST_CASES` when

@@ -57,7 +57,7 @@ fn hessian_mismatch<T: RealField>(data: &SurfaceData<T>, p: &[T; 5], h_rel: f64)
 /// (Measured 256-bit mismatches: 4.6e-48 for the Hessian, 4.0e-40 for the
 /// projected Hessian by second differences.)
 fn near<T: RealField>(s: &LossSurface<T>, u: [f64; 5]) -> [T; 5] {
-    let t = parameters(s);
+    let t = s.parameters();
     std::array::from_fn(|k| {
         if k < 3 {
             t[k].clone() * lit::<T>((0.3 * u[k]).exp())
@@ -169,7 +169,7 @@ fn asymmetric_surface_is_ill_conditioned_in_5d_and_well_conditioned_in_2d() {
     // proofs/09 §9.3 guarantees.
     let s = LossSurface::<f64>::preset(Preset::Asymmetric);
     let d = surface_data(&s, 8f64.log10(), 15);
-    let h5 = rss_hessian(&d, &parameters(&s));
+    let h5 = rss_hessian(&d, &s.parameters());
     let k5 = spectrum(&DMatrix::from_fn(5, 5, |i, j| h5[(i, j)])).condition;
     let h2 = projected_hessian(&d, s.alpha(), s.beta()).unwrap();
     let k2 = spectrum(&DMatrix::from_fn(2, 2, |i, j| h2[(i, j)])).condition;
@@ -181,7 +181,7 @@ fn asymmetric_surface_is_ill_conditioned_in_5d_and_well_conditioned_in_2d() {
 fn spectrum_is_an_ordered_orthonormal_decomposition() {
     let s = LossSurface::<Mpf256>::preset(Preset::Chinchilla);
     let d = surface_data(&s, Mpf256::from_f64(16.0).log10(), 5);
-    let h5 = rss_hessian(&d, &parameters(&s));
+    let h5 = rss_hessian(&d, &s.parameters());
     let h = DMatrix::from_fn(5, 5, |i, j| h5[(i, j)].clone());
     let sp = spectrum(&h);
     let scale = to_f64(&h.norm());
@@ -220,7 +220,7 @@ proptest! {
     ) {
         let s = LossSurface::<Mpf256>::preset(preset);
         let d = surface_data(&s, lit::<Mpf256>(w), 5);
-        let h5 = rss_hessian(&d, &parameters(&s));
+        let h5 = rss_hessian(&d, &s.parameters());
         let sp5 = spectrum(&DMatrix::from_fn(5, 5, |i, j| h5[(i, j)].clone()));
         let h2 = projected_hessian(&d, s.alpha(), s.beta()).unwrap();
         let sp2 = spectrum(&DMatrix::from_fn(2, 2, |i, j| h2[(i, j)].clone()));

@@ -25,23 +25,11 @@ fn data(s: &LossSurface<f64>, w: f64, n: usize, bias: &SamplingBias<f64>) -> Sur
         bias,
     )
     .unwrap();
-    let (ns, ds, ls): (Vec<f64>, Vec<f64>, Vec<f64>) = pts.iter().map(|p| (p.n, p.d, p.loss)).fold(
-        (vec![], vec![], vec![]),
-        |mut acc, (a, b, c)| {
-            acc.0.push(a);
-            acc.1.push(b);
-            acc.2.push(c);
-            acc
-        },
-    );
-    SurfaceData::new(&ns, &ds, &ls).unwrap()
+    SurfaceData::from_points(&pts).unwrap()
 }
 
 fn data_from(pts: &[IsoflopPoint<f64>]) -> SurfaceData<f64> {
-    let n: Vec<f64> = pts.iter().map(|p| p.n).collect();
-    let d: Vec<f64> = pts.iter().map(|p| p.d).collect();
-    let l: Vec<f64> = pts.iter().map(|p| p.loss).collect();
-    SurfaceData::new(&n, &d, &l).unwrap()
+    SurfaceData::from_points(pts).unwrap()
 }
 
 /// The standard case: 5 budgets (1e17…1e21) × 15 points, ±8×, centred.
@@ -281,10 +269,7 @@ fn projected_gradient_is_exact_at_256_bits() {
     let budgets: Vec<Mpf256> = default_budgets();
     let grid = IsoflopGrid::new(lit::<Mpf256>(8f64.log10()), 15).unwrap();
     let pts = sample_isoflops(&s, &budgets, &grid, &SamplingBias::none()).unwrap();
-    let n: Vec<Mpf256> = pts.iter().map(|p| p.n.clone()).collect();
-    let dd: Vec<Mpf256> = pts.iter().map(|p| p.d.clone()).collect();
-    let l: Vec<Mpf256> = pts.iter().map(|p| p.loss.clone()).collect();
-    let d = SurfaceData::new(&n, &dd, &l).unwrap();
+    let d = SurfaceData::from_points(&pts).unwrap();
     let h = Mpf256::from_ratio(1, 1) / lit::<Mpf256>(1e30);
     let two = Mpf256::from_ratio(2, 1);
     for (alpha, beta) in [(0.2, 0.7), (0.5, 0.3), (0.3, 0.25)] {
