@@ -59,10 +59,7 @@ pub const HUBER_LO: [f64; 5] = [-20.0, -20.0, -20.0, 0.0, 0.0];
 /// Upper bounds of (ln E, ln A, ln B, α, β) for [`Objective::HuberLog`].
 pub const HUBER_HI: [f64; 5] = [20.0, 60.0, 60.0, 5.0, 5.0];
 
-/// A coordinate within this distance of a bound (absolute for α, β and for
-/// log coefficients; relative for plain coefficients, the same thing to first
-/// order) counts as on it: the 1e-6.
-pub const BOUND_TOLERANCE: f64 = 1e-6;
+pub use super::outcome::BOUND_TOLERANCE;
 
 /// The Huber threshold δ of the Chinchilla paper, as the exact ratio 1/1000.
 pub fn huber_delta<T: RealField>() -> T {

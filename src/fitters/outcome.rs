@@ -99,6 +99,11 @@ pub enum FitError {
     Nnls(#[from] NnlsError),
 }
 
+/// A coordinate within this of a bound counts as on it, and makes the status
+/// [`FitStatus::BoundHit`] (issue 3 §2: 1e-6). Absolute for α, β and log
+/// coefficients, relative for plain coefficients (the same to first order).
+pub const BOUND_TOLERANCE: f64 = 1e-6;
+
 /// How a fit ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FitStatus {

@@ -41,9 +41,7 @@ use crate::sampling::{sample_isoflops, IsoflopGrid, SamplingBias, SamplingError}
 /// an estimate worth reporting (issue 3 §1).
 pub const CONDITION_LIMIT: f64 = 1e12;
 
-/// α or β within this of a bound (or E, A, B pinned at 0) makes the status
-/// [`FitStatus::BoundHit`] (issue 3 §2).
-pub const BOUND_TOLERANCE: f64 = 1e-6;
+pub use super::outcome::BOUND_TOLERANCE;
 
 /// Nelder–Mead stops when the standard deviation of the RSS over its simplex
 /// falls below this fraction of the RSS at the grid start (argmin's only
