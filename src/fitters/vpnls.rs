@@ -427,10 +427,28 @@ fn support_rss<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T, idx: &[usize])
             c[1] = (g[p][p].clone() * h[q].clone() - g[q][p].clone() * h[p].clone()) / det;
         }
         _ => {
-            let m = Matrix3::from_fn(|r, k| g[r][k].clone());
-            let rhs = nalgebra::Vector3::new(h[0].clone(), h[1].clone(), h[2].clone());
-            let v = m.lu().solve(&rhs)?;
-            c = [v[0].clone(), v[1].clone(), v[2].clone()];
+            // Cramer's rule with the adjugate of the symmetric G (as the 2×2
+            // case above): no pivoting or allocation in the per-cell loop.
+            let cof = |r1: usize, r2: usize, k1: usize, k2: usize| {
+                g[r1][k1].clone() * g[r2][k2].clone() - g[r1][k2].clone() * g[r2][k1].clone()
+            };
+            let adj = [
+                [cof(1, 2, 1, 2), -cof(0, 2, 1, 2), cof(0, 1, 1, 2)],
+                [-cof(1, 2, 0, 2), cof(0, 2, 0, 2), -cof(0, 1, 0, 2)],
+                [cof(1, 2, 0, 1), -cof(0, 2, 0, 1), cof(0, 1, 0, 1)],
+            ];
+            let det = g[0][0].clone() * adj[0][0].clone()
+                + g[0][1].clone() * adj[1][0].clone()
+                + g[0][2].clone() * adj[2][0].clone();
+            if det <= T::zero() {
+                return None;
+            }
+            for (r, row) in adj.iter().enumerate() {
+                c[r] = (row[0].clone() * h[0].clone()
+                    + row[1].clone() * h[1].clone()
+                    + row[2].clone() * h[2].clone())
+                    / det.clone();
+            }
         }
     }
     let mut rss = ll.clone();

@@ -483,3 +483,30 @@ fn nnls_at_256_bits_reaches_the_f64_optimum_when_a_coefficient_leaves_the_suppor
     assert_eq!(s64.passive, s256.passive);
     assert!((s64.rss / to_f64(&s256.rss) - 1.0).abs() < 1e-12);
 }
+
+#[test]
+fn grid_scoring_by_normal_equations_picks_the_cell_nnls_ranks_first() {
+    // proofs/07 §7.1: cells are ranked by the RSS of the feasible support
+    // solutions of G c = h (Cramer's rule). The chosen cell must be the one
+    // whose projected RSS, by QR-based NNLS, is least.
+    for seed in 0..4 {
+        let d = noisy_standard(&LossSurface::chinchilla(), 0.05, seed);
+        let params = VpnlsParams {
+            grid: 9,
+            ..VpnlsParams::default()
+        };
+        let f = fit_vpnls_with(&d, VpnlsMethod::Grid, &params).unwrap();
+        let (lo, hi) = params.grid_range;
+        let at = |i: usize| lo + (hi - lo) * i as f64 / 8.0;
+        let mut best = (f64::INFINITY, 0.0, 0.0);
+        for i in 0..9 {
+            for j in 0..9 {
+                let rho = projected_objective(&d, &at(i), &at(j)).unwrap().rss;
+                if rho < best.0 {
+                    best = (rho, at(i), at(j));
+                }
+            }
+        }
+        assert_eq!((f.alpha, f.beta), (best.1, best.2), "seed {seed}");
+    }
+}
