@@ -3,6 +3,7 @@
 mod analysis;
 mod approach2;
 mod approach3;
+mod bootstrap;
 mod cli;
 mod common;
 mod conditioning;
