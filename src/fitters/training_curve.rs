@@ -263,10 +263,8 @@ impl<T: RealField> CurvePoints<T> {
 /// `h(r) = r²/(2δ)`, `h'(r) = r/δ` for `|r| < δ`; `|r| − δ/2`, `sign r` beyond.
 fn huber<T: RealField>(r: &T, delta: &T) -> (T, T) {
     if r.clone().abs() < *delta {
-        (
-            r.clone() * r.clone() / (int::<T>(2) * delta.clone()),
-            r.clone() / delta.clone(),
-        )
+        let dh = r.clone() / delta.clone();
+        (r.clone() * dh.clone() / int::<T>(2), dh)
     } else {
         let s = if *r > T::zero() { T::one() } else { -T::one() };
         (r.clone().abs() - delta.clone() / int::<T>(2), s)
@@ -513,6 +511,7 @@ struct Problem<'a> {
     max_evaluations: usize,
     since_best: std::cell::Cell<usize>,
     max_stall: usize,
+    last: RefCell<Option<([f64; 5], f64, [f64; 5])>>,
 }
 
 const STALLED: &str = "no progress";
@@ -528,8 +527,17 @@ impl Problem<'_> {
         if self.since_best.get() >= self.max_stall {
             return Err(argmin::core::Error::msg(STALLED));
         }
+        // argmin asks for the cost and the gradient at the same point in two
+        // calls; one evaluation gives both.
+        if let Some((p, f, g)) = *self.last.borrow() {
+            if p.as_slice() == x {
+                return Ok((f, g));
+            }
+        }
         self.evaluations.set(k + 1);
-        Ok(self.eval(x))
+        let (f, g) = self.eval(x);
+        *self.last.borrow_mut() = Some(([x[0], x[1], x[2], x[3], x[4]], f, g));
+        Ok((f, g))
     }
 
     fn eval(&self, x: &[f64]) -> (f64, [f64; 5]) {
@@ -607,6 +615,7 @@ pub fn fit_training_curve_from(
         max_evaluations: params.lbfgs_max_evaluations,
         since_best: std::cell::Cell::new(0),
         max_stall: params.lbfgs_stall_evaluations.max(1),
+        last: RefCell::new(None),
     };
     let (f0, _) = problem.eval(&theta0);
     if !f0.is_finite() {
