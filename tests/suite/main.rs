@@ -11,5 +11,6 @@ mod experiments;
 mod lbfgsb;
 mod models;
 mod nnls;
+mod plots;
 mod precision;
 mod vpnls;
