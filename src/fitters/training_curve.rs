@@ -511,8 +511,11 @@ struct Problem<'a> {
     max_evaluations: usize,
     since_best: std::cell::Cell<usize>,
     max_stall: usize,
-    last: RefCell<Option<([f64; 5], f64, [f64; 5])>>,
+    last: RefCell<Option<Evaluation>>,
 }
+
+/// A point, the objective there and its gradient.
+type Evaluation = ([f64; 5], f64, [f64; 5]);
 
 const STALLED: &str = "no progress";
 
