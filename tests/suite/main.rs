@@ -2,6 +2,7 @@
 
 mod analysis;
 mod approach2;
+mod approach2_corrected;
 mod approach3;
 mod bootstrap;
 mod cli;
