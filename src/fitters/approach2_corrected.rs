@@ -149,7 +149,8 @@ pub struct CorrectedFit<T> {
     /// grid's edge chosen) or `Abnormal` (no descent and a gradient above
     /// rounding).
     pub status: FitStatus,
-    /// Levenberg–Marquardt iterations at the working precision.
+    /// Levenberg–Marquardt iterations, in f64 and then in `T` (the status
+    /// is that of the second run).
     pub iterations: usize,
 }
 
@@ -516,8 +517,9 @@ pub fn fit_approach2_corrected<T: RealField>(
     let budgets = group(points)?;
     let low = to_f64_budgets(&budgets);
     let start = grid_start(&low, params);
-    let (theta64, _, _) = refine(&low, start, params);
-    let (theta, mut status, iterations) = refine(&budgets, theta64.map(lit::<T>), params);
+    let (theta64, _, first) = refine(&low, start, params);
+    let (theta, mut status, second) = refine(&budgets, theta64.map(lit::<T>), params);
+    let iterations = first + second;
     let [alpha, beta] = theta.clone();
     let non_finite = || CorrectedError::NonFinite {
         alpha: to_f64(&alpha),

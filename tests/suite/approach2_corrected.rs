@@ -167,3 +167,92 @@ fn a_profile_without_a_minimum_is_an_error() {
         Err(CorrectedError::NoMinimum { .. })
     ));
 }
+
+fn run_cli(args: &[&str]) -> (bool, Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.success(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn approach2_corrected_command_recovers_the_truth_that_approach2_misses() {
+    let (ok, _, out, err) = run_cli(&[
+        "approach2",
+        "--corrected",
+        "--surface",
+        "asymmetric",
+        "--width",
+        "1.0",
+        "--drift",
+        "0.3",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["status"], "converged");
+    for k in ["a", "b", "a_intercept", "b_intercept", "alpha", "beta"] {
+        let got = v[k].as_f64().unwrap();
+        let truth = v["true"][k].as_f64().unwrap();
+        assert!((got - truth).abs() <= EXACT_F64, "{k}: {got} vs {truth}");
+    }
+    // Plain Approach 2 is tilted by the drift (proofs/05 §5.3).
+    assert!(
+        (v["approach2"]["a"].as_f64().unwrap() - v["true"]["a"].as_f64().unwrap()).abs() > 1e-3
+    );
+    assert_eq!(v["budgets"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn fit_approach2_corrected_reads_a_csv_and_refuses_three_points_per_budget() {
+    let s = LossSurface::<f64>::chinchilla();
+    let dir = std::env::temp_dir();
+    let write = |name: &str, n: usize| {
+        let grid = IsoflopGrid::new(0.9, n).unwrap();
+        let pts = sample_isoflops(&s, &default_budgets(), &grid, &SamplingBias::none()).unwrap();
+        let mut body = String::from("params,tokens,loss,budget\n");
+        for p in pts {
+            body.push_str(&format!(
+                "{:?},{:?},{:?},{:?}\n",
+                p.n, p.d, p.loss, p.budget
+            ));
+        }
+        let path = dir.join(format!("scaling-laws-{}-{name}.csv", std::process::id()));
+        std::fs::write(&path, body).unwrap();
+        path
+    };
+    let good = write("a2c-15", 15);
+    let (ok, _, out, err) = run_cli(&[
+        "fit",
+        "--method",
+        "approach2-corrected",
+        "--data",
+        good.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!((v["a"].as_f64().unwrap() - s.exponent_a()).abs() <= EXACT_F64);
+    assert!((v["a_intercept"].as_f64().unwrap() - s.a0()).abs() <= EXACT_F64);
+    assert!((v["b_intercept"].as_f64().unwrap() - s.b0()).abs() <= EXACT_F64);
+    let first = &v["budgets"][0];
+    assert!((first["n_opt"].as_f64().unwrap() / s.n_opt(&1e17) - 1.0).abs() < 1e-9);
+    let bad = write("a2c-3", 3);
+    let (ok, code, _, err) = run_cli(&[
+        "fit",
+        "--method",
+        "approach2-corrected",
+        "--data",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!ok && code == Some(2), "{code:?} {err}");
+    assert!(err.contains("at least 5"), "{err}");
+    let _ = std::fs::remove_file(good);
+    let _ = std::fs::remove_file(bad);
+}
