@@ -99,11 +99,11 @@ pub struct CorrectedParams {
 }
 
 impl Default for CorrectedParams {
-    /// 16×16 start grid on [0.05, 0.95]², bounds [0.01, 0.99] (those of
+    /// 8×8 start grid on [0.05, 0.95]², bounds [0.01, 0.99] (those of
     /// VPNLS), 100 iterations.
     fn default() -> Self {
         Self {
-            grid: 16,
+            grid: 8,
             grid_range: (0.05, 0.95),
             bounds: (0.01, 0.99),
             max_iter: 100,
@@ -145,9 +145,9 @@ pub struct CorrectedFit<T> {
     pub vertices: Vec<CorrectedVertex<T>>,
     /// Residual sum of squares of the profile fit (along log10 N).
     pub rss: T,
-    /// `Converged`, `MaxIter`, `BoundHit` (α̂ or β̂ at a bound, or the start
-    /// grid's edge chosen) or `Abnormal` (no descent and a gradient above
-    /// rounding).
+    /// `Converged`, `MaxIter`, `BoundHit` (α̂ or β̂ within
+    /// [`BOUND_TOLERANCE`] of a bound: the data did not locate it inside) or
+    /// `Abnormal` (no descent and a gradient above rounding).
     pub status: FitStatus,
     /// Levenberg–Marquardt iterations, in f64 and then in `T` (the status
     /// is that of the second run).
@@ -402,10 +402,22 @@ fn refine<T: RealField>(
             }
             // Solve A·step = −Jᵀr by Cramer's rule (2×2, A positive definite).
             let (g0, g1) = (cur.jtr[0].clone(), cur.jtr[1].clone());
-            let step = [
-                -(a11 * g0.clone() - a01.clone() * g1.clone()) / det.clone(),
-                -(a00 * g1 - a01 * g0) / det,
+            let mut step = [
+                -(a11.clone() * g0.clone() - a01.clone() * g1.clone()) / det.clone(),
+                -(a00.clone() * g1.clone() - a01 * g0.clone()) / det,
             ];
+            // A coordinate at a bound whose step points outward stays there;
+            // the other takes its one-dimensional step (a projected
+            // Gauss–Newton step, so that a boundary minimum converges).
+            let pinned = |k: usize, st: &T| {
+                (theta[k] <= lo && *st < T::zero()) || (theta[k] >= hi && *st > T::zero())
+            };
+            match (pinned(0, &step[0]), pinned(1, &step[1])) {
+                (true, false) => step = [T::zero(), -g1 / a11],
+                (false, true) => step = [-g0 / a00, T::zero()],
+                (true, true) => step = [T::zero(), T::zero()],
+                (false, false) => {}
+            }
             let cand = [
                 (theta[0].clone() + step[0].clone()).clamp(lo.clone(), hi.clone()),
                 (theta[1].clone() + step[1].clone()).clamp(lo.clone(), hi.clone()),
@@ -583,7 +595,7 @@ pub fn fit_approach2_corrected<T: RealField>(
     let (lo, hi) = (lit::<T>(params.bounds.0), lit::<T>(params.bounds.1));
     let near = |x: &T, b: &T| (x.clone() - b.clone()).abs() <= lit(BOUND_TOLERANCE);
     let at_bound = [&alpha, &beta].iter().any(|t| near(t, &lo) || near(t, &hi));
-    if status == FitStatus::Converged && at_bound {
+    if matches!(status, FitStatus::Converged | FitStatus::MaxIter) && at_bound {
         status = FitStatus::BoundHit;
     }
     Ok(CorrectedFit {
