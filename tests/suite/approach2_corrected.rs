@@ -256,3 +256,62 @@ fn fit_approach2_corrected_reads_a_csv_and_refuses_three_points_per_budget() {
     let _ = std::fs::remove_file(good);
     let _ = std::fs::remove_file(bad);
 }
+
+/// Experiment 13 on a few repeats: the noise-free Approach 2 rows equal the
+/// closed form (proofs/05), the corrected rows are exact, and the result does
+/// not depend on the thread count.
+#[test]
+fn experiment_13_noise_free_rows_match_the_closed_form_and_threads_do_not_matter() {
+    use scaling_laws::analysis::predict_approach2;
+    use scaling_laws::experiments::exp13::{run_exp13, Exp13Config};
+    let mut cfg = Exp13Config::default();
+    for st in &mut cfg.settings {
+        st.sigmas = vec![0.0, st.sigmas[1]];
+        st.repeats = 3;
+        st.points.truncate(1);
+    }
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| run_exp13(&cfg))
+            .unwrap()
+    };
+    let one = run(1);
+    let two = run(2);
+    assert_eq!(format!("{:?}", one.rows), format!("{:?}", two.rows));
+    let c_x = cfg.extrapolate_to;
+    for st in &cfg.settings {
+        let s = LossSurface::<f64>::preset(st.surface);
+        let bias = SamplingBias::new(st.drift_rate, 1.0).unwrap();
+        for r in one.rows.iter().filter(|r| r.setting == st.name && r.sigma == 0.0) {
+            let (_, w) = *st.widths.iter().find(|(l, _)| *l == r.width).unwrap();
+            let budgets: Vec<f64> = (0..r.budgets)
+                .map(|i| {
+                    let (lo, hi) = st.budget_range;
+                    10f64.powf(lo + (hi - lo) * i as f64 / (r.budgets - 1) as f64)
+                })
+                .collect();
+            let grid = IsoflopGrid::new(w, r.points).unwrap();
+            // log10 D*(C_x) = b0 + b·log10 C_x: an error of ε in b0 and b is
+            // at most ε·(1 + log10 C_x) = 25ε here.
+            let d_tol = EXACT_F64 * (1.0 + c_x.log10());
+            match r.method.as_str() {
+                "approach2" => {
+                    let p = predict_approach2(&s, &budgets, &grid, &bias).unwrap();
+                    let da = p.n_law.exponent - s.exponent_a();
+                    let dd = p.d_law.log10_at(&c_x) - s.log10_d_opt(&c_x);
+                    assert!((r.a.bias - da).abs() <= EXACT_F64, "{} {da}", r.a.bias);
+                    assert!((r.d.bias - dd).abs() <= d_tol, "{} {dd}", r.d.bias);
+                }
+                "approach2-corrected" => {
+                    assert!(r.a.bias.abs() <= EXACT_F64, "{}", r.a.bias);
+                    assert!(r.d.bias.abs() <= d_tol, "{}", r.d.bias);
+                    assert_eq!((r.failed, r.not_converged), (0, 0));
+                }
+                _ => {}
+            }
+        }
+    }
+}
