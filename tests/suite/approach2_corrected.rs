@@ -285,7 +285,11 @@ fn experiment_13_noise_free_rows_match_the_closed_form_and_threads_do_not_matter
     for st in &cfg.settings {
         let s = LossSurface::<f64>::preset(st.surface);
         let bias = SamplingBias::new(st.drift_rate, 1.0).unwrap();
-        for r in one.rows.iter().filter(|r| r.setting == st.name && r.sigma == 0.0) {
+        for r in one
+            .rows
+            .iter()
+            .filter(|r| r.setting == st.name && r.sigma == 0.0)
+        {
             let (_, w) = *st.widths.iter().find(|(l, _)| *l == r.width).unwrap();
             let budgets: Vec<f64> = (0..r.budgets)
                 .map(|i| {
