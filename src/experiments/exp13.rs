@@ -415,7 +415,7 @@ impl Exp13Result {
                     let st = |r: &Exp13Row| if dstar { r.d } else { r.a };
                     series.push(
                         Series::line(
-                            format!("{label} RMSE"),
+                            format!("{label} RMSE (solid)"),
                             sel.iter().map(|r| (r.points as f64, st(r).rmse)).collect(),
                             k,
                         )
@@ -423,7 +423,7 @@ impl Exp13Result {
                     );
                     series.push(
                         Series::line(
-                            format!("{label} |bias|"),
+                            format!("{label} |bias| (dashed)"),
                             sel.iter()
                                 .map(|r| (r.points as f64, st(r).bias.abs()))
                                 .collect(),
@@ -437,7 +437,7 @@ impl Exp13Result {
                     x_label: "points per IsoFLOP curve".into(),
                     y_label: if dstar {
                         format!(
-                            "log10 D*({:.0e}) error: RMSE, |bias| (decades)",
+                            "log10 D*({:.0e}) error, decades",
                             self.config.extrapolate_to
                         )
                     } else {
@@ -453,7 +453,7 @@ impl Exp13Result {
         }
         let mut fig = Figure::new(
             format!(
-                "Experiment 13 — {}: {} ({} repeats per cell, seed {}; solid with markers: RMSE, dashed: |bias|)",
+                "Experiment 13 — {}: {} ({} repeats per cell, seed {})",
                 if dstar {
                     format!("D* extrapolated to {:.0e}", self.config.extrapolate_to)
                 } else {
