@@ -16,8 +16,9 @@ use crate::sampling::IsoflopPoint;
 pub(crate) struct FitArgs {
     /// The method: vpnls (five-parameter surface by variable projection),
     /// approach3 (direct five-parameter fit), grid (plain 5-D grid search) or
-    /// approach2 (IsoFLOP parabolas; needs the budget column).
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["vpnls", "approach3", "approach2", "grid"]))]
+    /// approach2 (IsoFLOP parabolas; needs the budget column) or
+    /// approach2-corrected (exact IsoFLOP profiles, unbiased; needs the budget column).
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["vpnls", "approach3", "approach2", "grid", "approach2-corrected"]))]
     pub(crate) method: String,
     /// Approach 3's objective: rss, rss-log-params, log-loss or huber-log
     /// (the Chinchilla paper's Huber loss on log L, started from its grid).
@@ -44,6 +45,9 @@ pub(crate) struct FitArgs {
 }
 
 pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
+    if a.method == "approach2-corrected" {
+        return super::approach2_corrected::fit_corrected_cmd(a);
+    }
     if a.method == "approach2" {
         let cols = read_positive_columns(
             &a.data,

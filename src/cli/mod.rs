@@ -7,6 +7,7 @@
 //! the dispatch.
 
 mod approach2;
+mod approach2_corrected;
 mod experiment;
 mod fit;
 mod hitchhiker;
@@ -18,6 +19,7 @@ use thiserror::Error;
 
 use crate::analysis::AnalysisError;
 use crate::experiments::ExperimentError;
+use crate::fitters::approach2_corrected::CorrectedError;
 use crate::fitters::{Approach2Error, FitError};
 use crate::io::{DataError, IoError};
 use crate::models::{LossSurface, ModelError, Preset};
@@ -45,6 +47,9 @@ pub enum CliError {
     /// Approach 2 failed.
     #[error(transparent)]
     Approach2(#[from] Approach2Error),
+    /// The corrected Approach 2 failed.
+    #[error(transparent)]
+    Corrected(#[from] CorrectedError),
     /// An experiment failed.
     #[error(transparent)]
     Experiment(#[from] ExperimentError),

@@ -3,6 +3,7 @@
 mod allocation_cost;
 mod analysis;
 mod approach2;
+mod approach2_corrected;
 mod approach3;
 mod bootstrap;
 mod cli;
