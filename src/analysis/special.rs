@@ -9,7 +9,7 @@
 //! Both are even. Written directly they cancel catastrophically for small
 //! |y| (φ loses ~3/y² ulps, k̃ ~15/y⁴). Below |y| = 1 they are summed from
 //! the Maclaurin series of `y·coth y = Σ a_j y^{2j}` instead, with as many
-//! terms as the precision of `T` needs (19 in f64, 80 at 256 bits); above it
+//! terms as the precision of `T` needs (19 in f64, 81 at 256 bits); above it
 //! the direct forms lose at most 15 ulps of k̃ and 3 of φ. (At the former
 //! threshold 1/2 the direct k̃ lost 240 ulps, which cost the f64 vertex shift
 //! up to 4.6e-13 on off-centre grids; proofs/06 §6.1.)
@@ -36,7 +36,7 @@ pub struct CothSeries<T> {
 
 impl<T: RealField> CothSeries<T> {
     /// The coefficients for `T`: the fewest J terms with
-    /// `16(J+1)·π^{−2J} ≤ ε` (ε the machine epsilon; 19 for f64, 80 at 256
+    /// `16(J+1)·π^{−2J} ≤ ε` (ε the machine epsilon; 19 for f64, 81 at 256
     /// bits): the first omitted term is below `4·π^{−2J}` at |y| < 1 (ζ(2j) < 2),
     /// and the k̃ series, relative to k̃ ≥ 0.86·y²/15 there, costs a further
     /// factor below 4(J+1).

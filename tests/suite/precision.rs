@@ -273,7 +273,8 @@ fn special_functions_match_direct_forms_at_high_precision() {
         assert!(e_phi <= 8.0 * eps, "f64 phi({y}): {e_phi:e}");
         assert!(e_kt <= 24.0 * eps, "f64 k_tilde({y}): {e_kt:e}");
     }
-    // J terms with 16(J+1)·π^(−2J) ≤ machine epsilon (proofs/03 §3.5).
+    // J terms with 16(J+1)·π^(−2J) ≤ machine epsilon (proofs/03 §3.5): 19 and 81.
+    assert_eq!((s64.terms(), s256.terms()), (19, 81));
     for (terms, eps) in [(s64.terms(), f64::EPSILON), (s256.terms(), 2f64.powi(-255))] {
         let tail = |j: usize| 16.0 * (j as f64 + 1.0) * std::f64::consts::PI.powi(-2 * j as i32);
         assert!(tail(terms) <= eps && tail(terms - 1) > eps, "{terms}");
