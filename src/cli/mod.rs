@@ -9,6 +9,7 @@
 mod approach2;
 mod experiment;
 mod fit;
+mod isoflops;
 mod vertex_shift;
 
 use clap::{Args, Parser, Subcommand};
@@ -26,6 +27,7 @@ use crate::sampling::SamplingError;
 use approach2::{approach2_cmd, Approach2Args};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
+use isoflops::{isoflops_cmd, IsoflopsArgs};
 use vertex_shift::{vertex_shift_cmd, VertexShiftArgs};
 
 /// Everything the command line can report as a failure.
@@ -58,6 +60,12 @@ pub enum CliError {
     /// A figure could not be drawn.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// An IsoFLOP file is malformed.
+    #[error(transparent)]
+    IsoflopFile(#[from] crate::io::isoflops::IsoflopFileError),
+    /// A study of published IsoFLOP data failed.
+    #[error(transparent)]
+    Study(#[from] crate::studies::isoflops::StudyError),
     /// Arguments that parse but do not fit together.
     #[error("{0}")]
     Usage(String),
@@ -83,6 +91,9 @@ enum Command {
     Experiment(ExperimentArgs),
     /// Fit a scaling law to loss measurements in a CSV file.
     Fit(FitArgs),
+    /// Published IsoFLOP studies: fits with bootstrap intervals, and the
+    /// subcommands qc, cost, residuals, reproduce.
+    Isoflops(IsoflopsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +161,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Approach2(a) => approach2_cmd(&a),
         Command::Experiment(a) => experiment_cmd(&a),
         Command::Fit(a) => fit_cmd(&a),
+        Command::Isoflops(a) => isoflops_cmd(&a),
     }
 }
 

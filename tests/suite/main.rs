@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod conditioning;
 mod experiments;
+mod isoflops;
 mod lbfgsb;
 mod models;
 mod nnls;

@@ -1,0 +1,3 @@
+//! Real-data analyses: studies of published measurements.
+
+pub mod isoflops;
