@@ -355,7 +355,7 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
         });
     }
     let mut fig = Figure::new(
-        format!("Compute wasted by Approach 2's allocation at {LLAMA3_405B_BUDGET:e} FLOPs"),
+        format!("Compute wasted by Approach 2's allocation at {LLAMA3_405B_BUDGET:e} FLOPs (closed form dashed, on the simulation)"),
         1,
         2,
         panels,
@@ -449,19 +449,15 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
                 .with_markers(),
             );
         }
-        let labels: Vec<String> = filter_levels()
-            .iter()
-            .enumerate()
-            .map(|(j, (l, _))| format!("{j}: {l}"))
-            .collect();
         fpanels.push(Panel {
             title: format!("{name} at {eval:e} FLOPs"),
-            x_label: "filter level (cumulative)".into(),
+            x_label: "0 raw, 1 +dup./too few, 2 +off-centre/spline, 3 +weak curv., 4 +post-QC"
+                .into(),
             y_label: "wasted compute (% of budget)".into(),
             x_log: false,
             y_log: false,
             series,
-            annotations: labels,
+            annotations: Vec::new(),
             legend: LegendPosition::UpperRight,
         });
     }
