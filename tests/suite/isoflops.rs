@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use nalgebra::ComplexField;
 use proptest::prelude::*;
-use scaling_laws::analysis::allocation_cost::allocation_cost;
 use scaling_laws::fitters::{fit_approach2, fit_vpnls, FitStatus, SurfaceData, VpnlsParams};
 use scaling_laws::io::isoflops::{read_chinchilla_runs, read_isoflops, IsoflopRow};
 use scaling_laws::models::LossSurface;
@@ -261,24 +260,6 @@ fn closed_form_and_simulated_costs_agree() {
 }
 
 #[test]
-fn allocation_cost_is_zero_at_the_optimum_and_positive_elsewhere() {
-    let s = LossSurface::<f64>::chinchilla();
-    let c = 3.8e25;
-    let at = allocation_cost(&s, s.d_opt(&c), c).unwrap();
-    assert!(at.wasted_flops.abs() < 1e-10 * c, "{}", at.wasted_flops);
-    for f in [0.25, 0.5, 0.9, 1.1, 2.0, 4.0] {
-        let off = allocation_cost(&s, f * s.d_opt(&c), c).unwrap();
-        assert!(off.wasted_flops > 0.0 && off.wasted_flops < c, "factor {f}");
-        assert!((off.d_error - (f - 1.0)).abs() < 1e-12);
-    }
-    // At 256 bits the optimum wastes nothing to 1e-60 of the budget.
-    let sm = s.cast::<M>();
-    let cm = lit::<M>(c);
-    let at = allocation_cost(&sm, sm.d_opt(&cm), cm).unwrap();
-    assert!(at.wasted_flops.abs() < 1e-40 * c, "{}", at.wasted_flops);
-}
-
-#[test]
 fn flop_factor_recovers_the_factor_that_generated_the_data() {
     for k in [4.0, 6.0, 8.5] {
         let s = LossSurface::<f64>::chinchilla();
@@ -333,4 +314,120 @@ fn huber_likelihood_gradient_matches_central_differences() {
             g[k]
         );
     }
+}
+
+fn run_cli(args: &[&str]) -> (bool, Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn qc_json_counts_match_the_shipped_reason_column() {
+    let path = shared("isoflops/isoflops.csv");
+    let (ok, _, out, err) =
+        run_cli(&["isoflops", "qc", "--data", path.to_str().unwrap(), "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    // Counts straight from the shipped file's columns.
+    let rows = isoflop_rows();
+    let mut names: Vec<&str> = rows.iter().map(|r| r.experiment.as_str()).collect();
+    names.dedup();
+    assert_eq!(v.as_object().unwrap().len(), 8);
+    for name in names {
+        let mine: Vec<&IsoflopRow> = rows.iter().filter(|r| r.experiment == name).collect();
+        let clean = mine.iter().filter(|r| r.outlier == Some(false)).count();
+        assert_eq!(
+            v[name]["points"].as_u64().unwrap() as usize,
+            mine.len(),
+            "{name}"
+        );
+        assert_eq!(v[name]["clean"].as_u64().unwrap() as usize, clean, "{name}");
+        for (reason, count) in v[name]["reasons"].as_object().unwrap() {
+            let shipped = mine
+                .iter()
+                .filter(|r| r.reason.as_deref() == Some(reason.as_str()))
+                .count();
+            assert_eq!(count.as_u64().unwrap() as usize, shipped, "{name} {reason}");
+        }
+    }
+}
+
+#[test]
+fn isoflops_json_has_the_contract_keys_and_intervals() {
+    let path = shared("isoflops/isoflops.csv");
+    let (ok, _, out, err) = run_cli(&[
+        "isoflops",
+        "--data",
+        path.to_str().unwrap(),
+        "--experiment",
+        "llama_3__raw_loss",
+        "--bootstrap",
+        "16",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let e = &v["llama_3__raw_loss"];
+    assert_eq!(e["points"], 133);
+    assert_eq!(e["budgets"], 10);
+    for k in ["a", "b", "a_intercept", "b_intercept"] {
+        assert!(e["approach2"][k].is_f64(), "{k}");
+        assert_eq!(
+            e["approach2"]["interval"][k].as_array().map(Vec::len),
+            Some(2),
+            "{k}"
+        );
+    }
+    for m in ["approach3", "vpnls"] {
+        for k in ["E", "A", "B", "alpha", "beta", "a", "b"] {
+            assert!(e[m][k].is_f64(), "{m} {k}");
+        }
+        assert_eq!(e[m]["status"], "converged");
+        assert!(e["allocation"][m]["n_opt"].is_f64());
+        assert!(e["allocation"][m]["d_opt"].is_f64());
+    }
+    assert_eq!(e["allocation"]["budget"], 1e24);
+    assert!((e["approach2"]["a"].as_f64().unwrap() - 0.46322087).abs() < 5e-9);
+}
+
+#[test]
+fn isoflops_errors_name_the_file_and_the_experiment() {
+    let (ok, code, _, err) = run_cli(&["isoflops", "qc", "--data", "/nonexistent/isoflops.csv"]);
+    assert!(!ok);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("/nonexistent/isoflops.csv"), "{err}");
+    let path = shared("isoflops/isoflops.csv");
+    let (ok, code, _, err) = run_cli(&[
+        "isoflops",
+        "--data",
+        path.to_str().unwrap(),
+        "--experiment",
+        "nope",
+    ]);
+    assert!(!ok);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("'nope'") && err.contains("llama_3__raw_loss"),
+        "{err}"
+    );
+}
+
+#[test]
+fn experiment_11_without_data_runs_the_simulation_and_says_what_it_skipped() {
+    let dir = std::env::temp_dir().join(format!("sl-exp11-{}", std::process::id()));
+    let (ok, _, out, err) = run_cli(&["experiment", "11", "--out", dir.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("skipped: no IsoFLOP file"), "{out}");
+    assert!(dir.join("exp11").join("simulated_costs.csv").exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,10 @@
 //! allocation, on simulated surfaces (by simulation and by the closed form)
 //! and on the Llama 3 and Chinchilla IsoFLOP data.
 
-use crate::analysis::allocation_cost::{allocation_cost, AllocationCost, DOLLARS_PER_FLOP};
+use crate::analysis::allocation_cost::{
+    allocation_cost, allocation_cost_closed_form_from_law, allocation_cost_from_law,
+    AllocationCost, AllocationCostError, DOLLARS_PER_FLOP,
+};
 use crate::analysis::bootstrap::percentile_interval;
 use crate::analysis::predict_approach2;
 use crate::fitters::VpnlsParams;
@@ -69,9 +72,48 @@ pub struct SimulatedCost {
     /// Grid width factor (±k×).
     pub width: f64,
     /// Cost of the simulated Approach 2 fit.
-    pub simulated: AllocationCost,
+    pub simulated: CostView,
     /// Cost of the closed-form prediction of the fit.
-    pub closed_form: AllocationCost,
+    pub closed_form: CostView,
+}
+
+/// An allocation cost (`analysis::allocation_cost`, issue 8) in the terms
+/// the report prints.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CostView {
+    /// The evaluation budget C.
+    pub budget: f64,
+    /// The optimal D*(C).
+    pub d_opt: f64,
+    /// The inferred D̂.
+    pub d_inferred: f64,
+    /// (D̂ − D*)/D*.
+    pub d_error: f64,
+    /// Wasted FLOPs, C − C(L).
+    pub wasted_flops: f64,
+    /// Wasted dollars.
+    pub wasted_dollars: f64,
+}
+
+impl CostView {
+    /// The view of a cost on `surface`.
+    pub fn of(surface: &LossSurface<f64>, c: &AllocationCost<f64>) -> Self {
+        Self {
+            budget: c.budget,
+            d_opt: surface.d_opt(&c.budget),
+            d_inferred: c.tokens,
+            d_error: 10f64.powf(c.token_error) - 1.0,
+            wasted_flops: c.wasted_compute,
+            wasted_dollars: c.wasted_dollars(),
+        }
+    }
+}
+
+fn view(
+    surface: &LossSurface<f64>,
+    c: Result<AllocationCost<f64>, AllocationCostError>,
+) -> Result<CostView, AllocationCostError> {
+    c.map(|c| CostView::of(surface, &c))
 }
 
 fn approach2_d(law_intercept: f64, law_exponent: f64, c: f64) -> f64 {
@@ -99,16 +141,17 @@ pub fn simulate_costs(
                 let fit = fit_approach2(&pts).map_err(|e| fail("approach 2", e.to_string()))?;
                 let pred = predict_approach2(s, &TRAINING_BUDGETS, &grid, &bias)
                     .map_err(|e| fail("closed form", e.to_string()))?;
-                let d_sim = approach2_d(fit.d_law.intercept, fit.d_law.exponent, eval_budget);
-                let d_cf = approach2_d(pred.d_law.intercept, pred.d_law.exponent, eval_budget);
                 out.push(SimulatedCost {
                     surface: name.clone(),
                     bias: bname.into(),
                     width: w,
-                    simulated: allocation_cost(s, d_sim, eval_budget)
+                    simulated: view(s, allocation_cost_from_law(s, &fit.d_law, &eval_budget))
                         .map_err(|e| fail("cost", e.to_string()))?,
-                    closed_form: allocation_cost(s, d_cf, eval_budget)
-                        .map_err(|e| fail("cost", e.to_string()))?,
+                    closed_form: view(
+                        s,
+                        allocation_cost_closed_form_from_law(s, &pred.d_law, &eval_budget),
+                    )
+                    .map_err(|e| fail("cost", e.to_string()))?,
                 });
             }
         }
@@ -147,7 +190,7 @@ pub struct RealCost {
     /// The truth surface (fitted on all points).
     pub surface: LossSurface<f64>,
     /// The cost of Approach 2 on all points.
-    pub cost: AllocationCost,
+    pub cost: CostView,
     /// Percentile interval of the wasted FLOPs (within-budget bootstrap of
     /// Approach 2, truth fixed), and the replicates that fitted.
     pub interval: Option<([f64; 2], usize)>,
@@ -194,10 +237,9 @@ pub fn real_costs(
     let a2 = fit_approach2(pts).map_err(a2_err)?;
     let d_at =
         |f: &Approach2Fit<f64>| approach2_d(f.d_law.intercept, f.d_law.exponent, eval_budget);
-    let cost_err = |e: crate::models::ModelError| StudyError::Model {
+    let cost_err = |source| StudyError::AllocationCost {
         experiment: exp.name.clone(),
-        method: "allocation cost".into(),
-        source: e,
+        source,
     };
     // Bootstrap: Approach 2 refitted per resample (one set of resamples for
     // both truths).
@@ -210,14 +252,14 @@ pub fn real_costs(
     };
     let mut out = Vec::new();
     for (truth, s) in [("vpnls", vp), ("approach3", a3)] {
-        let cost = allocation_cost(&s, d_at(&a2), eval_budget).map_err(cost_err)?;
+        let cost = view(&s, allocation_cost(&s, &eval_budget, &d_at(&a2))).map_err(cost_err)?;
         let interval = if bootstrap > 0 {
             let w: Vec<f64> = boot_d
                 .iter()
                 .filter_map(|&d| {
-                    allocation_cost(&s, d, eval_budget)
+                    allocation_cost(&s, &eval_budget, &d)
                         .ok()
-                        .map(|c| c.wasted_flops)
+                        .map(|c| c.wasted_compute)
                 })
                 .collect();
             percentile_interval(&w, super::fits::INTERVAL_LEVEL).map(|iv| (iv, w.len()))
@@ -231,8 +273,8 @@ pub fn real_costs(
                 break;
             }
             let wasted = match fit_approach2(&kept) {
-                Ok(f) => allocation_cost(&s, d_at(&f), eval_budget)
-                    .map(|c| c.wasted_flops)
+                Ok(f) => allocation_cost(&s, &eval_budget, &d_at(&f))
+                    .map(|c| c.wasted_compute)
                     .unwrap_or(f64::NAN),
                 Err(_) => f64::NAN,
             };
@@ -352,6 +394,7 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
             series,
             annotations: Vec::new(),
             legend: LegendPosition::None,
+            ..Panel::default()
         });
     }
     let mut fig = Figure::new(
@@ -459,6 +502,7 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
             series,
             annotations: Vec::new(),
             legend: LegendPosition::UpperRight,
+            ..Panel::default()
         });
     }
     if !fpanels.is_empty() {

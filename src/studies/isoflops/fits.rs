@@ -453,6 +453,7 @@ pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> 
             est.vpnls.beta / (est.vpnls.alpha + est.vpnls.beta)
         )],
         legend: LegendPosition::UpperRight,
+        ..Panel::default()
     };
     let mut fig = Figure::new(format!("IsoFLOP fits: {name}"), 1, 1, vec![panel]);
     fig.panel_size = (900, 640);

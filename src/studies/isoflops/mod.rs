@@ -72,6 +72,14 @@ pub enum StudyError {
         /// Its value.
         value: f64,
     },
+    /// The allocation cost of an experiment's Approach 2 fit failed.
+    #[error("experiment '{experiment}': allocation cost: {source}")]
+    AllocationCost {
+        /// The experiment.
+        experiment: String,
+        /// The cause.
+        source: crate::analysis::allocation_cost::AllocationCostError,
+    },
     /// The cost simulation failed at one step (not expected on valid surfaces).
     #[error("cost simulation, {what}: {message}")]
     Simulation {

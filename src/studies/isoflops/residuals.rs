@@ -242,6 +242,7 @@ pub fn residual_files(studies: &[ResidualStudy]) -> StudyFiles {
             ],
             annotations: Vec::new(),
             legend: LegendPosition::None,
+            ..Panel::default()
         });
         k_series.push(
             Series::line(
@@ -281,6 +282,7 @@ pub fn residual_files(studies: &[ResidualStudy]) -> StudyFiles {
             series: k_series,
             annotations: Vec::new(),
             legend: LegendPosition::UpperRight,
+            ..Panel::default()
         }],
     );
     StudyFiles {
