@@ -269,22 +269,24 @@ pub fn residual_files(studies: &[ResidualStudy]) -> StudyFiles {
             (l.min(c), h.max(c))
         });
     k_series.push(Series::line("k = 6", vec![(lo, 6.0), (hi, 6.0)], 7).dashed());
-    let k_fig = Figure::new(
-        "FLOP factor k in C = k·N·D per budget",
+    let mut k_fig = Figure::new(
+        "FLOP factor k in C = k·N·D that best explains each budget's losses",
         1,
         1,
         vec![Panel {
-            title: "k that best explains each budget's losses (Approach 3 log-loss surface)".into(),
+            title: "Approach 3 (log-loss) surface per study; k = 6 dashed".into(),
             x_label: "budget C (FLOPs)".into(),
             y_label: "k".into(),
             x_log: true,
-            y_log: true,
+            y_log: false,
             series: k_series,
             annotations: Vec::new(),
-            legend: LegendPosition::UpperRight,
+            legend: LegendPosition::None,
             ..Panel::default()
         }],
     );
+    k_fig.panel_size = (900, 520);
+    k_fig.shared_legend = true;
     StudyFiles {
         tables: vec![
             ("residual_fits".into(), fits),
