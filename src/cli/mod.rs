@@ -9,6 +9,7 @@
 mod approach2;
 mod experiment;
 mod fit;
+mod hitchhiker;
 mod isoflops;
 mod vertex_shift;
 
@@ -27,6 +28,7 @@ use crate::sampling::SamplingError;
 use approach2::{approach2_cmd, Approach2Args};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
+use hitchhiker::{hitchhiker_cmd, HitchhikerArgs};
 use isoflops::{isoflops_cmd, IsoflopsArgs};
 use vertex_shift::{vertex_shift_cmd, VertexShiftArgs};
 
@@ -66,6 +68,9 @@ pub enum CliError {
     /// A study of published IsoFLOP data failed.
     #[error(transparent)]
     Study(#[from] crate::studies::isoflops::StudyError),
+    /// Training logs or a registry could not be read.
+    #[error(transparent)]
+    Curves(#[from] crate::io::training_curves::CurveError),
     /// Arguments that parse but do not fit together.
     #[error("{0}")]
     Usage(String),
@@ -94,6 +99,9 @@ enum Command {
     /// Published IsoFLOP studies: fits with bootstrap intervals, and the
     /// subcommands qc, cost, residuals, reproduce.
     Isoflops(IsoflopsArgs),
+    /// Fit L(N, D) = e^E + e^A·N^α + e^B·D^β through per-size training
+    /// curves (the "Hitchhiker" fit), from a dataset registry or files.
+    Hitchhiker(HitchhikerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +170,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Experiment(a) => experiment_cmd(&a),
         Command::Fit(a) => fit_cmd(&a),
         Command::Isoflops(a) => isoflops_cmd(&a),
+        Command::Hitchhiker(a) => hitchhiker_cmd(&a),
     }
 }
 

@@ -1,3 +1,4 @@
-//! Real-data analyses: studies of published measurements.
+//! Analyses of real data sets: studies of published measurements.
 
+pub mod hitchhiker;
 pub mod isoflops;
