@@ -11,6 +11,7 @@ mod approach2_corrected;
 mod experiment;
 mod fit;
 mod hitchhiker;
+mod isoflops;
 mod vertex_shift;
 
 use clap::{Args, Parser, Subcommand};
@@ -30,6 +31,7 @@ use approach2::{approach2_cmd, Approach2Args};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
 use hitchhiker::{hitchhiker_cmd, HitchhikerArgs};
+use isoflops::{isoflops_cmd, IsoflopsArgs};
 use vertex_shift::{vertex_shift_cmd, VertexShiftArgs};
 
 /// Everything the command line can report as a failure.
@@ -65,6 +67,12 @@ pub enum CliError {
     /// A figure could not be drawn.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// An IsoFLOP file is malformed.
+    #[error(transparent)]
+    IsoflopFile(#[from] crate::io::isoflops::IsoflopFileError),
+    /// A study of published IsoFLOP data failed.
+    #[error(transparent)]
+    Study(#[from] crate::studies::isoflops::StudyError),
     /// Training logs or a registry could not be read.
     #[error(transparent)]
     Curves(#[from] crate::io::training_curves::CurveError),
@@ -93,6 +101,9 @@ enum Command {
     Experiment(ExperimentArgs),
     /// Fit a scaling law to loss measurements in a CSV file.
     Fit(FitArgs),
+    /// Published IsoFLOP studies: fits with bootstrap intervals, and the
+    /// subcommands qc, cost, residuals, reproduce.
+    Isoflops(IsoflopsArgs),
     /// Fit L(N, D) = e^E + e^A·N^α + e^B·D^β through per-size training
     /// curves (the "Hitchhiker" fit), from a dataset registry or files.
     Hitchhiker(HitchhikerArgs),
@@ -163,6 +174,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Approach2(a) => approach2_cmd(&a),
         Command::Experiment(a) => experiment_cmd(&a),
         Command::Fit(a) => fit_cmd(&a),
+        Command::Isoflops(a) => isoflops_cmd(&a),
         Command::Hitchhiker(a) => hitchhiker_cmd(&a),
     }
 }

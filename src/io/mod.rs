@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+pub mod isoflops;
+
 /// A file could not be written or read.
 #[derive(Debug, Error)]
 pub enum IoError {

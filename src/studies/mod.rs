@@ -1,3 +1,4 @@
-//! Analyses of real data sets.
+//! Analyses of real data sets: studies of published measurements.
 
 pub mod hitchhiker;
+pub mod isoflops;

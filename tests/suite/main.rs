@@ -11,6 +11,7 @@ mod common;
 mod conditioning;
 mod experiments;
 mod hitchhiker;
+mod isoflops;
 mod lbfgsb;
 mod models;
 mod nnls;
