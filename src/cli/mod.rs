@@ -9,6 +9,7 @@
 mod approach2;
 mod experiment;
 mod fit;
+mod hitchhiker;
 mod vertex_shift;
 
 use clap::{Args, Parser, Subcommand};
@@ -26,6 +27,7 @@ use crate::sampling::SamplingError;
 use approach2::{approach2_cmd, Approach2Args};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
+use hitchhiker::{hitchhiker_cmd, HitchhikerArgs};
 use vertex_shift::{vertex_shift_cmd, VertexShiftArgs};
 
 /// Everything the command line can report as a failure.
@@ -58,6 +60,9 @@ pub enum CliError {
     /// A figure could not be drawn.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// Training logs or a registry could not be read.
+    #[error(transparent)]
+    Curves(#[from] crate::io::training_curves::CurveError),
     /// Arguments that parse but do not fit together.
     #[error("{0}")]
     Usage(String),
@@ -83,6 +88,9 @@ enum Command {
     Experiment(ExperimentArgs),
     /// Fit a scaling law to loss measurements in a CSV file.
     Fit(FitArgs),
+    /// Fit L(N, D) = e^E + e^A·N^α + e^B·D^β through per-size training
+    /// curves (the "Hitchhiker" fit), from a dataset registry or files.
+    Hitchhiker(HitchhikerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +158,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Approach2(a) => approach2_cmd(&a),
         Command::Experiment(a) => experiment_cmd(&a),
         Command::Fit(a) => fit_cmd(&a),
+        Command::Hitchhiker(a) => hitchhiker_cmd(&a),
     }
 }
 

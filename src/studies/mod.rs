@@ -1,0 +1,3 @@
+//! Analyses of real data sets.
+
+pub mod hitchhiker;
