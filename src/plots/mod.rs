@@ -22,6 +22,9 @@ mod symlog;
 pub use boxplot::{BoxPlot, BoxSeries, BoxStats};
 pub use symlog::SymLog;
 
+pub mod heatmap;
+pub mod kde;
+
 /// A figure could not be written.
 #[derive(Debug, Error)]
 pub enum PlotError {
@@ -163,6 +166,8 @@ pub struct Panel {
     /// Box plots instead of curves ([`BoxPlot`]): `series`, `x_log` and
     /// `y_log` are then ignored.
     pub boxes: Option<BoxPlot>,
+    /// A heat map drawn instead of the curves (axes and series unused).
+    pub heatmap: Option<heatmap::HeatMap>,
 }
 
 /// A grid of panels with a title.
@@ -432,6 +437,10 @@ fn draw_figure<DB: DrawingBackend>(
     for (area, panel) in areas.iter().zip(&fig.panels) {
         if let Some(b) = &panel.boxes {
             boxplot::draw_box_panel(area, panel, b)?;
+            continue;
+        }
+        if let Some(map) = &panel.heatmap {
+            heatmap::draw_heatmap(area, &panel.title, map)?;
             continue;
         }
         let xs = panel
