@@ -7,6 +7,7 @@
 //! the dispatch.
 
 mod approach2;
+mod dark_matter;
 mod experiment;
 mod fit;
 mod vertex_shift;
@@ -24,6 +25,7 @@ use crate::plots::PlotError;
 use crate::sampling::SamplingError;
 
 use approach2::{approach2_cmd, Approach2Args};
+use dark_matter::{dark_matter_cmd, DarkMatterArgs};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
 use vertex_shift::{vertex_shift_cmd, VertexShiftArgs};
@@ -58,6 +60,12 @@ pub enum CliError {
     /// A figure could not be drawn.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// A runs file that cannot be analysed.
+    #[error(transparent)]
+    Runs(#[from] crate::io::runs::RunsError),
+    /// The dark-matter analysis failed.
+    #[error(transparent)]
+    DarkMatter(#[from] crate::studies::dark_matter::DarkMatterError),
     /// Arguments that parse but do not fit together.
     #[error("{0}")]
     Usage(String),
@@ -83,6 +91,9 @@ enum Command {
     Experiment(ExperimentArgs),
     /// Fit a scaling law to loss measurements in a CSV file.
     Fit(FitArgs),
+    /// One power law or two ("dark matter") per metric on a file of
+    /// training runs: the published analysis and an honest comparison.
+    DarkMatter(DarkMatterArgs),
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +161,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Approach2(a) => approach2_cmd(&a),
         Command::Experiment(a) => experiment_cmd(&a),
         Command::Fit(a) => fit_cmd(&a),
+        Command::DarkMatter(a) => dark_matter_cmd(&a),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod approach3;
 pub mod grid5;
 pub mod method;
 pub mod outcome;
+pub mod power_law;
 pub mod vpnls;
 
 pub use approach2::{fit_approach2, Approach2Error, Approach2Fit, BudgetVertex, PowerLaw};

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+pub mod runs;
+
 /// A file could not be written or read.
 #[derive(Debug, Error)]
 pub enum IoError {

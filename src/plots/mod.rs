@@ -16,6 +16,8 @@ use thiserror::Error;
 
 use crate::io::temp_beside;
 
+pub mod bars;
+
 /// A figure could not be written.
 #[derive(Debug, Error)]
 pub enum PlotError {
@@ -136,6 +138,8 @@ pub struct Panel {
     pub annotations: Vec<String>,
     /// Where the legend goes.
     pub legend: LegendPosition,
+    /// Draw the panel as a grouped bar chart (its `series` are then ignored).
+    pub bars: Option<bars::Bars>,
 }
 
 /// A grid of panels with a title.
@@ -403,6 +407,10 @@ fn draw_figure<DB: DrawingBackend>(
     }
     let areas = body.split_evenly((fig.rows, fig.cols));
     for (area, panel) in areas.iter().zip(&fig.panels) {
+        if let Some(b) = &panel.bars {
+            bars::draw_bars(area, panel, b)?;
+            continue;
+        }
         let xs = panel
             .series
             .iter()
