@@ -244,7 +244,9 @@ pub(crate) fn report_json(r: &DarkMatterReport) -> Value {
                 .find(|c| c.scheme == scheme)
                 .map_or(Value::Null, |c| {
                     json!({"single": c.single, "two_term": c.two_term,
-                       "improvement_pct": c.improvement_pct(), "folds": c.folds})
+                       "improvement_pct": c.improvement_pct(), "folds": c.folds,
+                       "worst_abs_error": {"single": c.worst_single.0, "single_x": finite(c.worst_single.1),
+                                           "two_term": c.worst_two_term.0, "two_term_x": finite(c.worst_two_term.1)}})
                 })
         };
         let h = &m.honest;

@@ -63,9 +63,6 @@ pub enum CliError {
     /// A runs file that cannot be analysed.
     #[error(transparent)]
     Runs(#[from] crate::io::runs::RunsError),
-    /// The dark-matter analysis failed.
-    #[error(transparent)]
-    DarkMatter(#[from] crate::studies::dark_matter::DarkMatterError),
     /// Arguments that parse but do not fit together.
     #[error("{0}")]
     Usage(String),

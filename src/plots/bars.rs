@@ -51,6 +51,9 @@ pub struct Bars {
     /// Print each bar's value above (or below, if negative) it, with this
     /// many significant digits (`None`: no labels).
     pub value_digits: Option<usize>,
+    /// A fixed y range `[lo, hi]` (linear axes): bars beyond it are cut at
+    /// its edge and their labels still give the true value.
+    pub y_limits: Option<[f64; 2]>,
 }
 
 /// A value with `digits` significant digits.
@@ -68,6 +71,11 @@ fn value_text(v: f64, digits: usize) -> String {
 }
 
 fn y_range(bars: &Bars, log: bool) -> Range<f64> {
+    if let Some([lo, hi]) = bars.y_limits {
+        if !log && lo < hi {
+            return lo..hi;
+        }
+    }
     let mut vals: Vec<f64> = Vec::new();
     for g in &bars.groups {
         vals.extend(g.values.iter().copied());
@@ -162,6 +170,7 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                     .enumerate()
                     .filter(|(_, v)| v.is_finite() && (!panel.y_log || **v > 0.0))
                     .map(|(ci, &v)| {
+                        let v = v.clamp(yr.start, yr.end);
                         let x0 = left(gi, ci) + 0.05 * width;
                         let x1 = left(gi, ci) + 0.95 * width;
                         Rectangle::new([(x0, base), (x1, v)], c.mix(0.8).filled())
@@ -180,6 +189,7 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                         }
                         let xm = left(gi, ci) + 0.5 * width;
                         let w = 0.15 * width;
+                        let i = [i[0].clamp(yr.start, yr.end), i[1].clamp(yr.start, yr.end)];
                         for seg in [
                             vec![(xm, i[0]), (xm, i[1])],
                             vec![(xm - w, i[0]), (xm + w, i[0])],
@@ -201,6 +211,7 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                         }
                         let xm = left(gi, ci) + 0.5 * width;
                         let text = value_text(v, d);
+                        let v = v.clamp(yr.start, yr.end);
                         let dx = -(text.chars().count() as i32) * 7 / 2;
                         let dy = if v >= 0.0 || panel.y_log { -16 } else { 4 };
                         chart

@@ -6,7 +6,11 @@ use crate::numerics::linspace;
 use crate::plots::bars::{BarGroup, Bars};
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 
-use super::{CvScheme, DarkMatterReport, MetricAnalysis};
+use super::{CvScheme, DarkMatterReport, Evidence, MetricAnalysis};
+
+/// The improvement panel's y range, ±30 %: cross-validated "improvements"
+/// of −10⁴ % would flatten the in-sample ones.
+const IMPROVEMENT_CLIP: f64 = 30.0;
 
 /// Points on the fine grid the fitted curves are drawn on.
 const CURVE_POINTS: usize = 400;
@@ -186,6 +190,15 @@ fn sized(mut fig: Figure) -> Figure {
     fig
 }
 
+/// `strong evidence`, `weak evidence` or `no evidence`.
+fn phrase(e: Evidence) -> &'static str {
+    match e {
+        Evidence::Strong => "strong evidence",
+        Evidence::Weak => "weak evidence",
+        Evidence::None => "no evidence",
+    }
+}
+
 /// The figure of one metric: data and both fits (log–log, fits on a fine
 /// grid), residuals of each law against x, and bars of RMSE, MAE and
 /// objective with the improvements.
@@ -240,7 +253,7 @@ pub fn metric_figure(m: &MetricAnalysis) -> Figure {
         Panel {
             title: format!("{} residuals", if two { "two-term" } else { "single-law" }),
             x_label: x_label.clone(),
-            y_label: "L − L̂".into(),
+            y_label: "loss − fit".into(),
             x_log: true,
             series: vec![
                 Series::markers("", pts, usize::from(two)),
@@ -264,6 +277,7 @@ pub fn metric_figure(m: &MetricAnalysis) -> Figure {
                 BarGroup::new("two-term", vec![t.rmse, t.mae, t.objective], 1),
             ],
             value_digits: Some(4),
+            y_limits: None,
         }),
         annotations: vec![format!(
             "improvement: RMSE {:.2} %, MAE {:.2} %, objective {:.2} %",
@@ -273,9 +287,9 @@ pub fn metric_figure(m: &MetricAnalysis) -> Figure {
         ..Panel::default()
     };
     let mut title = format!(
-        "One power law or two? x = {} — published rule: {} evidence; honest comparison: {}",
-        m.metric.label(),
-        m.verdict.as_str(),
+        "One law or two, x = {}: published rule {}, honest comparison {}",
+        m.metric.name(),
+        phrase(m.verdict),
         m.honest.overall.replace('_', " ")
     );
     if m.two_term.status.as_str() == "near_singular" {
@@ -328,8 +342,12 @@ pub fn summary_figure(r: &DarkMatterReport) -> Figure {
                 BarGroup::new("RMSE, CV random folds", cv_imp(CvScheme::Random), 3),
             ],
             value_digits: Some(2),
+            y_limits: Some([-IMPROVEMENT_CLIP, IMPROVEMENT_CLIP]),
         }),
-        annotations: vec!["published rule: > 5 % strong, > 1 % weak".into()],
+        annotations: vec![
+            "published rule: > 5 % strong, > 1 % weak".into(),
+            format!("bars cut at ±{IMPROVEMENT_CLIP} %; labels give the values"),
+        ],
         legend: LegendPosition::LowerLeft,
         ..Panel::default()
     };
@@ -344,12 +362,13 @@ pub fn summary_figure(r: &DarkMatterReport) -> Figure {
                 BarGroup::new("two-term α₂", col(&|m| m.two_term.theta[3]), 2),
             ],
             value_digits: Some(3),
+            y_limits: None,
         }),
         annotations: vec![format!(
             "consistency {}: range α₁ {:.2}, α₂ {:.2}",
             r.consistency.level, r.consistency.alpha1_range, r.consistency.alpha2_range
         )],
-        legend: LegendPosition::LowerLeft,
+        legend: LegendPosition::LowerRight,
         ..Panel::default()
     };
     let ic = Panel {
@@ -375,6 +394,7 @@ pub fn summary_figure(r: &DarkMatterReport) -> Figure {
                 ),
             ],
             value_digits: Some(3),
+            y_limits: None,
         }),
         annotations: vec!["|Δ| ≤ 2: no preference; Δ < −10: strong".into()],
         legend: LegendPosition::LowerLeft,
@@ -389,7 +409,6 @@ pub fn summary_figure(r: &DarkMatterReport) -> Figure {
     };
     let cv = Panel {
         title: format!("RMSE in sample and {}-fold cross-validated", r.params.folds),
-        y_label: "RMSE".into(),
         bars: Some(Bars {
             categories: cats,
             groups: vec![
@@ -407,8 +426,11 @@ pub fn summary_figure(r: &DarkMatterReport) -> Figure {
                 ),
             ],
             value_digits: Some(3),
+            y_limits: None,
         }),
-        legend: LegendPosition::UpperRight,
+        y_label: "RMSE (log scale)".into(),
+        y_log: true,
+        legend: LegendPosition::UpperLeft,
         ..Panel::default()
     };
     sized(Figure::new(
@@ -484,8 +506,8 @@ pub fn report_text(r: &DarkMatterReport) -> String {
             a.objective, b.objective, m.objective_improvement_pct
         ));
         s.push_str(&format!(
-            "published rule: {} evidence for a second term\n",
-            m.verdict.as_str()
+            "published rule: {} for a second term\n",
+            phrase(m.verdict)
         ));
         let h = &m.honest;
         s.push_str(&format!(
@@ -499,12 +521,16 @@ pub fn report_text(r: &DarkMatterReport) -> String {
         ));
         for c in &m.cv {
             s.push_str(&format!(
-                "        {}-fold CV {}: RMSE {:.6} → {:.6} ({:+.2} %)\n",
+                "        {}-fold CV {}: RMSE {:.6} → {:.6} ({:+.2} %); largest held-out |error| {:.3} (x = {:.3e}) → {:.3} (x = {:.3e})\n",
                 c.folds,
                 c.scheme.as_str(),
                 c.single,
                 c.two_term,
-                c.improvement_pct()
+                c.improvement_pct(),
+                c.worst_single.0,
+                c.worst_single.1,
+                c.worst_two_term.0,
+                c.worst_two_term.1
             ));
         }
         if let Some((ci, reps)) = m.rmse_improvement_ci {

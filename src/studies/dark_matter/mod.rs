@@ -221,6 +221,10 @@ pub struct CvResult {
     pub single: f64,
     /// CV RMSE of the two-term law.
     pub two_term: f64,
+    /// The single law's largest held-out |error| and the x (own units) where.
+    pub worst_single: (f64, f64),
+    /// The two-term law's largest held-out |error| and the x where.
+    pub worst_two_term: (f64, f64),
 }
 
 impl CvResult {
@@ -398,16 +402,7 @@ pub fn analyse_metric(
     let cv: Vec<CvResult> = schemes
         .iter()
         .copied()
-        .filter_map(|scheme| {
-            cross_validated_rmse(column, loss, group, scheme, params)
-                .ok()
-                .map(|(s, t)| CvResult {
-                    scheme,
-                    folds: params.folds,
-                    single: s,
-                    two_term: t,
-                })
-        })
+        .filter_map(|scheme| cross_validated_rmse(column, loss, group, scheme, params).ok())
         .collect();
     let rmse_improvement_ci = if params.bootstrap > 0 {
         rmse_improvement_interval(column, loss, (&single, &two_term), params)

@@ -184,9 +184,10 @@ pub fn cross_validated_rmse(
     group: &[f64],
     scheme: CvScheme,
     params: &DarkMatterParams,
-) -> Result<(f64, f64), PowerLawError> {
+) -> Result<CvResult, PowerLawError> {
     let folds = assign_folds(group, scheme, params.folds, params.seed);
     let (mut ss1, mut ss2, mut n) = (0.0, 0.0, 0usize);
+    let mut worst = [(0.0f64, f64::NAN); 2];
     for f in 0..params.folds {
         let (train, test): (Vec<usize>, Vec<usize>) = (0..loss.len()).partition(|&i| folds[i] != f);
         if test.is_empty() {
@@ -197,13 +198,27 @@ pub fn cross_validated_rmse(
             PowerLawData::<f64>::new(&pick(&column.x, &train), &pick(loss, &train), column.scale)?;
         let (single, two) = fit_single_and_two_term(&data, &params.fit)?;
         for &i in &test {
-            ss1 += (loss[i] - single.predict(column.x[i])).powi(2);
-            ss2 += (loss[i] - two.predict(column.x[i])).powi(2);
+            let e1 = loss[i] - single.predict(column.x[i]);
+            let e2 = loss[i] - two.predict(column.x[i]);
+            ss1 += e1 * e1;
+            ss2 += e2 * e2;
+            for (w, e) in worst.iter_mut().zip([e1, e2]) {
+                if e.abs() > w.0 {
+                    *w = (e.abs(), column.x[i]);
+                }
+            }
             n += 1;
         }
     }
     let n = n as f64;
-    Ok(((ss1 / n).sqrt(), (ss2 / n).sqrt()))
+    Ok(CvResult {
+        scheme,
+        folds: params.folds,
+        single: (ss1 / n).sqrt(),
+        two_term: (ss2 / n).sqrt(),
+        worst_single: worst[0],
+        worst_two_term: worst[1],
+    })
 }
 
 /// Refit both laws on one resample, warm-started from the full-data fits
