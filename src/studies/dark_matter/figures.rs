@@ -178,10 +178,20 @@ pub fn law_text(m: &MetricAnalysis, two: bool) -> String {
     let fit = if two { &m.two_term } else { &m.single };
     let mut s = String::new();
     for t in &fit.law.terms {
-        s.push_str(&format!("{:.4}/x^{:.4} + ", t.c, t.alpha));
+        s.push_str(&format!("{}/x^{:.4} + ", short(t.c), t.alpha));
     }
-    s.push_str(&format!("{:.4}", fit.law.e));
+    s.push_str(&short(fit.law.e));
     s
+}
+
+/// Four decimals, or three significant digits in exponent form below 10⁻³
+/// (an E of 1e-9 is not "0.0000").
+fn short(v: f64) -> String {
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.4}")
+    }
 }
 
 /// Panels of 760×480 pixels (room for the laws in the legends).
