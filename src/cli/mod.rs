@@ -10,6 +10,7 @@ mod approach2;
 mod dark_matter;
 mod experiment;
 mod fit;
+mod hitchhiker;
 mod vertex_shift;
 
 use clap::{Args, Parser, Subcommand};
@@ -28,6 +29,7 @@ use approach2::{approach2_cmd, Approach2Args};
 use dark_matter::{dark_matter_cmd, DarkMatterArgs};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
+use hitchhiker::{hitchhiker_cmd, HitchhikerArgs};
 use vertex_shift::{vertex_shift_cmd, VertexShiftArgs};
 
 /// Everything the command line can report as a failure.
@@ -63,6 +65,9 @@ pub enum CliError {
     /// A runs file that cannot be analysed.
     #[error(transparent)]
     Runs(#[from] crate::io::runs::RunsError),
+    /// Training logs or a registry could not be read.
+    #[error(transparent)]
+    Curves(#[from] crate::io::training_curves::CurveError),
     /// Arguments that parse but do not fit together.
     #[error("{0}")]
     Usage(String),
@@ -91,6 +96,9 @@ enum Command {
     /// One power law or two ("dark matter") per metric on a file of
     /// training runs: the published analysis and an honest comparison.
     DarkMatter(DarkMatterArgs),
+    /// Fit L(N, D) = e^E + e^A·N^α + e^B·D^β through per-size training
+    /// curves (the "Hitchhiker" fit), from a dataset registry or files.
+    Hitchhiker(HitchhikerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -159,6 +167,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Experiment(a) => experiment_cmd(&a),
         Command::Fit(a) => fit_cmd(&a),
         Command::DarkMatter(a) => dark_matter_cmd(&a),
+        Command::Hitchhiker(a) => hitchhiker_cmd(&a),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Files: tables as CSV and atomic writes (a failure never leaves a
 //! half-written file).
 
+pub mod training_curves;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -2,3 +2,4 @@
 //! the command line writes them.
 
 pub mod dark_matter;
+pub mod hitchhiker;
