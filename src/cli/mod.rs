@@ -8,6 +8,7 @@
 
 mod approach2;
 mod approach2_corrected;
+mod dark_matter;
 mod experiment;
 mod fit;
 mod hitchhiker;
@@ -28,6 +29,7 @@ use crate::plots::PlotError;
 use crate::sampling::SamplingError;
 
 use approach2::{approach2_cmd, Approach2Args};
+use dark_matter::{dark_matter_cmd, DarkMatterArgs};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
 use hitchhiker::{hitchhiker_cmd, HitchhikerArgs};
@@ -73,6 +75,9 @@ pub enum CliError {
     /// A study of published IsoFLOP data failed.
     #[error(transparent)]
     Study(#[from] crate::studies::isoflops::StudyError),
+    /// A runs file that cannot be analysed.
+    #[error(transparent)]
+    Runs(#[from] crate::io::runs::RunsError),
     /// Training logs or a registry could not be read.
     #[error(transparent)]
     Curves(#[from] crate::io::training_curves::CurveError),
@@ -104,6 +109,9 @@ enum Command {
     /// Published IsoFLOP studies: fits with bootstrap intervals, and the
     /// subcommands qc, cost, residuals, reproduce.
     Isoflops(IsoflopsArgs),
+    /// One power law or two ("dark matter") per metric on a file of
+    /// training runs: the published analysis and an honest comparison.
+    DarkMatter(DarkMatterArgs),
     /// Fit L(N, D) = e^E + e^A·N^α + e^B·D^β through per-size training
     /// curves (the "Hitchhiker" fit), from a dataset registry or files.
     Hitchhiker(HitchhikerArgs),
@@ -175,6 +183,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Experiment(a) => experiment_cmd(&a),
         Command::Fit(a) => fit_cmd(&a),
         Command::Isoflops(a) => isoflops_cmd(&a),
+        Command::DarkMatter(a) => dark_matter_cmd(&a),
         Command::Hitchhiker(a) => hitchhiker_cmd(&a),
     }
 }

@@ -16,6 +16,7 @@ pub mod approach3;
 pub mod grid5;
 pub mod method;
 pub mod outcome;
+pub mod power_law;
 pub mod training_curve;
 pub mod vpnls;
 

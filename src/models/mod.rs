@@ -2,6 +2,7 @@
 //! allocation under `C = 6ND`; the same law in the training-curve
 //! parametrisation `e^E + e^A·N^α + e^B·D^β`.
 
+pub mod power_law;
 mod surface;
 mod training_curve;
 

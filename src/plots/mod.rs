@@ -16,6 +16,7 @@ use thiserror::Error;
 
 use crate::io::temp_beside;
 
+pub mod bars;
 mod boxplot;
 mod symlog;
 
@@ -163,6 +164,8 @@ pub struct Panel {
     pub annotations: Vec<String>,
     /// Where the legend goes.
     pub legend: LegendPosition,
+    /// Draw the panel as a grouped bar chart (its `series` are then ignored).
+    pub bars: Option<bars::Bars>,
     /// Box plots instead of curves ([`BoxPlot`]): `series`, `x_log` and
     /// `y_log` are then ignored.
     pub boxes: Option<BoxPlot>,
@@ -435,6 +438,10 @@ fn draw_figure<DB: DrawingBackend>(
     }
     let areas = body.split_evenly((fig.rows, fig.cols));
     for (area, panel) in areas.iter().zip(&fig.panels) {
+        if let Some(b) = &panel.bars {
+            bars::draw_bars(area, panel, b)?;
+            continue;
+        }
         if let Some(b) = &panel.boxes {
             boxplot::draw_box_panel(area, panel, b)?;
             continue;
