@@ -12,4 +12,5 @@ mod lbfgsb;
 mod models;
 mod nnls;
 mod precision;
+mod robustness;
 mod vpnls;
