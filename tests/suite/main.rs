@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod conditioning;
 mod experiments;
+mod fuzz;
 mod lbfgsb;
 mod models;
 mod nnls;
