@@ -30,6 +30,10 @@ pub(crate) struct Approach2Args {
     /// Print one JSON object.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Fit the corrected Approach 2 (exact IsoFLOP profiles) and show it
+    /// beside plain Approach 2 and the truth.
+    #[arg(long)]
+    pub(crate) corrected: bool,
 }
 
 /// The most points `approach2` simulates (budgets × points per curve):
@@ -38,6 +42,9 @@ pub(crate) struct Approach2Args {
 pub(crate) const MAX_SIMULATED_POINTS: usize = 1_000_000;
 
 pub(crate) fn approach2_cmd(a: &Approach2Args) -> Result<String, CliError> {
+    if a.corrected {
+        return super::approach2_corrected::simulate_corrected_cmd(a);
+    }
     let surface = a.surface.surface()?;
     let grid = IsoflopGrid::new(a.width, a.points)?;
     let budgets = a.budgets.clone().unwrap_or_else(default_budgets);

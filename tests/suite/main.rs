@@ -1,7 +1,9 @@
 //! The integration test suite: one binary, one module per area.
 
+mod allocation_cost;
 mod analysis;
 mod approach2;
+mod approach2_corrected;
 mod approach3;
 mod bootstrap;
 mod cli;
@@ -9,9 +11,13 @@ mod common;
 mod conditioning;
 mod experiments;
 mod fuzz;
+mod hitchhiker;
+mod isoflops;
 mod lbfgsb;
 mod models;
 mod nnls;
+mod plots;
 mod precision;
 mod robustness;
+mod training_curve;
 mod vpnls;
