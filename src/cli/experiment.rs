@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::CliError;
 use crate::experiments::{exp13, exp5, exp6, exp7, exp8, ExperimentFiles};
-use crate::io::{create_dir, write_atomic};
+use crate::io::{create_dir, remove_stale_temps, write_atomic};
 use crate::plots::write_figure;
 
 #[derive(Debug, Args)]
@@ -71,9 +71,12 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
 const EXPERIMENTS: [&str; 5] = ["5", "6", "7", "8", "13"];
 
 /// Write an experiment's tables, figures and report under `dir`, each file
-/// atomically; returns the paths written.
+/// atomically, after removing temporaries an interrupted run left there;
+/// returns the paths written.
 fn write_experiment(dir: &Path, files: &ExperimentFiles) -> Result<Vec<PathBuf>, CliError> {
     create_dir(dir)?;
+    // An interrupted earlier run may have left hidden temporaries here.
+    remove_stale_temps(dir);
     let mut written = Vec::new();
     for (stem, table) in &files.tables {
         let path = dir.join(format!("{stem}.csv"));
