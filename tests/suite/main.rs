@@ -14,4 +14,5 @@ mod models;
 mod nnls;
 mod plots;
 mod precision;
+mod simulation;
 mod vpnls;
