@@ -87,6 +87,7 @@ struct Entry {
     number: String,
     title: String,
     seconds: f64,
+    compute_seconds: f64,
     files: Vec<PathBuf>,
     report: String,
 }
@@ -128,6 +129,7 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
         let start = Instant::now();
         let bar = progress_bar(n);
         let files = run_one(n, sweep.as_ref())?;
+        let compute_seconds = start.elapsed().as_secs_f64();
         bar.set_length(1 + (files.tables.len() + files.figures.len()) as u64);
         bar.inc(1);
         bar.set_message("writing");
@@ -142,11 +144,15 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
         for f in &written {
             out.push_str(&format!("wrote {}\n", f.display()));
         }
-        out.push_str(&format!("experiment {n} ran in {seconds:.2} s\n"));
+        out.push_str(&format!(
+            "experiment {n} ran in {seconds:.2} s (computing {compute_seconds:.2} s, writing tables and figures {:.2} s)\n",
+            seconds - compute_seconds
+        ));
         entries.push(Entry {
             number: n.to_string(),
             title: files.report.lines().next().unwrap_or_default().to_string(),
             seconds,
+            compute_seconds,
             files: written,
             report: files.report.clone(),
         });
@@ -254,9 +260,17 @@ fn index_markdown(
             "Experiments 1–4 and 10 read one shared Approach 2 sweep ({cells} distinct surface × bias × width cells, each fitted and predicted in closed form) computed in {secs:.2} s, not counted in their times below.\n\n"
         ));
     }
-    s.push_str("| experiment | wall time (s) |\n|---|---|\n");
+    s.push_str(
+        "| experiment | wall time (s) | computing (s) | writing files (s) |\n|---|---|---|---|\n",
+    );
     for e in entries {
-        s.push_str(&format!("| {} | {:.2} |\n", e.title, e.seconds));
+        s.push_str(&format!(
+            "| {} | {:.2} | {:.2} | {:.2} |\n",
+            e.title,
+            e.seconds,
+            e.compute_seconds,
+            e.seconds - e.compute_seconds
+        ));
     }
     for e in entries {
         s.push_str(&format!(

@@ -114,7 +114,9 @@ impl Exp2Output {
     /// The exponent-error figure: a and b against W, a curve per surface.
     pub fn figure(&self) -> Figure {
         let budgets = &self.sweep.budgets;
-        let panel = |name: &str, pick: fn(&super::sweep::Approach2Errors) -> f64| {
+        let panel = |name: &str,
+                     legend: LegendPosition,
+                     pick: fn(&super::sweep::Approach2Errors) -> f64| {
             let mut series = Vec::new();
             for &p in &self.config.surfaces {
                 let cells: Vec<_> = self
@@ -137,12 +139,12 @@ impl Exp2Output {
                 series.push(Series::line("", pred, surface_color(p)));
             }
             Panel {
-                title: format!("{name} exponent error"),
+                title: name.to_string(),
                 x_label: "grid half-width W (decades)".into(),
                 y_label: "relative exponent error".into(),
                 series,
                 annotations: vec!["markers: numerical fit · lines: closed form".into()],
-                legend: LegendPosition::LowerLeft,
+                legend,
                 ..Panel::default()
             }
         };
@@ -154,8 +156,8 @@ impl Exp2Output {
             1,
             2,
             vec![
-                panel("N* exponent a: (a_fit−a)/a,", |e| e.a),
-                panel("D* exponent b: (b_fit−b)/b,", |e| e.b),
+                panel("N* exponent a: (a_fit−a)/a", LegendPosition::LowerLeft, |e| e.a),
+                panel("D* exponent b: (b_fit−b)/b", LegendPosition::None, |e| e.b),
             ],
         );
         fig.panel_size = (640, 480);

@@ -272,9 +272,9 @@ impl Exp4Output {
                                     && r.half_width == w
                                     && r.budget == last
                             })
-                            .map_or("-".into(), |r| format!("{:<+12.4}", 100.0 * r.error_fitted))
+                            .map_or("-".into(), |r| format!("{:+.4}%", 100.0 * r.error_fitted))
                     })
-                    .map(|x| format!("{x:<12}%"))
+                    .map(|x| format!("{x:<12}"))
                     .collect();
                 s.push_str(&format!(
                     "{:<12} {:<11} {}\n",

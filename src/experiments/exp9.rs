@@ -293,11 +293,11 @@ impl Exp9Output {
         let panel = Panel {
             title: "signed error of b per method and noise level (all cells pooled)".into(),
             x_label: "noise σ on L (nats)".into(),
-            y_label: "b_fit − b".into(),
+            y_label: "b_fit − b (symmetric log)".into(),
             boxes: Some(BoxPlot {
                 categories: sig.iter().map(|s| format!("σ = {s}")).collect(),
                 series: self.box_series(sig, |r, c| r.sigma == c),
-                symlog: None,
+                symlog: SymLog::new(SYMLOG_THRESHOLD),
                 reference: Some(0.0),
             }),
             annotations: vec!["converged fits only; boxes: quartiles, whiskers: 1.5 IQR".into()],
@@ -306,7 +306,7 @@ impl Exp9Output {
         };
         let mut fig = Figure::new(
             format!(
-                "Experiment 9: signed error of b_fit (true b = {}) on the {} surface, {} data sets × {} methods, seed {}",
+                "Experiment 9: b_fit − b (true b = {}), {} surface, {} data sets × {} methods, seed {}",
                 LossSurface::<f64>::preset(self.config.surface).exponent_b(),
                 self.config.surface.name(),
                 self.rows.len() / self.config.methods.len().max(1),
