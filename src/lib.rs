@@ -60,3 +60,4 @@ pub mod models;
 pub mod numerics;
 pub mod plots;
 pub mod sampling;
+pub mod studies;

@@ -12,25 +12,29 @@ use rayon::prelude::*;
 use super::CliError;
 use crate::experiments::sweep::{Approach2Sweep, CellKey, SweepMethod};
 use crate::experiments::{
-    exp1, exp10, exp2, exp3, exp4, exp5, exp6, exp7, exp8, exp9, ExperimentFiles,
+    exp1, exp10, exp13, exp2, exp3, exp4, exp5, exp6, exp7, exp8, exp9, ExperimentFiles,
 };
 use crate::io::{create_dir, write_atomic};
 use crate::plots::write_figure;
 
 #[derive(Debug, Args)]
 pub(crate) struct ExperimentArgs {
-    /// The experiment number (1 … 10) or `all`.
+    /// The experiment number (1 … 10, 13; 11, 12, 0 on published data) or `all`.
     #[arg(value_parser = clap::builder::PossibleValuesParser::new(
-        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "all"]
+        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "13", "11", "12", "0", "all"]
     ))]
     pub(crate) number: String,
     /// Output directory (created if absent).
     #[arg(long, default_value = "out")]
     pub(crate) out: PathBuf,
+    /// The shared data folder (with isoflops/ and chinchilla/) for
+    /// experiments 11, 12 and 0; without it their file parts are skipped.
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
 /// The experiments `experiment all` runs, in order.
-const EXPERIMENTS: [&str; 10] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
+const EXPERIMENTS: [&str; 11] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "13"];
 
 /// The union of the sweep cells the listed experiments read, with the
 /// budgets and points they share.
@@ -58,7 +62,11 @@ fn shared_sweep(numbers: &[&str]) -> Result<Option<Approach2Sweep>, CliError> {
     )?))
 }
 
-fn run_one(n: &str, sweep: Option<&Approach2Sweep>) -> Result<ExperimentFiles, CliError> {
+fn run_one(
+    n: &str,
+    sweep: Option<&Approach2Sweep>,
+    data_dir: Option<&Path>,
+) -> Result<ExperimentFiles, CliError> {
     let need = || {
         sweep.ok_or_else(|| CliError::Usage(format!("experiment {n} needs the Approach 2 sweep")))
     };
@@ -73,6 +81,8 @@ fn run_one(n: &str, sweep: Option<&Approach2Sweep>) -> Result<ExperimentFiles, C
         "8" => exp8::run_exp8(&exp8::Exp8Config::default())?.files(),
         "9" => exp9::run_exp9(&exp9::Exp9Config::default())?.files(),
         "10" => exp10::run_exp10_on(&exp10::Exp10Config::default(), need()?)?.files(),
+        "13" => exp13::run_exp13(&exp13::Exp13Config::default())?.files(),
+        "11" | "12" | "0" => super::isoflops::study_experiment(n, data_dir)?,
         other => {
             return Err(CliError::Usage(format!(
                 "experiment {other} is not available (available: {}, all)",
@@ -110,7 +120,11 @@ fn progress_bar(n: &str) -> ProgressBar {
 pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     create_dir(&a.out)?;
     let numbers: Vec<&str> = match a.number.as_str() {
-        "all" => EXPERIMENTS.to_vec(),
+        "all" => EXPERIMENTS
+            .iter()
+            .chain(&super::isoflops::STUDY_EXPERIMENTS)
+            .copied()
+            .collect(),
         one => vec![one],
     };
     let total = Instant::now();
@@ -128,7 +142,7 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     for n in numbers {
         let start = Instant::now();
         let bar = progress_bar(n);
-        let files = run_one(n, sweep.as_ref())?;
+        let files = run_one(n, sweep.as_ref(), a.data_dir.as_deref())?;
         let compute_seconds = start.elapsed().as_secs_f64();
         bar.set_length(1 + (files.tables.len() + files.figures.len()) as u64);
         bar.inc(1);

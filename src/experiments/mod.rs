@@ -12,6 +12,7 @@ use crate::sampling::SamplingError;
 
 pub mod exp1;
 pub mod exp10;
+pub mod exp13;
 pub mod exp2;
 pub mod exp3;
 pub mod exp4;
