@@ -280,7 +280,7 @@ fn index_markdown(
     for e in entries {
         s.push_str(&format!(
             "| {} | {:.2} | {:.2} | {:.2} |\n",
-            e.title,
+            e.title.replace('|', "\\|"),
             e.seconds,
             e.compute_seconds,
             e.seconds - e.compute_seconds
