@@ -128,7 +128,7 @@ fn bad_arguments_exit_nonzero_with_a_message_naming_the_value() {
             ],
             "abc",
         ),
-        (vec!["experiment", "9"], "9"),
+        (vec!["experiment", "14"], "14"),
     ] {
         let (ok, _, err) = run(&args);
         assert!(!ok, "{args:?} should fail");

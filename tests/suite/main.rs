@@ -21,5 +21,6 @@ mod plots;
 mod power_law;
 mod precision;
 mod robustness;
+mod simulation;
 mod training_curve;
 mod vpnls;
