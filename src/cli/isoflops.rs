@@ -212,6 +212,16 @@ pub(crate) fn fit_json(f: &ExperimentFit) -> Value {
         m
     };
     let a2 = obj("approach2");
+    let mut a2c = obj("approach2_corrected");
+    match &f.estimates.approach2_corrected {
+        Ok(c) => {
+            a2c.insert("status".into(), json!(c.status.as_str()));
+        }
+        Err(e) => {
+            a2c.insert("status".into(), json!("error"));
+            a2c.insert("error".into(), json!(e.to_string()));
+        }
+    }
     let mut a3 = obj("approach3");
     a3.insert(
         "status".into(),
@@ -221,13 +231,14 @@ pub(crate) fn fit_json(f: &ExperimentFit) -> Value {
     vp.insert("status".into(), json!(f.estimates.vpnls.status.as_str()));
     let mut alloc = Map::new();
     alloc.insert("budget".into(), json!(f.budget));
-    for m in ["approach2", "approach3", "vpnls"] {
+    for m in crate::studies::isoflops::fits::METHODS {
         alloc.insert(m.into(), Value::Object(obj(&format!("allocation.{m}"))));
     }
     let mut out = json!({
         "points": f.points,
         "budgets": f.budgets,
         "approach2": a2,
+        "approach2_corrected": a2c,
         "approach3": a3,
         "vpnls": vp,
         "allocation": alloc,
@@ -334,8 +345,17 @@ fn fits_table(fits: &[ExperimentFit]) -> crate::io::Table {
 
 fn fit_text(f: &ExperimentFit) -> String {
     let mut s = format!("{}: {} points, {} budgets\n", f.name, f.points, f.budgets);
+    let corrected_error = f.estimates.approach2_corrected.as_ref().err();
     let mut last = String::new();
     for (k, (g, key, v)) in f.numbers.iter().enumerate() {
+        if let (Some(e), true) = (corrected_error, g.ends_with("approach2_corrected")) {
+            // The typed error's message in place of the numbers.
+            if *g != last {
+                s.push_str(&format!("  {g}: not fitted: {e}\n"));
+                last = g.clone();
+            }
+            continue;
+        }
         if *g != last {
             s.push_str(&format!("  {g}:"));
             last = g.clone();
@@ -346,7 +366,9 @@ fn fit_text(f: &ExperimentFit) -> String {
         }
         let next = f.numbers.get(k + 1).map(|n| &n.0);
         if next != Some(g) {
-            if g == "approach3" {
+            if let (true, Ok(c)) = (g == "approach2_corrected", &f.estimates.approach2_corrected) {
+                s.push_str(&format!(" ({})", c.status.as_str()));
+            } else if g == "approach3" {
                 s.push_str(&format!(" ({})", f.estimates.approach3.status.as_str()));
             } else if g == "vpnls" {
                 s.push_str(&format!(" ({})", f.estimates.vpnls.status.as_str()));

@@ -431,3 +431,50 @@ fn experiment_11_without_data_runs_the_simulation_and_says_what_it_skipped() {
     assert!(dir.join("exp11").join("simulated_costs.csv").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn corrected_approach2_on_llama3_raw_agrees_with_vpnls_within_the_vertex_scatter() {
+    use scaling_laws::fitters::approach2_corrected::{fit_approach2_corrected, CorrectedParams};
+    use scaling_laws::studies::isoflops::fits::estimate;
+    // Llama 3 raw loss, all 133 points: 10 budgets, each with ≥ 5 distinct
+    // sizes, so the corrected method is identifiable and must run.
+    let e = experiment("llama_3__raw_loss");
+    assert_eq!(e.points.len(), 133);
+    let est = estimate(&e.points, &e.name).unwrap();
+    let corrected = est
+        .approach2_corrected
+        .as_ref()
+        .expect("corrected fit runs");
+    let direct = fit_approach2_corrected(&e.points, &CorrectedParams::default()).unwrap();
+    assert_eq!(corrected, &direct);
+    let a_vp = est.vpnls.beta / (est.vpnls.alpha + est.vpnls.beta);
+    // The expected distance, from the data alone: the corrected a and the
+    // VPNLS a estimate the same exponent, so they may differ by the sampling
+    // error of a slope through the 10 vertices. Its scale is the OLS standard
+    // error of Approach 2's slope from the scatter of its vertices about the
+    // line: se = s/√Σ(x−x̄)², s² = RSS/(K−2). Allow 3·se.
+    let v = &est.approach2.vertices;
+    let k = v.len();
+    assert_eq!(k, 10);
+    let xs: Vec<f64> = v.iter().map(|p| p.budget.log10()).collect();
+    let ys: Vec<f64> = v.iter().map(|p| p.log10_n_opt).collect();
+    let xm = xs.iter().sum::<f64>() / k as f64;
+    let sxx: f64 = xs.iter().map(|x| (x - xm) * (x - xm)).sum();
+    let law = &est.approach2.n_law;
+    let rss: f64 = xs
+        .iter()
+        .zip(&ys)
+        .map(|(x, y)| {
+            let r = y - (law.intercept + law.exponent * x);
+            r * r
+        })
+        .sum();
+    let se = (rss / (k as f64 - 2.0) / sxx).sqrt();
+    let a_c = corrected.n_law.exponent;
+    assert!(
+        (a_c - a_vp).abs() <= 3.0 * se,
+        "corrected a {a_c}, VPNLS a {a_vp}, slope se {se}"
+    );
+    // And not trivially: the bound is tighter than the exponent's own range.
+    assert!(3.0 * se < 0.1, "se {se}");
+}

@@ -1,10 +1,14 @@
 //! Fits of the published IsoFLOP experiments with bootstrap intervals:
-//! Approach 2 (exponents and intercepts), Approach 3 on the log loss from an
-//! 8⁵ grid, VPNLS, and the compute-optimal allocation each implies at a
-//! budget.
+//! Approach 2 (exponents and intercepts), the corrected Approach 2 (exact
+//! IsoFLOP profiles, `fitters::approach2_corrected`), Approach 3 on the log
+//! loss from an 8⁵ grid, VPNLS, and the compute-optimal allocation each
+//! implies at a budget.
 
 use crate::analysis::bootstrap::{
     percentile_interval, resample_groups, resample_within_groups, run_replicates,
+};
+use crate::fitters::approach2_corrected::{
+    fit_approach2_corrected, CorrectedError, CorrectedFit, CorrectedParams,
 };
 use crate::fitters::VpnlsParams;
 use crate::fitters::{
@@ -116,14 +120,21 @@ impl Default for FitSettings {
     }
 }
 
-/// The three methods of a study, in report order.
-pub const METHODS: [&str; 3] = ["approach2", "approach3", "vpnls"];
+/// The methods of a study, in report order.
+pub const METHODS: [&str; 4] = ["approach2", "approach2_corrected", "approach3", "vpnls"];
+
+/// The keys of the corrected Approach 2 in [`Estimates::numbers`].
+pub const CORRECTED_KEYS: [&str; 6] = ["a", "b", "a_intercept", "b_intercept", "alpha", "beta"];
 
 /// The point estimates of one data set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimates {
     /// Approach 2.
     pub approach2: Approach2Fit<f64>,
+    /// The corrected Approach 2, or why it cannot run on this data (fewer
+    /// than 5 distinct sizes on every budget, a profile without a minimum):
+    /// its failure never stops the other methods.
+    pub approach2_corrected: Result<CorrectedFit<f64>, CorrectedError>,
     /// Approach 3 on the log loss from the 8⁵ grid.
     pub approach3: SurfaceFit<f64>,
     /// VPNLS (32² grid, Levenberg–Marquardt).
@@ -140,10 +151,13 @@ pub fn surface_allocation(f: &SurfaceFit<f64>, c: f64) -> (f64, f64) {
 
 /// `N*` and `D*` of Approach 2's power laws at compute C.
 pub fn approach2_allocation(f: &Approach2Fit<f64>, c: f64) -> (f64, f64) {
-    (
-        10f64.powf(f.n_law.log10_at(&c)),
-        10f64.powf(f.d_law.log10_at(&c)),
-    )
+    laws_allocation(&f.n_law, &f.d_law, c)
+}
+
+/// `N*` and `D*` of a pair of power laws `log10 N* = a0 + a·log10 C` (and
+/// the same for D) at compute C.
+fn laws_allocation(n: &PowerLaw<f64>, d: &PowerLaw<f64>, c: f64) -> (f64, f64) {
+    (10f64.powf(n.log10_at(&c)), 10f64.powf(d.log10_at(&c)))
 }
 
 impl Estimates {
@@ -151,7 +165,7 @@ impl Estimates {
     /// value), in a fixed order (the order of the bootstrap intervals).
     /// A surface fit that did not converge contributes NaN.
     pub fn numbers(&self, budget: f64) -> Vec<(String, &'static str, f64)> {
-        let mut v = Vec::with_capacity(27);
+        let mut v = Vec::with_capacity(36);
         let a2 = &self.approach2;
         for (k, x) in [
             ("a", a2.n_law.exponent),
@@ -160,6 +174,20 @@ impl Estimates {
             ("b_intercept", a2.d_law.intercept),
         ] {
             v.push(("approach2".to_string(), k, x));
+        }
+        let corrected = self.approach2_corrected.as_ref().ok();
+        let cv = corrected.map_or([f64::NAN; 6], |f| {
+            [
+                f.n_law.exponent,
+                f.d_law.exponent,
+                f.n_law.intercept,
+                f.d_law.intercept,
+                f.alpha,
+                f.beta,
+            ]
+        });
+        for (k, x) in CORRECTED_KEYS.into_iter().zip(cv) {
+            v.push(("approach2_corrected".to_string(), k, x));
         }
         for (m, f) in [("approach3", &self.approach3), ("vpnls", &self.vpnls)] {
             let ok = f.status == FitStatus::Converged;
@@ -178,11 +206,15 @@ impl Estimates {
         }
         let alloc = [
             approach2_allocation(a2, budget),
+            corrected.map_or((f64::NAN, f64::NAN), |f| {
+                laws_allocation(&f.n_law, &f.d_law, budget)
+            }),
             surface_allocation(&self.approach3, budget),
             surface_allocation(&self.vpnls, budget),
         ];
         let ok = [
             true,
+            corrected.is_some(),
             self.approach3.status == FitStatus::Converged,
             self.vpnls.status == FitStatus::Converged,
         ];
@@ -197,10 +229,12 @@ impl Estimates {
     }
 }
 
-/// Fit the three methods to `points` of `experiment`.
+/// Fit the four methods to `points` of `experiment`.
 ///
 /// # Errors
 /// [`StudyError::Approach2`] or [`StudyError::Fit`] naming the experiment.
+/// The corrected Approach 2's failure is kept in
+/// [`Estimates::approach2_corrected`], not returned.
 pub fn estimate(points: &[IsoflopPoint<f64>], experiment: &str) -> Result<Estimates, StudyError> {
     let approach2 = fit_approach2(points).map_err(|source| StudyError::Approach2 {
         experiment: experiment.to_string(),
@@ -220,6 +254,7 @@ pub fn estimate(points: &[IsoflopPoint<f64>], experiment: &str) -> Result<Estima
     let vpnls = fit_vpnls(&data, &VpnlsParams::default()).map_err(fit_err("vpnls"))?;
     Ok(Estimates {
         approach2,
+        approach2_corrected: fit_approach2_corrected(points, &CorrectedParams::default()),
         approach3,
         vpnls,
     })
@@ -366,6 +401,7 @@ fn replicate_numbers(pts: &[IsoflopPoint<f64>], budget: f64, width: usize) -> Ve
             d_law: nan_law(),
             vertices: Vec::new(),
         }),
+        approach2_corrected: fit_approach2_corrected(pts, &CorrectedParams::default()),
         approach3: data
             .as_ref()
             .and_then(|d| fit_approach3_from_grid(d, true).ok())
