@@ -21,6 +21,7 @@
 //! - \[H64\] P. J. Huber, *Robust Estimation of a Location Parameter*, Ann.
 //!   Math. Statist. 35 (1964), doi:10.1214/aoms/1177703732.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -292,6 +293,25 @@ fn huber<T: RealField>(r: &T, delta: &T) -> (T, T) {
 /// assert!(f < 1e-28 && g.iter().all(|x| x.abs() < 1e-12));
 /// ```
 pub fn smooth_l1<T: RealField>(points: &CurvePoints<T>, p: &[T; 5], delta: &T) -> (T, [T; 5]) {
+    if let Some(pts) = (points as &dyn Any).downcast_ref::<CurvePoints<f64>>() {
+        let (f, g) = smooth_l1_f64(
+            pts,
+            &p.clone().map(|v| to_f64(&v)),
+            to_f64(delta),
+            &mut Scratch::default(),
+        );
+        return (lit(f), g.map(lit));
+    }
+    smooth_l1_generic(points, p, delta)
+}
+
+/// [`smooth_l1`] for any scalar (the 256-bit checks): the same arithmetic
+/// as the `f64` fast path [`smooth_l1_f64`], operation for operation.
+pub fn smooth_l1_generic<T: RealField>(
+    points: &CurvePoints<T>,
+    p: &[T; 5],
+    delta: &T,
+) -> (T, [T; 5]) {
     let (e, tn, td) = points.terms(p);
     let mut psi_n = vec![T::zero(); tn.len()];
     let mut psi_d = vec![T::zero(); td.len()];
@@ -328,6 +348,72 @@ pub fn smooth_l1<T: RealField>(points: &CurvePoints<T>, p: &[T; 5], delta: &T) -
             gbe / m,
         ],
     )
+}
+
+/// Reusable buffers of [`smooth_l1_f64`] (one term and one sum of h' per
+/// distinct N and per distinct D), so that an optimizer allocates nothing
+/// per evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    tn: Vec<f64>,
+    td: Vec<f64>,
+    psi_n: Vec<f64>,
+    psi_d: Vec<f64>,
+}
+
+/// The `f64` fast path of [`smooth_l1`]: the same operations in the same
+/// order as [`smooth_l1_generic`] (so the same bits), without allocation
+/// (buffers in `scratch`), one exponential per distinct N and D, the loss
+/// and the sums of h' in one pass over the points.
+pub fn smooth_l1_f64(
+    points: &CurvePoints<f64>,
+    p: &[f64; 5],
+    delta: f64,
+    scratch: &mut Scratch,
+) -> (f64, [f64; 5]) {
+    let Scratch {
+        tn,
+        td,
+        psi_n,
+        psi_d,
+    } = scratch;
+    let e = p[0].exp();
+    tn.clear();
+    tn.extend(points.ln_n.iter().map(|l| (p[1] + p[3] * l).exp()));
+    td.clear();
+    td.extend(points.ln_d.iter().map(|l| (p[2] + p[4] * l).exp()));
+    psi_n.clear();
+    psi_n.resize(tn.len(), 0.0);
+    psi_d.clear();
+    psi_d.resize(td.len(), 0.0);
+    let half_delta = delta / 2.0;
+    let (mut psi, mut f) = (0.0f64, 0.0f64);
+    for ((&ni, &di), &l) in points.n_index.iter().zip(&points.d_index).zip(&points.loss) {
+        let r = e + tn[ni] + td[di] - l;
+        let (h, dh) = if r.abs() < delta {
+            let dh = r / delta;
+            (r * dh / 2.0, dh)
+        } else {
+            (r.abs() - half_delta, if r > 0.0 { 1.0 } else { -1.0 })
+        };
+        f += h;
+        psi += dh;
+        psi_n[ni] += dh;
+        psi_d[di] += dh;
+    }
+    let m = points.len() as f64;
+    let (mut ga, mut gb, mut gal, mut gbe) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for ((t, s), l) in tn.iter().zip(psi_n.iter()).zip(&points.ln_n) {
+        let w = t * s;
+        gal += w * l;
+        ga += w;
+    }
+    for ((t, s), l) in td.iter().zip(psi_d.iter()).zip(&points.ln_d) {
+        let w = t * s;
+        gbe += w * l;
+        gb += w;
+    }
+    (f / m, [e * psi / m, ga / m, gb / m, gal / m, gbe / m])
 }
 
 /// The Hessian of the SmoothL1 objective at θ (exact wherever no residual
@@ -413,12 +499,44 @@ pub struct AdamPhase<T> {
 /// visited (proofs/13 §13.5): PyTorch's Adam (β₁ = 0.9, β₂ = 0.999,
 /// ε = 1e-8), learning rate `max(lr·decay^⌊k/every⌋, floor)` at step k.
 /// Generic over the scalar.
+/// With `T = f64` it runs on the fast path [`smooth_l1_f64`] (one set of
+/// buffers for all steps); [`adam_phase_generic`] is the same loop on
+/// [`smooth_l1_generic`].
 pub fn adam_phase<T: RealField>(
     points: &CurvePoints<T>,
     start: [T; 5],
     params: &TrainingCurveParams,
 ) -> AdamPhase<T> {
+    if let Some(pts) = (points as &dyn Any).downcast_ref::<CurvePoints<f64>>() {
+        let mut scratch = Scratch::default();
+        let delta = params.delta;
+        return adam_loop(points, start, params, |p: &[T; 5]| {
+            let (f, g) = smooth_l1_f64(pts, &p.clone().map(|v| to_f64(&v)), delta, &mut scratch);
+            (lit(f), g.map(lit))
+        });
+    }
+    adam_phase_generic(points, start, params)
+}
+
+/// [`adam_phase`] on the generic objective [`smooth_l1_generic`] for any
+/// scalar (the same steps as the `f64` fast path).
+pub fn adam_phase_generic<T: RealField>(
+    points: &CurvePoints<T>,
+    start: [T; 5],
+    params: &TrainingCurveParams,
+) -> AdamPhase<T> {
     let delta = lit::<T>(params.delta);
+    adam_loop(points, start, params, |p: &[T; 5]| {
+        smooth_l1_generic(points, p, &delta)
+    })
+}
+
+fn adam_loop<T: RealField>(
+    points: &CurvePoints<T>,
+    start: [T; 5],
+    params: &TrainingCurveParams,
+    mut smooth: impl FnMut(&[T; 5]) -> (T, [T; 5]),
+) -> AdamPhase<T> {
     let w = lit::<T>(params.anchor_weight);
     let min_l = points
         .loss
@@ -426,8 +544,8 @@ pub fn adam_phase<T: RealField>(
         .cloned()
         .reduce(|a, b| a.min(b))
         .unwrap_or_else(T::zero);
-    let objective = |p: &[T; 5]| {
-        let (f, mut g) = smooth_l1(points, p, &delta);
+    let mut objective = |p: &[T; 5]| {
+        let (f, mut g) = smooth(p);
         let ee = p[0].clone().exp();
         let gap = ee.clone() - min_l.clone();
         let sign = if gap > T::zero() {
@@ -512,6 +630,7 @@ struct Problem<'a> {
     since_best: std::cell::Cell<usize>,
     max_stall: usize,
     last: RefCell<Option<Evaluation>>,
+    scratch: RefCell<Scratch>,
 }
 
 /// A point, the objective there and its gradient.
@@ -545,7 +664,7 @@ impl Problem<'_> {
 
     fn eval(&self, x: &[f64]) -> (f64, [f64; 5]) {
         let p = [x[0], x[1], x[2], x[3], x[4]];
-        let (f, g) = smooth_l1(self.points, &p, &self.delta);
+        let (f, g) = smooth_l1_f64(self.points, &p, self.delta, &mut self.scratch.borrow_mut());
         if f.is_finite() {
             let mut b = self.best.borrow_mut();
             if b.as_ref().is_none_or(|(_, bf)| f < *bf) {
@@ -619,6 +738,7 @@ pub fn fit_training_curve_from(
         since_best: std::cell::Cell::new(0),
         max_stall: params.lbfgs_stall_evaluations.max(1),
         last: RefCell::new(None),
+        scratch: RefCell::new(Scratch::default()),
     };
     let (f0, _) = problem.eval(&theta0);
     if !f0.is_finite() {

@@ -4,7 +4,8 @@
 
 use proptest::prelude::*;
 use scaling_laws::fitters::training_curve::{
-    fit_training_curve, smooth_l1, smooth_l1_hessian, training_curve_start, CurvePoints,
+    adam_phase, adam_phase_generic, fit_training_curve, smooth_l1, smooth_l1_f64,
+    smooth_l1_generic, smooth_l1_hessian, training_curve_start, CurvePoints, Scratch,
     TrainingCurveParams,
 };
 use scaling_laws::fitters::vpnls::fit_vpnls;
@@ -272,4 +273,55 @@ fn bootstrap_interval_covers_the_truth_at_about_its_nominal_rate() {
     );
     assert!(cover_a >= 32, "alpha covered {cover_a}/{draws}");
     assert!(cover_b >= 32, "beta covered {cover_b}/{draws}");
+}
+
+/// The `f64` fast path (`smooth_l1_f64`, which `smooth_l1` and `adam_phase`
+/// take for `f64`) does the generic version's operations in the same order:
+/// the same bits, for the objective, the gradient and a whole Adam run, with
+/// residuals both inside and beyond δ and one scratch reused across sizes.
+#[test]
+fn f64_fast_path_matches_generic_bit_for_bit() {
+    let truth = [0.4, 4.0, 5.5, -0.3, -0.28];
+    let small = small_points::<f64>(&truth);
+    let set = synthetic(&TrainingCurveLaw::from_parameters([
+        0.5, 5.0, 6.0, -0.32, -0.27,
+    ]));
+    let (n, d, l) = set.points();
+    let large = CurvePoints::<f64>::new(&n, &d, &l).unwrap();
+    let mut scratch = Scratch::default();
+    let mut rng = Rng::new(10);
+    let mut beyond = 0;
+    for pts in [&small, &large, &small] {
+        for k in 0..40 {
+            let at: [f64; 5] = std::array::from_fn(|j| {
+                truth[j] + 0.2 * (rng.uniform() - 0.5) * (1 + k % 3) as f64
+            });
+            let (fg, gg) = smooth_l1_generic(pts, &at, &0.1);
+            let (ff, gf) = smooth_l1_f64(pts, &at, 0.1, &mut scratch);
+            let (fd, gd) = smooth_l1(pts, &at, &0.1);
+            assert_eq!(fg.to_bits(), ff.to_bits(), "objective at {at:?}");
+            assert_eq!(fg.to_bits(), fd.to_bits());
+            for j in 0..5 {
+                assert_eq!(gg[j].to_bits(), gf[j].to_bits(), "gradient {j} at {at:?}");
+                assert_eq!(gg[j].to_bits(), gd[j].to_bits());
+            }
+            let law = TrainingCurveLaw::from_parameters(at);
+            beyond += pts
+                .residuals(&law)
+                .iter()
+                .filter(|r| r.abs() >= 0.1)
+                .count();
+        }
+    }
+    assert!(beyond > 0, "no residual beyond δ was exercised");
+    let params = TrainingCurveParams {
+        adam_steps: 1500,
+        ..TrainingCurveParams::default()
+    };
+    let start = training_curve_start(large.loss());
+    let fast = adam_phase(&large, start, &params);
+    let generic = adam_phase_generic(&large, start, &params);
+    assert_eq!(fast.objective.to_bits(), generic.objective.to_bits());
+    assert_eq!(fast.best.map(f64::to_bits), generic.best.map(f64::to_bits));
+    assert!(fast.objective < smooth_l1(&large, &start, &0.1).0);
 }
