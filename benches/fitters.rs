@@ -56,6 +56,24 @@ fn bench_fitters(c: &mut Criterion) {
         b.iter(|| SurfaceData::new(black_box(&n), &d, &l).unwrap())
     });
     g.finish();
+    // VPNLS at 10⁵ points (5 budgets × 20,000), where the 32² grid's Gram
+    // sums run over rayon (`PARALLEL_GRID_POINTS` = 20,000). Bytes moved per
+    // fit, estimated: each of the 1,024 cells reads one N column and one D
+    // column of 10⁵ f64 (2 × 0.8 MB); with a row's N column cached, the
+    // 32 D columns (25.6 MB, beyond L2) stream once per row: 32 × 25.6 MB
+    // ≈ 0.82 GB per fit. At 10 GB/s that alone is ≈ 80 ms on one core, so
+    // the grid is bandwidth-bound at this size; this machine's bandwidth has
+    // not been measured (compare the bench time with 0.82 GB / bandwidth).
+    let s = LossSurface::<f64>::chinchilla();
+    let grid = IsoflopGrid::new(8f64.log10(), 20_000).unwrap();
+    let pts = sample_isoflops(&s, &default_budgets(), &grid, &SamplingBias::none()).unwrap();
+    let big = SurfaceData::from_points(&pts).unwrap();
+    let mut g = c.benchmark_group("vpnls_large");
+    g.sample_size(10);
+    g.bench_function("grid32_lm/points=100000", |b| {
+        b.iter(|| fit_vpnls(black_box(&big), &params).unwrap())
+    });
+    g.finish();
     let phi = DMatrix::from_fn(n.len(), 3, |i, j| match j {
         0 => 1.0,
         1 => n[i].powf(-0.34),

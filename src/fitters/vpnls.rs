@@ -471,6 +471,10 @@ fn gram_nnls_rss<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T) -> T {
     best
 }
 
+/// Data size from which the grid's Gram sums are spread over rayon's
+/// threads (one grid row per task); smaller fits stay single-threaded.
+pub const PARALLEL_GRID_POINTS: usize = 20_000;
+
 /// The grid cell (i, j) of least projected RSS; first minimum wins (α
 /// outer, β inner). Columns are computed once per exponent (2·g·m
 /// exponentials instead of g²·m) and each cell costs one m-term dot product
@@ -490,20 +494,34 @@ fn grid_search<T: RealField>(data: &SurfaceData<T>, grid: &[T]) -> (usize, usize
         .iter()
         .map(|b| column(data.ln_d(), b, data.loss()))
         .collect();
+    let cell = |x: &Column<T>, y: &Column<T>| -> T {
+        let xy =
+            x.x.iter()
+                .zip(&y.x)
+                .fold(T::zero(), |s, (a, b)| s + a.clone() * b.clone());
+        let g = [
+            [m.clone(), x.sum.clone(), y.sum.clone()],
+            [x.sum.clone(), x.sq.clone(), xy.clone()],
+            [y.sum.clone(), xy, y.sq.clone()],
+        ];
+        let h = [sum_l.clone(), x.dot_l.clone(), y.dot_l.clone()];
+        gram_nnls_rss(&g, &h, &ll)
+    };
+    // Each cell's sums run in the same order either way, and the scan below
+    // is serial, so the parallel path returns exactly the serial cell.
+    let rows: Vec<Vec<T>> = if data.len() >= PARALLEL_GRID_POINTS {
+        use rayon::prelude::*;
+        xs.par_iter()
+            .map(|x| ys.iter().map(|y| cell(x, y)).collect())
+            .collect()
+    } else {
+        xs.iter()
+            .map(|x| ys.iter().map(|y| cell(x, y)).collect())
+            .collect()
+    };
     let mut best: Option<(T, usize, usize)> = None;
-    for (i, x) in xs.iter().enumerate() {
-        for (j, y) in ys.iter().enumerate() {
-            let xy =
-                x.x.iter()
-                    .zip(&y.x)
-                    .fold(T::zero(), |s, (a, b)| s + a.clone() * b.clone());
-            let g = [
-                [m.clone(), x.sum.clone(), y.sum.clone()],
-                [x.sum.clone(), x.sq.clone(), xy.clone()],
-                [y.sum.clone(), xy, y.sq.clone()],
-            ];
-            let h = [sum_l.clone(), x.dot_l.clone(), y.dot_l.clone()];
-            let rss = gram_nnls_rss(&g, &h, &ll);
+    for (i, row) in rows.into_iter().enumerate() {
+        for (j, rss) in row.into_iter().enumerate() {
             if best.as_ref().is_none_or(|(b, _, _)| rss < *b) {
                 best = Some((rss, i, j));
             }
