@@ -1,6 +1,7 @@
 //! Closed forms: the Approach 2 vertex shift and the exponent and intercept
 //! errors it implies; exact conditioning of the surface fits.
 
+pub mod allocation_cost;
 pub mod bootstrap;
 pub mod conditioning;
 pub mod special;

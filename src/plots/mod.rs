@@ -16,6 +16,12 @@ use thiserror::Error;
 
 use crate::io::temp_beside;
 
+mod boxplot;
+mod symlog;
+
+pub use boxplot::{BoxPlot, BoxSeries, BoxStats};
+pub use symlog::SymLog;
+
 /// A figure could not be written.
 #[derive(Debug, Error)]
 pub enum PlotError {
@@ -64,6 +70,10 @@ pub struct Series {
     pub dashed: bool,
     /// Palette index (colours repeat after 12).
     pub color: usize,
+    /// Marker radius in pixels.
+    pub marker_size: u32,
+    /// Opacity of line and markers, 0 … 1.
+    pub opacity: f64,
 }
 
 impl Series {
@@ -75,6 +85,8 @@ impl Series {
             kind: SeriesKind::Line,
             dashed: false,
             color,
+            marker_size: 4,
+            opacity: 1.0,
         }
     }
 
@@ -89,6 +101,18 @@ impl Series {
     /// The same series, dashed.
     pub fn dashed(mut self) -> Self {
         self.dashed = true;
+        self
+    }
+
+    /// The same series with markers of radius `px`.
+    pub fn size(mut self, px: u32) -> Self {
+        self.marker_size = px;
+        self
+    }
+
+    /// The same series drawn with this opacity (0 … 1).
+    pub fn opacity(mut self, opacity: f64) -> Self {
+        self.opacity = opacity;
         self
     }
 
@@ -136,6 +160,9 @@ pub struct Panel {
     pub annotations: Vec<String>,
     /// Where the legend goes.
     pub legend: LegendPosition,
+    /// Box plots instead of curves ([`BoxPlot`]): `series`, `x_log` and
+    /// `y_log` are then ignored.
+    pub boxes: Option<BoxPlot>,
 }
 
 /// A grid of panels with a title.
@@ -403,6 +430,10 @@ fn draw_figure<DB: DrawingBackend>(
     }
     let areas = body.split_evenly((fig.rows, fig.cols));
     for (area, panel) in areas.iter().zip(&fig.panels) {
+        if let Some(b) = &panel.boxes {
+            boxplot::draw_box_panel(area, panel, b)?;
+            continue;
+        }
         let xs = panel
             .series
             .iter()
@@ -475,9 +506,10 @@ where
         .map_err(e)?;
     let mut any = false;
     for s in &panel.series {
-        let c = color(s.color);
+        let c = color(s.color).mix(s.opacity.clamp(0.0, 1.0));
+        let r = s.marker_size;
         let style = ShapeStyle {
-            color: c.to_rgba(),
+            color: c,
             filled: false,
             stroke_width: 2,
         };
@@ -505,7 +537,7 @@ where
                 let anno = anno.label(s.label.as_str());
                 match (kind, dashed) {
                     (SeriesKind::Markers, _) => {
-                        anno.legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+                        anno.legend(move |(x, y)| Circle::new((x + 10, y), r.max(3), c.filled()));
                     }
                     (SeriesKind::Line, false) => {
                         anno.legend(move |(x, y)| {
@@ -524,7 +556,7 @@ where
                     }
                     (SeriesKind::LineMarkers, _) => {
                         // A line with markers: its legend shows the marker.
-                        anno.legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+                        anno.legend(move |(x, y)| Circle::new((x + 10, y), r.max(3), c.filled()));
                     }
                 }
             }
@@ -545,7 +577,7 @@ where
             }
             if s.kind != SeriesKind::Line {
                 let anno = chart
-                    .draw_series(seg.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                    .draw_series(seg.iter().map(|&p| Circle::new(p, r, c.filled())))
                     .map_err(e)?;
                 label_it(anno);
             }

@@ -1,5 +1,6 @@
 //! The integration test suite: one binary, one module per area.
 
+mod allocation_cost;
 mod analysis;
 mod approach2;
 mod approach3;
@@ -11,5 +12,6 @@ mod experiments;
 mod lbfgsb;
 mod models;
 mod nnls;
+mod plots;
 mod precision;
 mod vpnls;

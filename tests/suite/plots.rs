@@ -1,0 +1,92 @@
+//! Figure kinds beyond curves: box plots and the symmetric-log axis.
+
+use scaling_laws::plots::{
+    write_figure, BoxPlot, BoxSeries, BoxStats, Figure, LegendPosition, Panel, SymLog,
+};
+
+#[test]
+fn box_stats_are_type_7_quartiles_with_tukey_whiskers() {
+    // numpy.percentile([1..9, 100], [25, 50, 75]) = 3.25, 5.5, 7.75 (type 7:
+    // positions 2.25, 4.5, 6.75 of the sorted values).
+    let v = [9.0, 2.0, 100.0, 4.0, 1.0, 3.0, 5.0, 6.0, 7.0, 8.0];
+    let b = BoxStats::from_values(&v).unwrap();
+    assert_eq!((b.q1, b.median, b.q3), (3.25, 5.5, 7.75));
+    // Fences 3.25 − 1.5·4.5 = −3.5 and 7.75 + 6.75 = 14.5.
+    assert_eq!((b.low, b.high), (1.0, 9.0));
+    assert_eq!(b.outliers, vec![100.0]);
+    assert_eq!(b.count, 10);
+    // Non-finite values are left out; nothing finite gives no box.
+    let b = BoxStats::from_values(&[f64::NAN, 2.0, f64::INFINITY]).unwrap();
+    assert_eq!((b.count, b.low, b.median, b.high), (1, 2.0, 2.0, 2.0));
+    assert!(BoxStats::from_values(&[f64::NAN]).is_none());
+    assert!(BoxStats::from_values(&[]).is_none());
+}
+
+#[test]
+fn symlog_is_odd_continuous_and_inverted_exactly() {
+    let s = SymLog::new(1e-3).unwrap();
+    for y in [-5e-1, -2e-3, -1e-3, -3e-4, 0.0, 7e-4, 1e-3, 1e-2, 0.3] {
+        assert_eq!(s.forward(-y), -s.forward(y));
+        assert!((s.inverse(s.forward(y)) - y).abs() <= 1e-15 * y.abs().max(1e-3));
+    }
+    // Continuous at the threshold, one unit per decade beyond it.
+    assert_eq!(s.forward(1e-3), 1.0);
+    assert!((s.forward(1e-2) - 2.0).abs() < 1e-15);
+    assert_eq!(s.ticks(-2.2, 3.1), vec![-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]);
+    assert!(SymLog::new(0.0).is_none() && SymLog::new(f64::NAN).is_none());
+}
+
+#[test]
+fn a_box_panel_draws_to_png_and_svg() {
+    let series = |label: &str, color, shift: f64| BoxSeries {
+        label: label.into(),
+        color,
+        boxes: (0..3)
+            .map(|k| {
+                let v: Vec<f64> = (0..40)
+                    .map(|i| shift + (i as f64 - 20.0) * 1e-3 * 10f64.powi(k))
+                    .collect();
+                BoxStats::from_values(&v)
+            })
+            .collect(),
+    };
+    let fig = Figure::new(
+        "box plot",
+        1,
+        2,
+        vec![
+            Panel {
+                title: "linear".into(),
+                x_label: "group".into(),
+                y_label: "value".into(),
+                boxes: Some(BoxPlot {
+                    categories: vec!["a".into(), "b".into(), "c".into()],
+                    series: vec![series("one", 0, 0.0), series("two", 1, 0.01)],
+                    symlog: None,
+                    reference: Some(0.0),
+                }),
+                legend: LegendPosition::UpperLeft,
+                ..Panel::default()
+            },
+            Panel {
+                title: "symmetric log".into(),
+                boxes: Some(BoxPlot {
+                    categories: vec!["a".into(), "b".into(), "c".into()],
+                    series: vec![series("one", 0, 0.0), series("two", 1, 0.01)],
+                    symlog: SymLog::new(1e-3),
+                    reference: Some(0.0),
+                }),
+                ..Panel::default()
+            },
+        ],
+    );
+    let dir = std::env::temp_dir().join(format!("scaling-laws-boxplot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let written = write_figure(&fig, &dir.join("boxes")).unwrap();
+    for f in &written {
+        assert!(std::fs::metadata(f).unwrap().len() > 1000, "{f:?}");
+    }
+    if std::env::var_os("KEEP_FIGURES").is_none() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
