@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
 
+use scaling_laws::analysis::allocation_cost as cost;
 use scaling_laws::analysis::{
     predict_approach2, vertex_shift_continuum, vertex_shift_offset, vertex_shift_small_width,
     AnalysisError, InterceptErrors,
@@ -309,6 +310,44 @@ fn predict_approach2_fit<'py>(
     Ok(d)
 }
 
+/// What a misallocated budget costs on `surface`: train with `tokens` (and
+/// N = C/(6·tokens)) instead of D*(C), or, given `token_error` = log10(D̂/D*)
+/// instead, the same in closed form. Keys: the fields of the crate's
+/// `AllocationCost` plus `wasted_dollars`.
+#[pyfunction]
+#[pyo3(signature = (surface, budget, tokens = None, token_error = None))]
+fn allocation_cost<'py>(
+    py: Python<'py>,
+    surface: &PySurface,
+    budget: f64,
+    tokens: Option<f64>,
+    token_error: Option<f64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let cost = match (tokens, token_error) {
+        (Some(t), None) => cost::allocation_cost(&surface.inner, &budget, &t),
+        (None, Some(e)) => cost::allocation_cost_closed_form(&surface.inner, &budget, &e),
+        _ => {
+            return Err(InvalidInputError::new_err(
+                "give exactly one of tokens and token_error",
+            ))
+        }
+    }
+    .map_err(invalid)?;
+    let d = PyDict::new(py);
+    d.set_item("budget", cost.budget)?;
+    d.set_item("tokens", cost.tokens)?;
+    d.set_item("params", cost.params)?;
+    d.set_item("token_error", cost.token_error)?;
+    d.set_item("loss", cost.loss)?;
+    d.set_item("optimal_loss", cost.optimal_loss)?;
+    d.set_item("loss_gap", cost.loss_gap)?;
+    d.set_item("compute_for_loss", cost.compute_for_loss)?;
+    d.set_item("wasted_compute", cost.wasted_compute)?;
+    d.set_item("wasted_share", cost.wasted_share)?;
+    d.set_item("wasted_dollars", cost.wasted_dollars())?;
+    Ok(d)
+}
+
 // ---------------------------------------------------------------- sampling
 
 /// Noise-free IsoFLOP samples of a surface: a dict of numpy arrays
@@ -508,6 +547,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(vertex_shift_continuum_limit, m)?)?;
     m.add_function(wrap_pyfunction!(vertex_shift_small_width_coefficients, m)?)?;
     m.add_function(wrap_pyfunction!(predict_approach2_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(allocation_cost, m)?)?;
     m.add_function(wrap_pyfunction!(simulate_isoflops, m)?)?;
     m.add_function(wrap_pyfunction!(fit_approach2_points, m)?)?;
     m.add_function(wrap_pyfunction!(fit_surface, m)?)?;

@@ -153,3 +153,22 @@ def test_loss_surface_frontier():
     assert abs(s.exponent_a + s.exponent_b - 1) < 1e-15
     with pytest.raises(sl.InvalidInputError):
         s.compute_for_loss(s.E / 2)
+
+
+def test_allocation_cost_direct_and_closed_form_agree():
+    s = sl.LossSurface.preset("chinchilla")
+    c = 1e24
+    for factor in [0.5, 1.0, 3.0]:
+        direct = sl.allocation_cost(s, c, tokens=factor * s.d_opt(c))
+        closed = sl.allocation_cost(s, c, token_error=math.log10(factor))
+        assert abs(direct.token_error - math.log10(factor)) < 1e-12
+        # The direct form subtracts C(L) from C: its share is exact to a few
+        # ulps of 1 (it reads 7e-15 at the optimum, where the closed form is 0).
+        assert abs(direct.loss - closed.loss) <= 1e-12 * closed.loss
+        assert abs(direct.wasted_share - closed.wasted_share) <= 1e-12
+        assert closed.wasted_share >= 0
+        assert abs(direct.wasted_dollars - direct.wasted_compute * 5.614507888383584e-19) <= 1e-9 * max(direct.wasted_dollars, 1e-300)
+    with pytest.raises(sl.InvalidInputError, match="exactly one"):
+        sl.allocation_cost(s, c)
+    with pytest.raises(sl.InvalidInputError, match="token"):
+        sl.allocation_cost(s, c, tokens=-1.0)

@@ -43,6 +43,8 @@ __all__ = [
     "Approach2Fit",
     "SurfaceFit",
     "IsoflopSample",
+    "AllocationCost",
+    "allocation_cost",
     "vertex_shift",
     "vertex_shift_continuum",
     "vertex_shift_small_width",
@@ -121,6 +123,26 @@ class IsoflopSample:
     budget: np.ndarray
 
 
+@dataclass(frozen=True)
+class AllocationCost:
+    """What training with ``tokens`` (N = C/(6·tokens)) instead of D*(C) costs at
+    ``budget``: the loss reached, the budget that reaches it at the optimum
+    (``compute_for_loss``), the compute wasted (FLOPs, share of C, dollars at
+    2 $/GPU-hour and 989.5e12 useful FLOP/s) and the loss gap (nats)."""
+
+    budget: float
+    tokens: float
+    params: float
+    token_error: float
+    loss: float
+    optimal_loss: float
+    loss_gap: float
+    compute_for_loss: float
+    wasted_compute: float
+    wasted_share: float
+    wasted_dollars: float
+
+
 def _fields(cls, d: dict) -> dict:
     names = cls.__dataclass_fields__
     out = {k: v for k, v in d.items() if k in names}
@@ -170,6 +192,18 @@ def predict_approach2(
     return Approach2Fit(
         **_native.predict_approach2_fit(surface, width, points, budgets, drift, scale)
     )
+
+
+def allocation_cost(
+    surface: LossSurface,
+    budget: float,
+    tokens: Optional[float] = None,
+    token_error: Optional[float] = None,
+) -> AllocationCost:
+    """The cost of training with ``tokens`` at ``budget`` on ``surface``; or, with
+    ``token_error`` = log10(D̂/D*) instead, the same from the closed form
+    (share wasted = 1 − φ(ε)^(−1/γ), proofs/11)."""
+    return AllocationCost(**_native.allocation_cost(surface, budget, tokens, token_error))
 
 
 def simulate_isoflops(

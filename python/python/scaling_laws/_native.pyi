@@ -60,6 +60,12 @@ def predict_approach2_fit(
     drift: float = 0.0,
     scale: float = 1.0,
 ) -> Dict[str, Any]: ...
+def allocation_cost(
+    surface: LossSurface,
+    budget: float,
+    tokens: Optional[float] = None,
+    token_error: Optional[float] = None,
+) -> Dict[str, float]: ...
 def simulate_isoflops(
     surface: LossSurface,
     width: float,
