@@ -68,3 +68,4 @@ pub mod models;
 pub mod numerics;
 pub mod plots;
 pub mod sampling;
+pub mod studies;

@@ -7,10 +7,12 @@
 //! ```
 //!
 //! Both are even. Written directly they cancel catastrophically for small
-//! |y| (φ loses ~3/y² ulps, k̃ ~15/y⁴). Below |y| = 1/2 they are summed from
+//! |y| (φ loses ~3/y² ulps, k̃ ~15/y⁴). Below |y| = 1 they are summed from
 //! the Maclaurin series of `y·coth y = Σ a_j y^{2j}` instead, with as many
-//! terms as the precision of `T` needs; above it the direct forms lose at most
-//! 15/0.5⁴ = 240 ulps of k̃ and 12 of φ.
+//! terms as the precision of `T` needs (19 in f64, 81 at 256 bits); above it
+//! the direct forms lose at most 15 ulps of k̃ and 3 of φ. (At the former
+//! threshold 1/2 the direct k̃ lost 240 ulps, which cost the f64 vertex shift
+//! up to 4.6e-13 on off-centre grids; proofs/06 §6.1.)
 //!
 //! Derivation: `proofs/03_sum_free_closed_form.md`, §"Evaluating without
 //! cancellation"; checked by `precision::special_functions_match_direct_forms_at_high_precision`
@@ -25,26 +27,30 @@ use nalgebra::RealField;
 use crate::numerics::{int, ratio};
 
 /// The Maclaurin coefficients `a_1 … a_J` of `y·coth y = Σ_{j≥0} a_j y^{2j}`
-/// (`a_j = 2^{2j} B_{2j}/(2j)!`), enough of them for `T`'s precision on
-/// |y| ≤ 1/2.
+/// (`a_j = 2^{2j} B_{2j}/(2j)!`, so `|a_j| = 2ζ(2j)·π^{−2j}`: a_1 = 1/3,
+/// a_2 = −1/45), enough of them for `T`'s precision on |y| < 1.
 #[derive(Debug, Clone)]
 pub struct CothSeries<T> {
     coef: Vec<T>,
 }
 
 impl<T: RealField> CothSeries<T> {
-    /// The coefficients for `T`: J terms with `8(J+1)·(2π)^{−2J} ≤ ε` (12 for f64).
+    /// The coefficients for `T`: the fewest J terms with
+    /// `16(J+1)·π^{−2J} ≤ ε` (ε the machine epsilon; 19 for f64, 81 at 256
+    /// bits): the first omitted term is below `4·π^{−2J}` at |y| < 1 (ζ(2j) < 2),
+    /// and the k̃ series, relative to k̃ ≥ 0.86·y²/15 there, costs a further
+    /// factor below 4(J+1).
     ///
     /// They follow from `y·coth y · (sinh y / y) = cosh y`: equating the
     /// coefficients of y^{2m},
     /// `a_m = 1/(2m)! − Σ_{k<m} a_k/(2(m−k)+1)!`, a_0 = 1.
     pub fn new() -> Self {
-        // |a_j| y^{2j} ≤ 2 (y/π)^{2j}; at y = 1/2 this is 2·(2π)^{−2j}.
+        // |a_j| y^{2j} = 2ζ(2j)(y/π)^{2j} ≤ 2ζ(2)(y/π)^{2j} < 4(y/π)^{2j};
+        // at the threshold y = 1 this is 4·π^{−2j}.
         let eps = T::default_epsilon();
-        let two_pi = int::<T>(2) * T::pi();
-        let step = T::one() / (two_pi.clone() * two_pi); // (2π)^−2
+        let step = T::one() / (T::pi() * T::pi()); // π^−2
         let mut terms = 1usize;
-        let mut bound = int::<T>(2) * step.clone();
+        let mut bound = int::<T>(4) * step.clone();
         // The k̃ series is relative to k̃ ≈ y²/15, which costs a further
         // factor ~15·(2J+1)/π² < 4(J+1): keep going until that is below ε too.
         while bound.clone() * int::<T>(4 * (terms as i64 + 1)) > eps && terms < 400 {
@@ -85,8 +91,14 @@ impl<T: RealField> CothSeries<T> {
         self.coef.len()
     }
 
+    /// The coefficients `a_1 … a_J`.
+    pub fn coefficients(&self) -> &[T] {
+        &self.coef
+    }
+
+    /// Below |y| = 1 the series, above it the direct forms.
     fn threshold() -> T {
-        ratio(1, 2)
+        T::one()
     }
 
     /// `φ(y) = (y·coth y − 1)/y² = Σ_{j≥1} a_j y^{2j−2}`.

@@ -156,14 +156,15 @@ pub fn vertex_shift<T: RealField>(
 /// `o + v*` with
 ///
 /// ```text
-/// v* = −(2u²n(n²−4)/15) · [ω_β F(t_β) ρ(t_β) − ω_α F(t_α) ρ(t_α)]
+/// v* = −(2u²n(n²−4)/15) · [ω_β F(t_β) ρ(t_β) + ω_α F(t_α) ρ(t_α)]
 ///                       / [ω_β F(t_β) Q(t_β) + ω_α F(t_α) Q(t_α)]
 /// F(t) = sinh(nx)/sinh(x),   x = u·t
 /// ρ(t) = F'/F = u·x·[n²φ(nx) − φ(x)]
 /// Q(t) = (nF'' − M₂F)/F = n·ρ² − n·u²·[n²k̃(nx) − k̃(x)]
 /// ```
 ///
-/// with `t_α = α ln 10`, `t_β = β ln 10`, `ω_α = (β/α)10^(−αo)`,
+/// with `t_α = −α ln 10`, `t_β = β ln 10` (eq. 3.1; ρ is odd, so the
+/// numerator is eq. 3.9's `ω_β F ρ(t_β) − ω_α F ρ(|t_α|)`), `ω_α = (β/α)10^(−αo)`,
 /// `ω_β = 10^(βo)` and φ, k̃ from [`CothSeries`]
 /// (`proofs/03_sum_free_closed_form.md`, eqs. 3.2–3.9). No sum over the grid:
 /// the cost does not depend on n.

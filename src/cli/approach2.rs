@@ -30,9 +30,16 @@ pub(crate) struct Approach2Args {
     /// Print one JSON object.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Fit the corrected Approach 2 (exact IsoFLOP profiles) and show it
+    /// beside plain Approach 2 and the truth.
+    #[arg(long)]
+    pub(crate) corrected: bool,
 }
 
 pub(crate) fn approach2_cmd(a: &Approach2Args) -> Result<String, CliError> {
+    if a.corrected {
+        return super::approach2_corrected::simulate_corrected_cmd(a);
+    }
     let surface = a.surface.surface()?;
     let grid = IsoflopGrid::new(a.width, a.points)?;
     let budgets = a.budgets.clone().unwrap_or_else(default_budgets);

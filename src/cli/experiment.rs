@@ -5,24 +5,32 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::CliError;
-use crate::experiments::{exp5, exp6, exp7, exp8, ExperimentFiles};
+use crate::experiments::{exp13, exp5, exp6, exp7, exp8, ExperimentFiles};
 use crate::io::{create_dir, write_atomic};
 use crate::plots::write_figure;
 
 #[derive(Debug, Args)]
 pub(crate) struct ExperimentArgs {
-    /// The experiment number (5, 6, 7, 8) or `all`.
-    #[arg(value_parser = clap::builder::PossibleValuesParser::new(["5", "6", "7", "8", "all"]))]
+    /// The experiment number (5, 6, 7, 8, 13; 11, 12, 0 on published data) or `all`.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(["5", "6", "7", "8", "13", "11", "12", "0", "all"]))]
     pub(crate) number: String,
     /// Output directory (created if absent).
     #[arg(long, default_value = "out")]
     pub(crate) out: PathBuf,
+    /// The shared data folder (with isoflops/ and chinchilla/) for
+    /// experiments 11, 12 and 0; without it their file parts are skipped.
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
 pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     create_dir(&a.out)?;
     let numbers: Vec<&str> = match a.number.as_str() {
-        "all" => EXPERIMENTS.to_vec(),
+        "all" => EXPERIMENTS
+            .iter()
+            .chain(&super::isoflops::STUDY_EXPERIMENTS)
+            .copied()
+            .collect(),
         one => vec![one],
     };
     let mut out = String::new();
@@ -33,6 +41,8 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
             "6" => exp6::run_exp6(&exp6::Exp6Config::default())?.files(),
             "7" => exp7::run_exp7(&exp7::Exp7Config::default())?.files(),
             "8" => exp8::run_exp8(&exp8::Exp8Config::default())?.files(),
+            "13" => exp13::run_exp13(&exp13::Exp13Config::default())?.files(),
+            "11" | "12" | "0" => super::isoflops::study_experiment(n, a.data_dir.as_deref())?,
             other => {
                 return Err(CliError::Usage(format!(
                     "experiment {other} is not available (available: {}, all)",
@@ -58,7 +68,7 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
 }
 
 /// The experiments `experiment all` runs, in order.
-const EXPERIMENTS: [&str; 4] = ["5", "6", "7", "8"];
+const EXPERIMENTS: [&str; 5] = ["5", "6", "7", "8", "13"];
 
 /// Write an experiment's tables, figures and report under `dir`, each file
 /// atomically; returns the paths written.

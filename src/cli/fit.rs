@@ -16,8 +16,9 @@ use crate::sampling::IsoflopPoint;
 pub(crate) struct FitArgs {
     /// The method: vpnls (five-parameter surface by variable projection),
     /// approach3 (direct five-parameter fit), grid (plain 5-D grid search) or
-    /// approach2 (IsoFLOP parabolas; needs the budget column).
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["vpnls", "approach3", "approach2", "grid"]))]
+    /// approach2 (IsoFLOP parabolas; needs the budget column) or
+    /// approach2-corrected (exact IsoFLOP profiles, unbiased; needs the budget column).
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["vpnls", "approach3", "approach2", "grid", "approach2-corrected"]))]
     pub(crate) method: String,
     /// Approach 3's objective: rss, rss-log-params, log-loss or huber-log
     /// (the Chinchilla paper's Huber loss on log L, started from its grid).
@@ -41,9 +42,79 @@ pub(crate) struct FitArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Bootstrap replicates for 95 % percentile intervals on every number (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) bootstrap: usize,
+    /// The bootstrap seed.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// What the bootstrap resamples: points (within each budget for
+    /// approach2) or whole budgets (needs the budget column).
+    #[arg(long, default_value = "points", value_parser = clap::builder::PossibleValuesParser::new(["points", "budgets"]))]
+    pub(crate) resample: String,
+}
+
+/// Percentile intervals of `numbers` over `bootstrap` resamples of the
+/// points (plain, within budgets, or whole budgets), as a JSON object keyed
+/// like `keys`, and a text line.
+fn bootstrap_intervals(
+    a: &FitArgs,
+    points: &[IsoflopPoint<f64>],
+    within_budgets: bool,
+    keys: &[&str],
+    numbers: &(dyn Fn(&[IsoflopPoint<f64>]) -> Vec<f64> + Sync),
+) -> (serde_json::Value, String) {
+    use crate::analysis::bootstrap::{resample_indices, run_replicates};
+    use crate::studies::isoflops::fits::{budget_groups, column_intervals, Resample};
+    let groups = budget_groups(points);
+    let rows = run_replicates(a.bootstrap, a.seed, |rng| {
+        let idx = if a.resample == "budgets" {
+            Resample::Budgets.draw(rng, &groups)
+        } else if within_budgets {
+            Resample::WithinBudgets.draw(rng, &groups)
+        } else {
+            resample_indices(rng, points.len())
+        };
+        let pts: Vec<IsoflopPoint<f64>> = idx.iter().map(|&i| points[i].clone()).collect();
+        Some(numbers(&pts))
+    });
+    let iv = column_intervals(&rows, keys.len());
+    let mut m = serde_json::Map::new();
+    let mut text = format!(
+        "95% intervals ({} replicates, resampling {}):",
+        a.bootstrap, a.resample
+    );
+    for (k, (iv, _)) in keys.iter().zip(iv) {
+        match iv {
+            Some([l, h]) => {
+                m.insert((*k).to_string(), json!([l, h]));
+                text.push_str(&format!(" {k} [{l:.6}, {h:.6}]"));
+            }
+            None => {
+                m.insert((*k).to_string(), serde_json::Value::Null);
+                text.push_str(&format!(" {k} [none]"));
+            }
+        }
+    }
+    (serde_json::Value::Object(m), text)
+}
+
+fn approach2_numbers(pts: &[IsoflopPoint<f64>]) -> Vec<f64> {
+    match fit_approach2(pts) {
+        Ok(f) => vec![
+            f.n_law.exponent,
+            f.d_law.exponent,
+            f.n_law.intercept,
+            f.d_law.intercept,
+        ],
+        Err(_) => vec![f64::NAN; 4],
+    }
 }
 
 pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
+    if a.method == "approach2-corrected" {
+        return super::approach2_corrected::fit_corrected_cmd(a);
+    }
     if a.method == "approach2" {
         let cols = read_positive_columns(
             &a.data,
@@ -63,10 +134,22 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
             })
             .collect();
         let fit = fit_approach2(&points)?;
-        let v = law_json(
+        let mut v = law_json(
             (fit.n_law.exponent, fit.n_law.intercept),
             (fit.d_law.exponent, fit.d_law.intercept),
         );
+        let mut extra = String::new();
+        if a.bootstrap > 0 {
+            let (iv, text) = bootstrap_intervals(
+                a,
+                &points,
+                true,
+                &["a", "b", "a_intercept", "b_intercept"],
+                &approach2_numbers,
+            );
+            v["interval"] = iv;
+            extra = format!("\n{text}");
+        }
         return Ok(if a.json {
             v.to_string()
         } else {
@@ -78,13 +161,14 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
                 fit.n_law.exponent,
                 fit.d_law.intercept,
                 fit.d_law.exponent
-            )
+            ) + &extra
         });
     }
-    let cols = read_positive_columns(
-        &a.data,
-        &[a.n_col.as_str(), a.d_col.as_str(), a.loss_col.as_str()],
-    )?;
+    let mut names = vec![a.n_col.as_str(), a.d_col.as_str(), a.loss_col.as_str()];
+    if a.bootstrap > 0 && a.resample == "budgets" {
+        names.push(a.budget_col.as_str());
+    }
+    let cols = read_positive_columns(&a.data, &names)?;
     let data = SurfaceData::new(&cols[0], &cols[1], &cols[2])?;
     let method = match a.method.as_str() {
         "approach3" => {
@@ -101,25 +185,64 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
         _ => SurfaceMethod::vpnls(),
     };
     let f = method.fit(&data)?;
+    let (mut interval, mut extra) = (None, String::new());
+    if a.bootstrap > 0 {
+        let points: Vec<IsoflopPoint<f64>> = (0..cols[0].len())
+            .map(|i| IsoflopPoint {
+                n: cols[0][i],
+                d: cols[1][i],
+                loss: cols[2][i],
+                budget: cols.get(3).map_or(1.0, |c| c[i]),
+            })
+            .collect();
+        let numbers = |pts: &[IsoflopPoint<f64>]| -> Vec<f64> {
+            match SurfaceData::from_points(pts).and_then(|d| method.fit(&d)) {
+                Ok(f) if f.status == crate::fitters::FitStatus::Converged => {
+                    vec![f.e, f.a, f.b, f.alpha, f.beta]
+                }
+                _ => vec![f64::NAN; 5],
+            }
+        };
+        let (iv, text) = bootstrap_intervals(
+            a,
+            &points,
+            false,
+            &["E", "A", "B", "alpha", "beta"],
+            &numbers,
+        );
+        interval = Some(iv);
+        extra = format!("\n{text}");
+    }
     if a.json {
-        return Ok(json!({
+        let mut v = json!({
             "E": f.e, "A": f.a, "B": f.b, "alpha": f.alpha, "beta": f.beta,
             "rss": f.rss, "status": f.status.as_str(), "iterations": f.iterations
-        })
-        .to_string());
+        });
+        if let Some(iv) = interval {
+            v["interval"] = iv;
+        }
+        return Ok(v.to_string());
     }
-    Ok(format!(
-        "{} on {} points: status {}, {} iterations, RSS {:.3e}\n\
+    Ok(extra_after(
+        format!(
+            "{} on {} points: status {}, {} iterations, RSS {:.3e}\n\
          L(N, D) = {:.6} + {:.6}/N^{:.6} + {:.6}/D^{:.6}",
-        method.label(),
-        data.len(),
-        f.status.as_str(),
-        f.iterations,
-        f.rss,
-        f.e,
-        f.a,
-        f.alpha,
-        f.b,
-        f.beta
+            method.label(),
+            data.len(),
+            f.status.as_str(),
+            f.iterations,
+            f.rss,
+            f.e,
+            f.a,
+            f.alpha,
+            f.b,
+            f.beta
+        ),
+        &extra,
     ))
+}
+
+fn extra_after(mut s: String, extra: &str) -> String {
+    s.push_str(extra);
+    s
 }

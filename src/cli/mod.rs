@@ -7,8 +7,12 @@
 //! the dispatch.
 
 mod approach2;
+mod approach2_corrected;
+mod dark_matter;
 mod experiment;
 mod fit;
+mod hitchhiker;
+mod isoflops;
 mod vertex_shift;
 
 use clap::{Args, Parser, Subcommand};
@@ -17,6 +21,7 @@ use thiserror::Error;
 
 use crate::analysis::AnalysisError;
 use crate::experiments::ExperimentError;
+use crate::fitters::approach2_corrected::CorrectedError;
 use crate::fitters::{Approach2Error, FitError};
 use crate::io::{DataError, IoError};
 use crate::models::{LossSurface, ModelError, Preset};
@@ -24,8 +29,11 @@ use crate::plots::PlotError;
 use crate::sampling::SamplingError;
 
 use approach2::{approach2_cmd, Approach2Args};
+use dark_matter::{dark_matter_cmd, DarkMatterArgs};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
+use hitchhiker::{hitchhiker_cmd, HitchhikerArgs};
+use isoflops::{isoflops_cmd, IsoflopsArgs};
 use vertex_shift::{vertex_shift_cmd, VertexShiftArgs};
 
 /// Everything the command line can report as a failure.
@@ -43,6 +51,9 @@ pub enum CliError {
     /// Approach 2 failed.
     #[error(transparent)]
     Approach2(#[from] Approach2Error),
+    /// The corrected Approach 2 failed.
+    #[error(transparent)]
+    Corrected(#[from] CorrectedError),
     /// An experiment failed.
     #[error(transparent)]
     Experiment(#[from] ExperimentError),
@@ -58,6 +69,18 @@ pub enum CliError {
     /// A figure could not be drawn.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// An IsoFLOP file is malformed.
+    #[error(transparent)]
+    IsoflopFile(#[from] crate::io::isoflops::IsoflopFileError),
+    /// A study of published IsoFLOP data failed.
+    #[error(transparent)]
+    Study(#[from] crate::studies::isoflops::StudyError),
+    /// A runs file that cannot be analysed.
+    #[error(transparent)]
+    Runs(#[from] crate::io::runs::RunsError),
+    /// Training logs or a registry could not be read.
+    #[error(transparent)]
+    Curves(#[from] crate::io::training_curves::CurveError),
     /// Arguments that parse but do not fit together.
     #[error("{0}")]
     Usage(String),
@@ -83,6 +106,15 @@ enum Command {
     Experiment(ExperimentArgs),
     /// Fit a scaling law to loss measurements in a CSV file.
     Fit(FitArgs),
+    /// Published IsoFLOP studies: fits with bootstrap intervals, and the
+    /// subcommands qc, cost, residuals, reproduce.
+    Isoflops(IsoflopsArgs),
+    /// One power law or two ("dark matter") per metric on a file of
+    /// training runs: the published analysis and an honest comparison.
+    DarkMatter(DarkMatterArgs),
+    /// Fit L(N, D) = e^E + e^A·N^α + e^B·D^β through per-size training
+    /// curves (the "Hitchhiker" fit), from a dataset registry or files.
+    Hitchhiker(HitchhikerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +182,9 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Approach2(a) => approach2_cmd(&a),
         Command::Experiment(a) => experiment_cmd(&a),
         Command::Fit(a) => fit_cmd(&a),
+        Command::Isoflops(a) => isoflops_cmd(&a),
+        Command::DarkMatter(a) => dark_matter_cmd(&a),
+        Command::Hitchhiker(a) => hitchhiker_cmd(&a),
     }
 }
 

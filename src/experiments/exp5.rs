@@ -8,13 +8,13 @@
 
 use rayon::prelude::*;
 
-use crate::fitters::approach3::{Approach3Start, Objective};
+use crate::fitters::approach3::{Approach3Params, Approach3Start, Objective};
 use crate::fitters::vpnls::VpnlsMethod;
 use crate::fitters::{FitError, FitStatus, SurfaceData, SurfaceFit, SurfaceMethod};
 use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
 use crate::numerics::finite_diff::FdScheme;
-use crate::numerics::lbfgsb::GradientSource;
+use crate::numerics::lbfgsb::{GradientSource, LbfgsbSettings};
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
 
@@ -44,20 +44,30 @@ pub struct Exp5Config {
     pub methods: Vec<SurfaceMethod>,
 }
 
-/// The methods of the comparison (part c): Approach 3 on the log-loss with
-/// analytic and forward-difference gradients; VPNLS with L-BFGS-B (analytic,
-/// forward 1e-6 / 1e-8 / 1e-10, central 1e-8), Nelder–Mead, the 256² grid and
-/// the Levenberg–Marquardt refinement.
+/// The methods of the comparison (part c), with the reference
+/// implementation's settings: Approach 3 on the log-loss (4⁵ grid start)
+/// with the analytic gradient and with scipy's `3-point` differences; VPNLS
+/// with L-BFGS-B, analytic and `3-point`; all four with ftol = gtol = 1e-15
+/// and 10,000 iterations ([`LbfgsbSettings::reference`]). Then VPNLS with
+/// L-BFGS-B on scipy's own default tolerances (the labelled variant
+/// `…-scipy-defaults`, to show what the tolerances do), Nelder–Mead, the
+/// 256² grid and the Levenberg–Marquardt refinement.
 pub fn comparison_methods() -> Vec<SurfaceMethod> {
-    let fd = |s| VpnlsMethod::Lbfgsb(GradientSource::FiniteDifference(s));
+    let approach3 = |gradient| {
+        SurfaceMethod::Approach3(Approach3Params {
+            objective: Objective::LogLoss,
+            start: Approach3Start::Grid,
+            gradient,
+            lbfgsb: LbfgsbSettings::reference(),
+        })
+    };
+    let three_point = GradientSource::FiniteDifference(FdScheme::ThreePoint);
     vec![
-        SurfaceMethod::approach3(Objective::LogLoss, Approach3Start::Grid),
-        SurfaceMethod::approach3_fd(Objective::LogLoss, FdScheme::Forward(1e-8)),
+        approach3(GradientSource::Analytic),
+        approach3(three_point),
         SurfaceMethod::vpnls_with(VpnlsMethod::Lbfgsb(GradientSource::Analytic)),
-        SurfaceMethod::vpnls_with(fd(FdScheme::Forward(1e-6))),
-        SurfaceMethod::vpnls_with(fd(FdScheme::Forward(1e-8))),
-        SurfaceMethod::vpnls_with(fd(FdScheme::Forward(1e-10))),
-        SurfaceMethod::vpnls_with(fd(FdScheme::Central(1e-8))),
+        SurfaceMethod::vpnls_with(VpnlsMethod::Lbfgsb(three_point)),
+        SurfaceMethod::vpnls_lbfgsb_scipy_defaults(GradientSource::Analytic),
         SurfaceMethod::vpnls_with(VpnlsMethod::NelderMead),
         SurfaceMethod::vpnls_with(VpnlsMethod::Grid),
         SurfaceMethod::vpnls(),
@@ -340,6 +350,10 @@ pub struct MethodSummary {
     pub max_abs_error: [f64; 5],
     /// Mean iterations.
     pub mean_iterations: f64,
+    /// Median iterations (of an even count, the mean of the middle two).
+    pub median_iterations: f64,
+    /// Most iterations of any fit.
+    pub max_iterations: usize,
 }
 
 impl Exp5Output {
@@ -415,6 +429,8 @@ impl Exp5Output {
                     max_abs_error: max,
                     mean_iterations: rows.iter().map(|r| r.iterations as f64).sum::<f64>()
                         / rows.len().max(1) as f64,
+                    median_iterations: median(rows.iter().map(|r| r.iterations).collect()),
+                    max_iterations: rows.iter().map(|r| r.iterations).max().unwrap_or(0),
                 });
             }
         }
@@ -435,6 +451,8 @@ impl Exp5Output {
             "max_abs_rel_error_alpha",
             "max_abs_rel_error_beta",
             "mean_iterations",
+            "median_iterations",
+            "max_iterations",
         ]);
         for s in self.method_summaries() {
             let mut cells = vec![
@@ -446,6 +464,8 @@ impl Exp5Output {
             ];
             cells.extend(s.max_abs_error.map(fmt_f64));
             cells.push(format!("{:.1}", s.mean_iterations));
+            cells.push(format!("{:.1}", s.median_iterations));
+            cells.push(s.max_iterations.to_string());
             t.push(cells);
         }
         t
@@ -612,10 +632,10 @@ impl Exp5Output {
                 p.name()
             ));
         }
-        s.push_str("\n(c) methods on unbiased data: max |relative error| (E, A, B, α, β), failures, mean iterations\n");
+        s.push_str("\n(c) methods on unbiased data: max |relative error| (E, A, B, α, β), failures, iterations mean / median / max\n");
         for m in self.method_summaries() {
             s.push_str(&format!(
-                "  {:<11} {:<36} {:>9.1e} {:>9.1e} {:>9.1e} {:>9.1e} {:>9.1e}  failures {:>2}/{:<2} bound hits {:>2}  iterations {:>7.1}\n",
+                "  {:<11} {:<40} {:>9.1e} {:>9.1e} {:>9.1e} {:>9.1e} {:>9.1e}  failures {:>2}/{:<2} bound hits {:>2}  iterations {:>7.1} / {:>6.1} / {:>5}\n",
                 m.surface.name(),
                 m.method,
                 m.max_abs_error[0],
@@ -626,10 +646,27 @@ impl Exp5Output {
                 m.failures,
                 m.fits,
                 m.bound_hits,
-                m.mean_iterations
+                m.mean_iterations,
+                m.median_iterations,
+                m.max_iterations
             ));
         }
         s
+    }
+}
+
+/// The median of counts (the mean of the middle two for an even number; 0
+/// for none).
+fn median(mut v: Vec<usize>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_unstable();
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m] as f64
+    } else {
+        (v[m - 1] + v[m]) as f64 / 2.0
     }
 }
 

@@ -120,8 +120,10 @@ impl Default for Exp7Config {
     /// Asymmetric surface, drift log10 3, 5 budgets 1e17 … 1e21, 3 … 50
     /// points, ±2×/±16×/±100×; Approach 2, Approach 3 (RSS, grid start) and
     /// VPNLS. Noisy: σ ∈ {0.05, 0.1, 0.2}, 2/3/4 budgets, 4/8/16/32 points,
-    /// ±8×, 256 repeats, seed 7; Approach 2, Approach 3 from a random start,
-    /// Approach 3 from the grid (RSS and log-loss), VPNLS.
+    /// ±8×, 256 repeats, seed 7; Approach 2, Approach 3 (RSS) from a random
+    /// start drawn as the reference draws it (uniform on the box) and from
+    /// the log-uniform variant, Approach 3 from the grid (RSS and log-loss),
+    /// VPNLS.
     fn default() -> Self {
         Self {
             surface: Preset::Asymmetric,
@@ -154,6 +156,10 @@ impl Default for Exp7Config {
                     ExponentMethod::Surface(SurfaceMethod::approach3(
                         Objective::Rss,
                         Approach3Start::Random(0),
+                    )),
+                    ExponentMethod::Surface(SurfaceMethod::approach3(
+                        Objective::Rss,
+                        Approach3Start::RandomLogUniform(0),
                     )),
                     ExponentMethod::Surface(SurfaceMethod::approach3(
                         Objective::Rss,
@@ -210,6 +216,43 @@ pub struct NoisySummary {
     pub max_error_b: f64,
     /// Counts of `converged`, `max_iter`, `abnormal`, `bound_hit`, `failed`.
     pub counts: [usize; 5],
+    /// |â/a − 1| of every repeat, in repeat order (NaN for a failed fit).
+    pub errors_a: Vec<f64>,
+    /// |b̂/b − 1| of every repeat (NaN for a failed fit).
+    pub errors_b: Vec<f64>,
+}
+
+/// One method's noisy errors pooled over every σ, number of budgets, points
+/// per curve and repeat, a and b together (the reference's method
+/// comparison).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PooledErrors {
+    /// Method label.
+    pub method: String,
+    /// Fits run.
+    pub fits: usize,
+    /// Every |relative error| of a, then of b (NaN for failed fits).
+    pub errors: Vec<f64>,
+    /// Largest |relative error| of a.
+    pub max_a: f64,
+    /// Largest |relative error| of b.
+    pub max_b: f64,
+    /// Counts of each status word ([`STATUS_WORDS`]).
+    pub counts: [usize; 5],
+}
+
+impl PooledErrors {
+    /// The finite errors, largest first.
+    pub fn sorted_desc(&self) -> Vec<f64> {
+        let mut v: Vec<f64> = self
+            .errors
+            .iter()
+            .copied()
+            .filter(|e| e.is_finite())
+            .collect();
+        v.sort_by(|a, b| b.total_cmp(a));
+        v
+    }
 }
 
 /// The status words counted in [`NoisySummary::counts`], in order.
@@ -236,11 +279,14 @@ fn budgets(range: (f64, f64), count: usize) -> Vec<f64> {
 fn with_seed(m: &ExponentMethod, seed: u64) -> ExponentMethod {
     use crate::fitters::approach3::Approach3Params;
     match m {
-        ExponentMethod::Surface(SurfaceMethod::Approach3(p))
-            if matches!(p.start, Approach3Start::Random(_)) =>
-        {
+        ExponentMethod::Surface(SurfaceMethod::Approach3(p)) => {
+            let start = match p.start {
+                Approach3Start::Random(_) => Approach3Start::Random(seed),
+                Approach3Start::RandomLogUniform(_) => Approach3Start::RandomLogUniform(seed),
+                other => other,
+            };
             ExponentMethod::Surface(SurfaceMethod::Approach3(Approach3Params {
-                start: Approach3Start::Random(seed),
+                start,
                 ..p.clone()
             }))
         }
@@ -369,6 +415,8 @@ fn run_noisy(
                 geomean_error_b: geometric_mean(&eb, ERROR_FLOOR),
                 max_error_b: max(&eb),
                 counts,
+                errors_a: ea,
+                errors_b: eb,
             });
         }
     }
@@ -392,7 +440,364 @@ fn method_series(
         .collect()
 }
 
+/// One σ of the IsoFLOP figure: σ, the noise-free points, the noisy draw.
+type IsoflopDraw = (f64, Vec<IsoflopPoint<f64>>, Vec<IsoflopPoint<f64>>);
+
+/// The IsoFLOP data the noisy extension draws on, as the reference's
+/// `isoflop_curves` figure shows them: the largest number of budgets, 16
+/// points per curve (the largest count ≤ 16 in the sweep), one noisy draw
+/// per σ from `Rng::new(seed)`, beside the noise-free curves.
+fn isoflop_data(
+    config: &Exp7Config,
+    nc: &NoisyConfig,
+) -> Result<Vec<IsoflopDraw>, ExperimentError> {
+    let surface = LossSurface::<f64>::preset(config.surface);
+    let bias = SamplingBias::new(config.drift_rate, 1.0)?;
+    let nb = nc.budget_counts.iter().copied().max().unwrap_or(1);
+    let np = nc
+        .points
+        .iter()
+        .copied()
+        .filter(|&p| p <= 16)
+        .max()
+        .or_else(|| nc.points.iter().copied().min())
+        .unwrap_or(16);
+    let grid = IsoflopGrid::new(nc.half_width, np)?;
+    let clean = sample_isoflops(&surface, &budgets(config.budget_range, nb), &grid, &bias)?;
+    Ok(nc
+        .sigmas
+        .iter()
+        .map(|&sigma| {
+            let mut rng = Rng::new(nc.seed);
+            let mut noisy = clean.clone();
+            add_loss_noise(&mut noisy, sigma, &mut rng);
+            (sigma, clean.clone(), noisy)
+        })
+        .collect())
+}
+
+/// Text of a heat-map cell: a relative error as a percentage.
+fn percent_text(v: f64) -> String {
+    if !v.is_finite() {
+        "—".into()
+    } else if v > 1.0 {
+        ">100%".into()
+    } else if v >= 0.01 {
+        format!("{:.1}%", 100.0 * v)
+    } else if v >= 1e-4 {
+        format!("{:.2}%", 100.0 * v)
+    } else {
+        format!("{:.1e}%", 100.0 * v)
+    }
+}
+
 impl Exp7Output {
+    /// Every noisy method's errors pooled over all cells.
+    pub fn pooled(&self) -> Vec<PooledErrors> {
+        let Some(nc) = &self.config.noisy else {
+            return Vec::new();
+        };
+        nc.methods
+            .iter()
+            .map(|m| {
+                let label = m.label();
+                let cells: Vec<&NoisySummary> =
+                    self.noisy.iter().filter(|s| s.method == label).collect();
+                let finite_max = |v: &mut dyn Iterator<Item = f64>| {
+                    v.filter(|e| e.is_finite()).fold(f64::NAN, f64::max)
+                };
+                let mut counts = [0usize; 5];
+                for c in &cells {
+                    for (k, n) in c.counts.iter().enumerate() {
+                        counts[k] += n;
+                    }
+                }
+                PooledErrors {
+                    method: label,
+                    fits: cells.iter().map(|c| c.repeats).sum(),
+                    errors: cells
+                        .iter()
+                        .flat_map(|c| c.errors_a.iter())
+                        .chain(cells.iter().flat_map(|c| c.errors_b.iter()))
+                        .copied()
+                        .collect(),
+                    max_a: finite_max(&mut cells.iter().flat_map(|c| c.errors_a.iter().copied())),
+                    max_b: finite_max(&mut cells.iter().flat_map(|c| c.errors_b.iter().copied())),
+                    counts,
+                }
+            })
+            .collect()
+    }
+
+    /// The pooled comparison as CSV: per method the fits, the minimum,
+    /// geometric mean and maximum of every |relative error| (a and b
+    /// pooled), the largest of a and of b, the status counts, and the eight
+    /// largest errors.
+    pub fn pooled_table(&self) -> Table {
+        let nc = self.config.noisy.as_ref();
+        let mut header: Vec<String> = [
+            "method",
+            "noise_levels",
+            "budget_counts",
+            "points_counts",
+            "fits",
+            "min_abs_rel_error",
+            "geomean_abs_rel_error",
+            "max_abs_rel_error",
+            "max_abs_rel_error_a",
+            "max_abs_rel_error_b",
+        ]
+        .map(String::from)
+        .to_vec();
+        header.extend(STATUS_WORDS.map(|w| format!("count_{w}")));
+        header.extend((1..=8).map(|k| format!("top{k}")));
+        let mut t = Table::new(&header);
+        for p in self.pooled() {
+            let sorted = p.sorted_desc();
+            let mut cells = vec![
+                p.method.clone(),
+                nc.map_or(0, |c| c.sigmas.len()).to_string(),
+                nc.map_or(0, |c| c.budget_counts.len()).to_string(),
+                nc.map_or(0, |c| c.points.len()).to_string(),
+                p.fits.to_string(),
+                fmt_f64(sorted.last().copied().unwrap_or(f64::NAN)),
+                fmt_f64(geometric_mean(&p.errors, ERROR_FLOOR)),
+                fmt_f64(sorted.first().copied().unwrap_or(f64::NAN)),
+                fmt_f64(p.max_a),
+                fmt_f64(p.max_b),
+            ];
+            cells.extend(p.counts.map(|c| c.to_string()));
+            cells.extend((0..8).map(|k| fmt_f64(sorted.get(k).copied().unwrap_or(f64::NAN))));
+            t.push(cells);
+        }
+        t
+    }
+
+    /// The pooled comparison: left, each method's error distribution (a
+    /// Gaussian KDE of log10 |error|, bandwidth 0.3 × its spread, drawn above
+    /// the method's row, with the geometric mean as a marker and the min–max
+    /// range as a bar); right, a heat map of the largest error of a and of b.
+    /// Methods sorted by their largest error, largest at the top.
+    pub fn pooled_figure(&self) -> Option<Figure> {
+        let nc = self.config.noisy.as_ref()?;
+        let mut pooled = self.pooled();
+        pooled.sort_by(|x, y| {
+            let key = |p: &PooledErrors| p.max_a.max(p.max_b);
+            key(y).total_cmp(&key(x))
+        });
+        let n = pooled.len();
+        let mut series = Vec::new();
+        for (i, p) in pooled.iter().enumerate() {
+            let row = (n - 1 - i) as f64;
+            let sorted = p.sorted_desc();
+            let positive: Vec<f64> = sorted.iter().copied().filter(|e| *e > 0.0).collect();
+            let (Some(&hi), Some(&lo)) = (positive.first(), positive.last()) else {
+                continue;
+            };
+            let logs: Vec<f64> = positive.iter().map(|e| e.log10()).collect();
+            let grid: Vec<f64> = (0..200)
+                .map(|k| lo.log10() + (hi.log10() - lo.log10()) * k as f64 / 199.0)
+                .collect();
+            let density = crate::plots::kde::gaussian_kde(&logs, 0.3, &grid);
+            let top = density
+                .iter()
+                .copied()
+                .filter(|d| d.is_finite())
+                .fold(0.0, f64::max);
+            let color = nc
+                .methods
+                .iter()
+                .position(|m| m.label() == p.method)
+                .unwrap_or(i);
+            if top > 0.0 {
+                let curve = grid
+                    .iter()
+                    .zip(&density)
+                    .map(|(x, d)| (10f64.powf(*x), row + 0.4 * d / top))
+                    .collect();
+                series.push(Series::line(p.method.clone(), curve, color));
+            }
+            series.push(Series::line("", vec![(lo, row), (hi, row)], color));
+            series.push(Series::markers(
+                "",
+                vec![(geometric_mean(&p.errors, ERROR_FLOOR), row)],
+                color,
+            ));
+        }
+        let left = Panel {
+            title: "pooled |relative error| of a and b: KDE, geometric mean (dot), min–max (bar)"
+                .into(),
+            x_label: "|relative error|".into(),
+            y_label: "method (row, top = largest max error)".into(),
+            x_log: true,
+            series,
+            legend: LegendPosition::LowerLeft,
+            ..Panel::default()
+        };
+        let heat = crate::plots::heatmap::HeatMap {
+            rows: pooled.iter().map(|p| p.method.clone()).collect(),
+            cols: vec!["a".into(), "b".into()],
+            values: pooled.iter().map(|p| vec![p.max_a, p.max_b]).collect(),
+            text: pooled
+                .iter()
+                .map(|p| vec![percent_text(p.max_a), percent_text(p.max_b)])
+                .collect(),
+        };
+        let right = Panel {
+            title: "max |relative error|".into(),
+            heatmap: Some(heat),
+            ..Panel::default()
+        };
+        let mut fig = Figure::new(
+            format!(
+                "Experiment 7: methods compared, errors pooled over σ, budgets, points and {} repeats",
+                nc.repeats
+            ),
+            1,
+            2,
+            vec![left, right],
+        );
+        fig.panel_size = (900, 520);
+        Some(fig)
+    }
+
+    /// Box plots of the noisy errors per cell (`exponent_inference_errors`):
+    /// rows = number of budgets, columns = σ; in each panel one group of
+    /// boxes per points-per-curve, one box per method (the random-start
+    /// Approach 3 variants left out, as in the reference's figure), of the
+    /// |relative error of a| over the repeats, on a symmetric-log axis
+    /// (linear below 1e-4).
+    pub fn boxplot_figure(&self) -> Option<Figure> {
+        use crate::plots::{BoxPlot, BoxSeries, BoxStats, SymLog};
+        let nc = self.config.noisy.as_ref()?;
+        let shown: Vec<(usize, String)> = nc
+            .methods
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| {
+                !matches!(
+                    m,
+                    ExponentMethod::Surface(SurfaceMethod::Approach3(p))
+                        if matches!(
+                            p.start,
+                            Approach3Start::Random(_) | Approach3Start::RandomLogUniform(_)
+                        )
+                )
+            })
+            .map(|(i, m)| (i, m.label()))
+            .collect();
+        let mut panels = Vec::new();
+        for &nb in &nc.budget_counts {
+            for &sigma in &nc.sigmas {
+                let series = shown
+                    .iter()
+                    .map(|(color, label)| BoxSeries {
+                        label: label.clone(),
+                        color: *color,
+                        boxes: nc
+                            .points
+                            .iter()
+                            .map(|&np| {
+                                self.noisy
+                                    .iter()
+                                    .find(|s| {
+                                        s.sigma == sigma
+                                            && s.budgets == nb
+                                            && s.points == np
+                                            && &s.method == label
+                                    })
+                                    .and_then(|s| BoxStats::from_values(&s.errors_a))
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                panels.push(Panel {
+                    title: format!("σ = {sigma}, {nb} budgets"),
+                    x_label: "points per IsoFLOP curve".into(),
+                    y_label: "|relative error of a|".into(),
+                    boxes: Some(BoxPlot {
+                        categories: nc.points.iter().map(|p| p.to_string()).collect(),
+                        series,
+                        symlog: SymLog::new(1e-4),
+                        reference: None,
+                    }),
+                    // The first panel carries the legend.
+                    legend: if panels.is_empty() {
+                        LegendPosition::UpperRight
+                    } else {
+                        LegendPosition::None
+                    },
+                    ..Panel::default()
+                });
+            }
+        }
+        let mut fig = Figure::new(
+            format!(
+                "Experiment 7 (noisy): |relative error of a| per cell over {} repeats (boxes: quartiles, whiskers 1.5 IQR)",
+                nc.repeats
+            ),
+            nc.budget_counts.len(),
+            nc.sigmas.len(),
+            panels,
+        );
+        fig.panel_size = (620, 420);
+        Some(fig)
+    }
+
+    /// The sampled IsoFLOP data (`isoflop_curves`): one panel per σ, loss
+    /// against N, the noisy draw as markers and the noise-free curve as a
+    /// line, one colour per budget.
+    ///
+    /// # Errors
+    /// Invalid sampling settings (already validated by [`run_exp7`]).
+    pub fn isoflop_figure(&self) -> Result<Option<Figure>, ExperimentError> {
+        let Some(nc) = &self.config.noisy else {
+            return Ok(None);
+        };
+        let data = isoflop_data(&self.config, nc)?;
+        let panels: Vec<Panel> = data
+            .iter()
+            .map(|(sigma, clean, noisy)| {
+                let mut budgets: Vec<f64> = clean.iter().map(|p| p.budget).collect();
+                budgets.dedup();
+                let mut series = Vec::new();
+                for (k, c) in budgets.iter().enumerate() {
+                    let pick = |v: &[IsoflopPoint<f64>]| {
+                        v.iter()
+                            .filter(|p| p.budget == *c)
+                            .map(|p| (p.n, p.loss))
+                            .collect::<Vec<_>>()
+                    };
+                    series.push(Series::markers(format!("C = {c:.0e}"), pick(noisy), k));
+                    series.push(Series::line("", pick(clean), k));
+                }
+                Panel {
+                    title: format!("σ = {sigma}"),
+                    x_label: "model size N (parameters)".into(),
+                    y_label: "loss L".into(),
+                    x_log: true,
+                    series,
+                    legend: LegendPosition::UpperRight,
+                    ..Panel::default()
+                }
+            })
+            .collect();
+        let curves = nc.budget_counts.iter().copied().max().unwrap_or(1).max(1);
+        let points = data.first().map_or(0, |(_, c, _)| c.len() / curves);
+        let mut fig = Figure::new(
+            format!(
+                "Experiment 7: sampled IsoFLOP curves ({} points per curve, ±{:.0}×, drift log10 3; lines: noise-free)",
+                points,
+                10f64.powf(nc.half_width)
+            ),
+            1,
+            panels.len(),
+            panels,
+        );
+        fig.panel_size = (560, 460);
+        Ok(Some(fig))
+    }
+
     /// Noise-free fits as CSV.
     pub fn clean_table(&self) -> Table {
         let mut t = Table::new(&[
@@ -592,8 +997,19 @@ impl Exp7Output {
         let mut figures = vec![("exponent_recovery".to_string(), self.clean_figure())];
         if self.config.noisy.is_some() {
             tables.push(("noisy_summary".into(), self.noisy_table()));
+            tables.push(("method_comparison".into(), self.pooled_table()));
             if let Some(f) = self.noisy_figure() {
                 figures.push(("noisy_exponent_error".into(), f));
+            }
+            if let Some(f) = self.pooled_figure() {
+                figures.push(("method_comparison".into(), f));
+            }
+            if let Some(f) = self.boxplot_figure() {
+                figures.push(("exponent_inference_errors".into(), f));
+            }
+            // The sampling settings were validated by run_exp7.
+            if let Ok(Some(f)) = self.isoflop_figure() {
+                figures.push(("isoflop_curves".into(), f));
             }
         }
         ExperimentFiles {

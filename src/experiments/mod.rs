@@ -10,6 +10,7 @@ use crate::models::{LossSurface, ModelError};
 use crate::plots::Figure;
 use crate::sampling::SamplingError;
 
+pub mod exp13;
 pub mod exp5;
 pub mod exp6;
 pub mod exp7;

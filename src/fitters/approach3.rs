@@ -164,10 +164,20 @@ pub enum Approach3Start {
     ChinchillaGrid,
     /// An explicit start (E, A, B, α, β), projected into the box.
     Point([f64; 5]),
-    /// A seeded random start: α, β uniform on [0.01, 0.99], E, A, B
-    /// log-uniform on [`PARAM_LO`]..[`PARAM_HI`] (drawn in the order E, A, B,
-    /// α, β from `Rng::new(seed)`), for every objective.
+    /// A seeded random start drawn as the reference implementation draws it:
+    /// every coordinate uniform on the objective's box
+    /// ([`Objective::bounds`]), in the order E, A, B, α, β from
+    /// `Rng::new(seed)`. For `Rss` that is E uniform on [10⁻⁶, 10] and A, B
+    /// uniform on [10⁻⁶, 10⁶] (so A and B start near 5·10⁵ on average); for
+    /// the log-parametrised objectives the box is in ln E, ln A, ln B, so
+    /// the same rule draws them log-uniformly.
     Random(u64),
+    /// A variant: α, β uniform on [0.01, 0.99] and E, A, B log-uniform on
+    /// [`PARAM_LO`]..[`PARAM_HI`] for every objective (drawn in the order E,
+    /// A, B, α, β from `Rng::new(seed)`). For `Rss` this is a different,
+    /// much easier experiment than [`Random`](Self::Random): A and B start
+    /// within a few decades of their true values most of the time.
+    RandomLogUniform(u64),
 }
 
 /// Settings for [`fit_approach3`].
@@ -473,8 +483,16 @@ fn chinchilla_grid_start(
     best.1
 }
 
-/// A seeded random start (E, A, B, α, β).
-fn random_start(seed: u64) -> [f64; 5] {
+/// The reference's random start: each coordinate uniform on the
+/// objective's box; returns coordinates.
+fn random_start(objective: Objective, seed: u64) -> [f64; 5] {
+    let (lo, hi) = objective.bounds();
+    let mut rng = Rng::new(seed);
+    std::array::from_fn(|k| rng.uniform_in(lo[k], hi[k]))
+}
+
+/// The log-uniform variant: (E, A, B, α, β) with E, A, B log-uniform.
+fn random_log_uniform_start(seed: u64) -> [f64; 5] {
     let mut rng = Rng::new(seed);
     let mut p = [0.0; 5];
     for (k, v) in p.iter_mut().enumerate() {
@@ -516,7 +534,10 @@ fn start_coordinates(
         Approach3Start::Grid => objective.to_coordinates(&grid_start(data)),
         Approach3Start::ChinchillaGrid => chinchilla_grid_start(data, objective, ln_loss),
         Approach3Start::Point(p) => objective.to_coordinates(&p),
-        Approach3Start::Random(seed) => objective.to_coordinates(&random_start(seed)),
+        Approach3Start::Random(seed) => random_start(objective, seed),
+        Approach3Start::RandomLogUniform(seed) => {
+            objective.to_coordinates(&random_log_uniform_start(seed))
+        }
     };
     let start_error = |value: f64| FitError::NonFiniteStart {
         objective: objective.name(),

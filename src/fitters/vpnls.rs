@@ -52,10 +52,6 @@ pub use super::outcome::BOUND_TOLERANCE;
 /// ~0.1) it leaves (α, β) within ~1e-10 (proofs/07 §7.4).
 pub const NM_SD_TOLERANCE: f64 = 1e-15;
 
-/// The central-difference step of the study, ∛ε ≈ 6e-6: it balances the
-/// truncation error O(h²) against rounding O(ε/h) (scipy's `3-point` step).
-pub const CENTRAL_FD_STEP: f64 = 6e-6;
-
 /// The outer search over (α, β).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum VpnlsMethod {
@@ -66,9 +62,9 @@ pub enum VpnlsMethod {
     /// is below [`NM_SD_TOLERANCE`]; the simplex starts at the grid point and
     /// one grid spacing along each axis; outside the bounds the objective is +∞.
     NelderMead,
-    /// Grid, then L-BFGS-B (scipy's defaults, [`VpnlsParams::lbfgsb`]) on
-    /// the bounds, with the analytic variable-projection gradient or finite
-    /// differences.
+    /// Grid, then L-BFGS-B ([`VpnlsParams::lbfgsb`]: the reference's
+    /// ftol = gtol = 1e-15 by default) on the bounds, with the analytic
+    /// variable-projection gradient or finite differences.
     Lbfgsb(GradientSource),
     /// The grid alone (`params.grid` per axis; 256 for the study,
     /// [`VpnlsParams::fine_grid`]), no refinement.
@@ -77,36 +73,30 @@ pub enum VpnlsMethod {
 
 impl VpnlsMethod {
     /// A short name: `lm`, `nelder-mead`, `lbfgsb-analytic`,
-    /// `lbfgsb-forward-1e-8`, `lbfgsb-central-6e-6`, `grid`.
+    /// `lbfgsb-3-point`, `lbfgsb-forward-1e-8`, `lbfgsb-central-1e-8`, `grid`.
     pub fn name(&self) -> String {
         match self {
             VpnlsMethod::LevenbergMarquardt => "lm".into(),
             VpnlsMethod::NelderMead => "nelder-mead".into(),
             VpnlsMethod::Lbfgsb(GradientSource::Analytic) => "lbfgsb-analytic".into(),
-            VpnlsMethod::Lbfgsb(GradientSource::FiniteDifference(FdScheme::Forward(h))) => {
-                format!("lbfgsb-forward-{h:e}")
-            }
-            VpnlsMethod::Lbfgsb(GradientSource::FiniteDifference(FdScheme::Central(h))) => {
-                format!("lbfgsb-central-{h:e}")
+            VpnlsMethod::Lbfgsb(GradientSource::FiniteDifference(fd)) => {
+                format!("lbfgsb-{}", fd.name())
             }
             VpnlsMethod::Grid => "grid".into(),
         }
     }
 
-    /// The 2-D outer searches of the comparison study (issue 3 §5, Exp 5c),
-    /// in order: LM, Nelder–Mead, L-BFGS-B analytic, forward 1e-6 / 1e-8 /
-    /// 1e-10, central ([`CENTRAL_FD_STEP`]), grid (run it with
-    /// [`VpnlsParams::fine_grid`]).
+    /// The 2-D outer searches of the comparison study (Exp 5c), in order:
+    /// LM, Nelder–Mead, L-BFGS-B with the analytic gradient and with scipy's
+    /// `3-point` differences ([`FdScheme::ThreePoint`], the reference's
+    /// numerical gradient), grid (run it with [`VpnlsParams::fine_grid`]).
     pub fn study() -> Vec<VpnlsMethod> {
         use GradientSource::{Analytic, FiniteDifference};
         vec![
             VpnlsMethod::LevenbergMarquardt,
             VpnlsMethod::NelderMead,
             VpnlsMethod::Lbfgsb(Analytic),
-            VpnlsMethod::Lbfgsb(FiniteDifference(FdScheme::Forward(1e-6))),
-            VpnlsMethod::Lbfgsb(FiniteDifference(FdScheme::Forward(1e-8))),
-            VpnlsMethod::Lbfgsb(FiniteDifference(FdScheme::Forward(1e-10))),
-            VpnlsMethod::Lbfgsb(FiniteDifference(FdScheme::Central(CENTRAL_FD_STEP))),
+            VpnlsMethod::Lbfgsb(FiniteDifference(FdScheme::ThreePoint)),
             VpnlsMethod::Grid,
         ]
     }
@@ -127,13 +117,15 @@ pub struct VpnlsParams {
     pub max_iter: usize,
     /// Iteration limit of Nelder–Mead (it needs ~100–200 on these problems).
     pub nm_max_iter: usize,
-    /// L-BFGS-B settings (scipy's defaults).
+    /// L-BFGS-B settings (the reference's, [`LbfgsbSettings::reference`];
+    /// scipy's own defaults are the study's labelled variant).
     pub lbfgsb: LbfgsbSettings,
 }
 
 impl Default for VpnlsParams {
     /// 32×32 grid on [0.05, 0.95]², refinement bounds [0.01, 0.99], 100 LM
-    /// iterations, 2000 Nelder–Mead iterations, scipy's L-BFGS-B defaults.
+    /// iterations, 2000 Nelder–Mead iterations, the reference's L-BFGS-B
+    /// settings (ftol = gtol = 1e-15, 10,000 iterations).
     fn default() -> Self {
         Self {
             grid: 32,
@@ -141,7 +133,7 @@ impl Default for VpnlsParams {
             bounds: (0.01, 0.99),
             max_iter: 100,
             nm_max_iter: 2000,
-            lbfgsb: LbfgsbSettings::default(),
+            lbfgsb: LbfgsbSettings::reference(),
         }
     }
 }

@@ -1,11 +1,16 @@
 //! Files: tables as CSV and atomic writes (a failure never leaves a
 //! half-written file).
 
+pub mod training_curves;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
+
+pub mod isoflops;
+pub mod runs;
 
 /// A file could not be written or read.
 #[derive(Debug, Error)]

@@ -66,6 +66,27 @@ impl Default for LbfgsbSettings {
     }
 }
 
+impl LbfgsbSettings {
+    /// The reference implementation's settings (its `LBFGSBOptions`
+    /// defaults, used by its Experiment 5): `ftol = gtol = 1e-15`, 10,000
+    /// iterations, 10 correction pairs. With `ftol` at 4.5 ε the
+    /// relative-reduction test fires only once an iteration lowers f by less
+    /// than ~1e-15 · max(|f|, 1): on noise-free data that is f ≲ 1e-15.
+    pub const fn reference() -> Self {
+        Self {
+            ftol: 1e-15,
+            gtol: 1e-15,
+            maxcor: 10,
+            maxiter: 10_000,
+        }
+    }
+
+    /// Whether these are scipy's defaults ([`Default`]).
+    pub fn is_scipy_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// How the gradient is obtained.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum GradientSource {

@@ -16,11 +16,15 @@ use thiserror::Error;
 
 use crate::io::temp_beside;
 
+pub mod bars;
 mod boxplot;
 mod symlog;
 
 pub use boxplot::{BoxPlot, BoxSeries, BoxStats};
 pub use symlog::SymLog;
+
+pub mod heatmap;
+pub mod kde;
 
 /// A figure could not be written.
 #[derive(Debug, Error)]
@@ -160,9 +164,13 @@ pub struct Panel {
     pub annotations: Vec<String>,
     /// Where the legend goes.
     pub legend: LegendPosition,
+    /// Draw the panel as a grouped bar chart (its `series` are then ignored).
+    pub bars: Option<bars::Bars>,
     /// Box plots instead of curves ([`BoxPlot`]): `series`, `x_log` and
     /// `y_log` are then ignored.
     pub boxes: Option<BoxPlot>,
+    /// A heat map drawn instead of the curves (axes and series unused).
+    pub heatmap: Option<heatmap::HeatMap>,
 }
 
 /// A grid of panels with a title.
@@ -430,8 +438,16 @@ fn draw_figure<DB: DrawingBackend>(
     }
     let areas = body.split_evenly((fig.rows, fig.cols));
     for (area, panel) in areas.iter().zip(&fig.panels) {
+        if let Some(b) = &panel.bars {
+            bars::draw_bars(area, panel, b)?;
+            continue;
+        }
         if let Some(b) = &panel.boxes {
             boxplot::draw_box_panel(area, panel, b)?;
+            continue;
+        }
+        if let Some(map) = &panel.heatmap {
+            heatmap::draw_heatmap(area, &panel.title, map)?;
             continue;
         }
         let xs = panel

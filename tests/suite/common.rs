@@ -29,33 +29,6 @@ pub fn budgets() -> impl Strategy<Value = Vec<f64>> {
         .prop_map(|s| s.into_iter().map(|k| 10f64.powf(k as f64 / 2.0)).collect())
 }
 
-/// The geometric mean of the budgets.
-pub fn geometric_mean(budgets: &[f64]) -> f64 {
-    10f64.powf(budgets.iter().map(|c| c.log10()).sum::<f64>() / budgets.len() as f64)
-}
-
-/// A surface with exponents (α, β) whose optimum at budget `c_ref` sits
-/// `s` decades from N = √(C/6) with reducible loss `r·(1 + α/β)` (r ≈ 0.2–2)
-/// and irreducible loss `e`: its f64 losses carry the curvature well above
-/// rounding (proofs/06 §6.2).
-pub fn conditioned_surface(
-    alpha: f64,
-    beta: f64,
-    c_ref: f64,
-    (r, s, e): (f64, f64, f64),
-) -> LossSurface<f64> {
-    let n_opt = (c_ref / 6.0).sqrt() * 10f64.powf(s);
-    let d_opt = c_ref / (6.0 * n_opt);
-    LossSurface::new(
-        e,
-        r * n_opt.powf(alpha),
-        alpha / beta * r * d_opt.powf(beta),
-        alpha,
-        beta,
-    )
-    .expect("positive by construction")
-}
-
 /// Noise-free surface data on the default budgets (1e17…1e21) with
 /// `points` per budget on a grid of half-width `w` decades, unbiased, in `T`.
 pub fn surface_data<T: nalgebra::RealField>(
@@ -86,17 +59,4 @@ pub fn cases(default: u32) -> ProptestConfig {
         max_global_rejects: cases.max(1024),
         ..ProptestConfig::with_cases(cases)
     }
-}
-
-/// The grid centres lie within two half-widths of the optimum at every
-/// budget. Further out the parabola's vertex is an extrapolation that
-/// amplifies the f64 rounding of the losses by ~|o|/W on top of the bound of
-/// proofs/06 §6.2 (a vertex 0.3 decades outside a ±0.05-decade grid misses
-/// 1e-10); the 256-bit test covers every offset.
-pub fn brackets_optimum(
-    bias: &scaling_laws::sampling::SamplingBias<f64>,
-    budgets: &[f64],
-    w: f64,
-) -> bool {
-    bias.offsets(budgets).iter().all(|o| o.abs() <= 2.0 * w)
 }

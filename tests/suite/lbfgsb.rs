@@ -296,3 +296,52 @@ fn lbfgsb_rejects_bad_input_with_typed_errors() {
         "{err:?}"
     );
 }
+
+#[test]
+fn three_point_differences_use_scipys_relative_step_and_go_one_sided_at_a_bound() {
+    use scaling_laws::numerics::finite_diff::{fd_gradient, three_point_relative_step};
+    // f = x³ per coordinate: the central difference is 3x² + h² exactly
+    // (up to rounding), so the error reveals the step h = ∛ε·max(1, |x|).
+    let cube = |x: &[f64]| x.iter().map(|v| v * v * v).sum::<f64>();
+    let x = [0.25, -3.0, 40.0];
+    let (lo, hi) = ([-100.0; 3], [100.0; 3]);
+    let g = fd_gradient(
+        &mut |x| cube(x),
+        &x,
+        cube(&x),
+        FdScheme::ThreePoint,
+        Some((&lo, &hi)),
+    );
+    let r = three_point_relative_step();
+    assert_eq!(r, f64::EPSILON.cbrt());
+    for k in 0..3 {
+        let h = r * x[k].abs().max(1.0);
+        let expected = 3.0 * x[k] * x[k] + h * h;
+        // Rounding of the difference quotient: ~ε·|f|/h.
+        let tol = 8.0 * f64::EPSILON * cube(&x).abs() / h;
+        assert!(
+            (g[k] - expected).abs() <= tol,
+            "k={k}: {} vs {expected}",
+            g[k]
+        );
+    }
+    // At a bound with room on one side only: scipy's one-sided three-point
+    // formula (−3f(x) + 4f(x+h) − f(x+2h))/(2h), exact for quadratics.
+    let square = |x: &[f64]| x[0] * x[0];
+    let g = fd_gradient(
+        &mut |x| square(x),
+        &[1.0],
+        1.0,
+        FdScheme::ThreePoint,
+        Some((&[1.0], &[2.0])),
+    );
+    assert!((g[0] - 2.0).abs() <= 1e-9, "{g:?}");
+    let g = fd_gradient(
+        &mut |x| square(x),
+        &[2.0],
+        4.0,
+        FdScheme::ThreePoint,
+        Some((&[1.0], &[2.0])),
+    );
+    assert!((g[0] - 4.0).abs() <= 1e-9, "{g:?}");
+}

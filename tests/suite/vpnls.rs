@@ -2,9 +2,7 @@
 //! projected gradient, the status rules and the conditioning check.
 
 use proptest::prelude::*;
-use scaling_laws::fitters::vpnls::{
-    design_condition, CENTRAL_FD_STEP, CONDITION_LIMIT, NM_SD_TOLERANCE,
-};
+use scaling_laws::fitters::vpnls::{design_condition, CONDITION_LIMIT, NM_SD_TOLERANCE};
 use scaling_laws::fitters::{
     fit_vpnls, fit_vpnls_with, projected_objective, refine_vpnls, FitError, FitStatus, SurfaceData,
     SurfaceFit, VpnlsMethod, VpnlsParams,
@@ -109,22 +107,19 @@ fn surface_data_rejects_bad_input_with_the_location() {
 }
 
 /// Per method, the largest relative error over the five parameters on the
-/// noise-free standard chinchilla case, with a margin of 4–10× over what was
-/// measured (proofs/07 §7.4: measured 4e-15, 2.4e-9, 1.7e-8, 1.1e-5, 1.3e-7,
-/// 1.8e-8, 1.7e-8, 1.0e-2). The finite-difference and quasi-Newton variants
-/// stop where their gradient or tolerance stops resolving the objective; only
-/// the exact-Jacobian refinement reaches the f64 floor.
+/// noise-free standard chinchilla case, with a margin of 4–30× over what was
+/// measured (proofs/07 §7.4: measured 4.0e-15, 2.4e-9, 3.4e-11 and 3.0e-10
+/// for L-BFGS-B with the reference's ftol = gtol = 1e-15, analytic and
+/// `3-point`, 1.0e-2). The finite-difference and quasi-Newton variants stop
+/// where their gradient or tolerance stops resolving the objective; only the
+/// exact-Jacobian refinement reaches the f64 floor.
 fn expected_precision(method: VpnlsMethod) -> f64 {
-    use FdScheme::{Central, Forward};
     use GradientSource::{Analytic, FiniteDifference};
     match method {
         VpnlsMethod::LevenbergMarquardt => 1e-12,
         VpnlsMethod::NelderMead => 2e-8,
-        VpnlsMethod::Lbfgsb(Analytic) => 1e-7,
-        VpnlsMethod::Lbfgsb(FiniteDifference(Forward(1e-6))) => 1e-4,
-        VpnlsMethod::Lbfgsb(FiniteDifference(Forward(1e-8))) => 1e-6,
-        VpnlsMethod::Lbfgsb(FiniteDifference(Forward(1e-10))) => 1e-7,
-        VpnlsMethod::Lbfgsb(FiniteDifference(Central(_))) => 1e-7,
+        VpnlsMethod::Lbfgsb(Analytic) => 1e-9,
+        VpnlsMethod::Lbfgsb(FiniteDifference(FdScheme::ThreePoint)) => 3e-9,
         VpnlsMethod::Grid => 5e-2,
         other => panic!("no measured precision for {}", other.name()),
     }
@@ -167,14 +162,10 @@ fn method_names_are_the_ones_the_study_tables_use() {
             "lm",
             "nelder-mead",
             "lbfgsb-analytic",
-            "lbfgsb-forward-1e-6",
-            "lbfgsb-forward-1e-8",
-            "lbfgsb-forward-1e-10",
-            "lbfgsb-central-6e-6",
+            "lbfgsb-3-point",
             "grid",
         ]
     );
-    assert_eq!(CENTRAL_FD_STEP, 6e-6);
     assert_eq!(VpnlsParams::fine_grid().grid, 256);
 }
 
@@ -342,7 +333,15 @@ fn a_coefficient_pinned_at_zero_is_a_bound_hit() {
     for method in VpnlsMethod::study() {
         let f = fit_vpnls_with(&d, method, &params_for(method)).unwrap();
         assert_eq!(f.a, 0.0, "{}", method.name());
-        assert_eq!(f.status, FitStatus::BoundHit, "{}", method.name());
+        // With the reference's gtol = 1e-15 the `3-point` gradient's rounding
+        // (~ε·ρ/h) keeps the projected-gradient test from firing; the run
+        // ends where its line search finds no lower ρ, which L-BFGS-B (like
+        // scipy) reports as abnormal, not as a converged bound hit.
+        let expected = match method {
+            VpnlsMethod::Lbfgsb(GradientSource::FiniteDifference(_)) => FitStatus::Abnormal,
+            _ => FitStatus::BoundHit,
+        };
+        assert_eq!(f.status, expected, "{}", method.name());
     }
 }
 

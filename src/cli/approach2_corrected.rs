@@ -1,0 +1,161 @@
+//! The corrected Approach 2 on the command line:
+//! `scaling-laws fit --method approach2-corrected` (a CSV file) and
+//! `scaling-laws approach2 --corrected` (simulated data, beside the truth and
+//! plain Approach 2).
+
+use serde_json::json;
+
+use super::approach2::Approach2Args;
+use super::fit::FitArgs;
+use super::{law_json, CliError};
+use crate::fitters::approach2_corrected::{fit_approach2_corrected, CorrectedFit, CorrectedParams};
+use crate::fitters::fit_approach2;
+use crate::io::read_positive_columns;
+use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
+
+/// Approach 2's keys (`a`, `b`, `a_intercept`, `b_intercept`), then `alpha`,
+/// `beta`, `status`, `iterations`, `rss` and one object per budget.
+fn corrected_json(fit: &CorrectedFit<f64>) -> serde_json::Value {
+    let mut v = law_json(
+        (fit.n_law.exponent, fit.n_law.intercept),
+        (fit.d_law.exponent, fit.d_law.intercept),
+    );
+    v["alpha"] = json!(fit.alpha);
+    v["beta"] = json!(fit.beta);
+    v["status"] = json!(fit.status.as_str());
+    v["iterations"] = json!(fit.iterations);
+    v["rss"] = json!(fit.rss);
+    v["budgets"] = fit
+        .vertices
+        .iter()
+        .map(|b| {
+            json!({
+                "budget": b.budget,
+                "points": b.points,
+                "n_opt": 10f64.powf(b.log10_n_opt),
+                "d_opt": 10f64.powf(b.log10_d_opt),
+                "log10_n_opt": b.log10_n_opt,
+                "log10_d_opt": b.log10_d_opt,
+                "loss_at_optimum": b.loss_at_optimum,
+                "correction": b.correction,
+            })
+        })
+        .collect();
+    v
+}
+
+fn corrected_text(fit: &CorrectedFit<f64>, what: &str) -> String {
+    let mut s = format!(
+        "Approach 2 corrected on {what}: status {}, {} iterations, RSS {:.3e}\n\
+         alpha = {:.6}, beta = {:.6}\n\
+         N* = 10^{:.6} · C^{:.6}\nD* = 10^{:.6} · C^{:.6}\n\
+         {:>12} {:>14} {:>14} {:>22}",
+        fit.status.as_str(),
+        fit.iterations,
+        fit.rss,
+        fit.alpha,
+        fit.beta,
+        fit.n_law.intercept,
+        fit.n_law.exponent,
+        fit.d_law.intercept,
+        fit.d_law.exponent,
+        "budget",
+        "N*",
+        "D*",
+        "correction (decades)"
+    );
+    for b in &fit.vertices {
+        s.push_str(&format!(
+            "\n{:>12.3e} {:>14.6e} {:>14.6e} {:>22}",
+            b.budget,
+            10f64.powf(b.log10_n_opt),
+            10f64.powf(b.log10_d_opt),
+            b.correction
+                .map_or_else(|| "-".to_string(), |c| format!("{c:.9}"))
+        ));
+    }
+    s
+}
+
+/// `fit --method approach2-corrected`: the budget column is required.
+pub(crate) fn fit_corrected_cmd(a: &FitArgs) -> Result<String, CliError> {
+    let cols = read_positive_columns(
+        &a.data,
+        &[
+            a.n_col.as_str(),
+            a.d_col.as_str(),
+            a.loss_col.as_str(),
+            a.budget_col.as_str(),
+        ],
+    )?;
+    let points: Vec<IsoflopPoint<f64>> = (0..cols[0].len())
+        .map(|i| IsoflopPoint {
+            n: cols[0][i],
+            d: cols[1][i],
+            loss: cols[2][i],
+            budget: cols[3][i],
+        })
+        .collect();
+    let fit = fit_approach2_corrected(&points, &CorrectedParams::default())?;
+    Ok(if a.json {
+        corrected_json(&fit).to_string()
+    } else {
+        corrected_text(&fit, &format!("{} points", points.len()))
+    })
+}
+
+/// `approach2 --corrected`: simulate, fit both methods, compare with the truth.
+pub(crate) fn simulate_corrected_cmd(a: &Approach2Args) -> Result<String, CliError> {
+    let surface = a.surface.surface()?;
+    let grid = IsoflopGrid::new(a.width, a.points)?;
+    let budgets = a.budgets.clone().unwrap_or_else(default_budgets);
+    let bias = SamplingBias::new(a.drift, a.scale)?;
+    let points = sample_isoflops(&surface, &budgets, &grid, &bias)?;
+    let fit = fit_approach2_corrected(&points, &CorrectedParams::default())?;
+    let plain = fit_approach2(&points)?;
+    let mut truth = law_json(
+        (surface.exponent_a(), surface.a0()),
+        (surface.exponent_b(), surface.b0()),
+    );
+    truth["alpha"] = json!(surface.alpha());
+    truth["beta"] = json!(surface.beta());
+    let approach2 = law_json(
+        (plain.n_law.exponent, plain.n_law.intercept),
+        (plain.d_law.exponent, plain.d_law.intercept),
+    );
+    if a.json {
+        let mut v = corrected_json(&fit);
+        v["true"] = truth;
+        v["approach2"] = approach2;
+        return Ok(v.to_string());
+    }
+    let row = |name: &str, v: &serde_json::Value| {
+        format!(
+            "{name:<10} {:>20.15} {:>20.15} {:>20.15} {:>20.15}",
+            v["a"].as_f64().unwrap_or(f64::NAN),
+            v["a_intercept"].as_f64().unwrap_or(f64::NAN),
+            v["b"].as_f64().unwrap_or(f64::NAN),
+            v["b_intercept"].as_f64().unwrap_or(f64::NAN)
+        )
+    };
+    let what = format!(
+        "{} budgets × {} points, W = {}, drift {}, scale {}",
+        budgets.len(),
+        a.points,
+        a.width,
+        a.drift,
+        a.scale
+    );
+    Ok(format!(
+        "{}\n\n{:<10} {:>20} {:>20} {:>20} {:>20}\n{}\n{}\n{}",
+        corrected_text(&fit, &what),
+        "",
+        "a",
+        "a_intercept",
+        "b",
+        "b_intercept",
+        row("corrected", &corrected_json(&fit)),
+        row("approach2", &approach2),
+        row("true", &truth)
+    ))
+}

@@ -1,0 +1,450 @@
+//! `scaling-laws hitchhiker`: the training-curve fit over a dataset registry
+//! or over files given on the command line (`specs/hitchhiker.md`).
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::{json, Value};
+
+use super::CliError;
+use crate::io::training_curves::{parse_n, CurveOptions, CurveSet, Registry, TokensMode};
+use crate::io::{create_dir, fmt_f64, Table};
+use crate::plots::write_figure;
+use crate::studies::hitchhiker::{
+    analyse_training_curves, curves_figure, HitchhikerResult, HitchhikerSettings, Resample,
+};
+
+#[derive(Debug, Args)]
+pub(crate) struct HitchhikerArgs {
+    /// `list`, or dataset names of the registry.
+    pub(crate) names: Vec<String>,
+    /// The dataset registry (TOML).
+    #[arg(long)]
+    pub(crate) registry: Option<PathBuf>,
+    /// Every dataset of the registry that has files; a failing one is
+    /// reported and skipped.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// A training log and its parameter count, PATH=N (repeatable); without
+    /// a registry, the files are fitted as one dataset.
+    #[arg(long = "file", value_name = "PATH=N")]
+    pub(crate) files: Vec<String>,
+    /// The loss column of --file logs (default validation_loss).
+    #[arg(long)]
+    pub(crate) loss_col: Option<String>,
+    /// Tokens per step: tokens = step × K instead of the tokens column.
+    #[arg(long)]
+    pub(crate) tokens_per_step: Option<f64>,
+    /// Drop this fraction of each curve's first checkpoints.
+    #[arg(long)]
+    pub(crate) skip_first: Option<f64>,
+    /// Drop checkpoints with fewer tokens than this.
+    #[arg(long)]
+    pub(crate) min_tokens: Option<f64>,
+    /// Bootstrap replicates for the intervals (0: none).
+    #[arg(long, default_value_t = 200)]
+    pub(crate) bootstrap: usize,
+    /// Resample checkpoints within curves, or whole curves.
+    #[arg(long, default_value = "checkpoints", value_parser = clap::builder::PossibleValuesParser::new(["checkpoints", "curves"]))]
+    pub(crate) resample: String,
+    /// Bootstrap seed.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Interval coverage.
+    #[arg(long, default_value_t = 0.95)]
+    pub(crate) level: f64,
+    /// Write per dataset a figure (PNG, SVG) and a CSV of parameters here.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Reads a dataset's curves; returns them and the files that were missing.
+type Loader = Box<dyn Fn(&CurveOptions) -> Result<(CurveSet, Vec<PathBuf>), CliError>>;
+
+/// A dataset to fit: its name, how to read it, and where from.
+struct Job {
+    name: String,
+    load: Loader,
+    options: CurveOptions,
+}
+
+fn apply_overrides(a: &HitchhikerArgs, opts: &mut CurveOptions) {
+    if let Some(c) = &a.loss_col {
+        opts.loss_column = c.clone();
+    }
+    if let Some(k) = a.tokens_per_step {
+        opts.tokens = TokensMode::PerStep(k);
+    }
+    if let Some(f) = a.skip_first {
+        opts.skip_first = f;
+    }
+    if let Some(t) = a.min_tokens {
+        opts.min_tokens = Some(t);
+    }
+}
+
+fn settings(a: &HitchhikerArgs) -> Result<HitchhikerSettings, CliError> {
+    if !(a.level > 0.0 && a.level < 1.0) {
+        return Err(CliError::Usage(format!(
+            "--level must be in (0, 1), got {}",
+            a.level
+        )));
+    }
+    Ok(HitchhikerSettings {
+        replicates: a.bootstrap,
+        resample: if a.resample == "curves" {
+            Resample::Curves
+        } else {
+            Resample::Checkpoints
+        },
+        seed: a.seed,
+        level: a.level,
+        ..HitchhikerSettings::default()
+    })
+}
+
+fn list(reg: &Registry) -> String {
+    let mut out = format!("Datasets in {}:\n", reg.path.display());
+    for (i, d) in reg.datasets.iter().enumerate() {
+        let k = d.files_found();
+        let count = if k == 0 {
+            "(no files found)".to_string()
+        } else {
+            format!("{k} file{}", if k == 1 { "" } else { "s" })
+        };
+        out.push_str(&format!("{:>3}. {:<32} {count}", i + 1, d.name));
+        if !d.description.is_empty() {
+            out.push_str(&format!("  {}", d.description));
+        }
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+pub(crate) fn hitchhiker_cmd(a: &HitchhikerArgs) -> Result<String, CliError> {
+    let settings = settings(a)?;
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut skip_failures = false;
+    match (&a.registry, a.files.is_empty()) {
+        (Some(_), false) => {
+            return Err(CliError::Usage(
+                "give either --registry (with list, names or --all) or --file PATH=N, not both"
+                    .into(),
+            ))
+        }
+        (None, true) => {
+            return Err(CliError::Usage(
+                "give --registry FILE (with list, dataset names or --all) or --file PATH=N".into(),
+            ))
+        }
+        (None, false) => {
+            if a.all || !a.names.is_empty() {
+                return Err(CliError::Usage(
+                    "dataset names, list and --all need --registry".into(),
+                ));
+            }
+            let mut files = Vec::new();
+            for f in &a.files {
+                let (p, n) = f
+                    .rsplit_once('=')
+                    .ok_or_else(|| CliError::Usage(format!("--file '{f}' must be PATH=N")))?;
+                files.push((PathBuf::from(p), parse_n(n, &format!("--file {p}"))?));
+            }
+            let mut options = CurveOptions::default();
+            apply_overrides(a, &mut options);
+            jobs.push(Job {
+                name: "files".into(),
+                load: Box::new(move |o| {
+                    Ok((
+                        crate::io::training_curves::read_curves(&files, o)?,
+                        Vec::new(),
+                    ))
+                }),
+                options,
+            });
+        }
+        (Some(path), true) => {
+            let reg = Registry::load(path)?;
+            if a.names.first().map(String::as_str) == Some("list") {
+                if a.names.len() > 1 || a.all {
+                    return Err(CliError::Usage("list takes no other names".into()));
+                }
+                if a.json {
+                    let v: Vec<Value> = reg
+                        .datasets
+                        .iter()
+                        .map(|d| json!({"name": d.name, "files_found": d.files_found(), "description": d.description}))
+                        .collect();
+                    return Ok(json!({ "datasets": v }).to_string());
+                }
+                return Ok(list(&reg));
+            }
+            let chosen: Vec<_> = if a.all {
+                if !a.names.is_empty() {
+                    return Err(CliError::Usage("--all takes no dataset names".into()));
+                }
+                skip_failures = true;
+                reg.datasets
+                    .iter()
+                    .filter(|d| d.files_found() > 0)
+                    .cloned()
+                    .collect()
+            } else if a.names.is_empty() {
+                return Err(CliError::Usage(
+                    "name a dataset, list, or --all (see: hitchhiker --registry FILE list)".into(),
+                ));
+            } else {
+                a.names
+                    .iter()
+                    .map(|n| reg.get(n).cloned())
+                    .collect::<Result<_, _>>()?
+            };
+            for d in chosen {
+                let mut options = d.options.clone();
+                apply_overrides(a, &mut options);
+                let name = d.name.clone();
+                jobs.push(Job {
+                    name,
+                    load: Box::new(move |o| Ok(d.load(o)?)),
+                    options,
+                });
+            }
+        }
+    }
+    if let Some(dir) = &a.out {
+        create_dir(dir)?;
+    }
+    let mut done: Vec<(String, CurveSet, HitchhikerResult, Vec<PathBuf>)> = Vec::new();
+    let mut failed: Vec<(String, String)> = Vec::new();
+    for job in &jobs {
+        let run = (|| -> Result<_, CliError> {
+            let (set, missing) = (job.load)(&job.options)?;
+            let r = analyse_training_curves(&set, &settings).map_err(|e| match e {
+                crate::studies::hitchhiker::StudyError::Data(d) => CliError::from(d),
+                crate::studies::hitchhiker::StudyError::Fit(f) => CliError::from(f),
+            })?;
+            Ok((set, r, missing))
+        })();
+        match run {
+            Ok((set, r, missing)) => {
+                if let Some(dir) = &a.out {
+                    write_outputs(dir, &job.name, &set, &r)?;
+                }
+                done.push((job.name.clone(), set, r, missing));
+            }
+            Err(e) if skip_failures => failed.push((job.name.clone(), e.to_string())),
+            Err(e) => {
+                return Err(if jobs.len() > 1 {
+                    CliError::Usage(format!("dataset '{}': {e}", job.name))
+                } else {
+                    e
+                })
+            }
+        }
+    }
+    if a.json {
+        let ds: Vec<Value> = done
+            .iter()
+            .map(|(name, _, r, missing)| result_json(name, r, missing))
+            .collect();
+        let f: Vec<Value> = failed
+            .iter()
+            .map(|(n, e)| json!({"name": n, "error": e}))
+            .collect();
+        return Ok(json!({"datasets": ds, "failed": f}).to_string());
+    }
+    let mut out = String::new();
+    for (name, set, r, missing) in &done {
+        out.push_str(&report(name, set, r, missing));
+        out.push('\n');
+    }
+    for (n, e) in &failed {
+        out.push_str(&format!("DATASET {n}: failed, skipped: {e}\n"));
+    }
+    if done.len() > 1 {
+        out.push_str(&format!(
+            "\nSUMMARY\n{:<32} {:>10} {:>10} {:>10} {:>7}  status\n",
+            "dataset", "alpha", "beta", "exp(E)", "points"
+        ));
+        for (name, _, r, _) in &done {
+            let l = &r.fit.law;
+            out.push_str(&format!(
+                "{name:<32} {:>10.4} {:>10.4} {:>10.4} {:>7}  {}\n",
+                l.alpha,
+                l.beta,
+                l.e.exp(),
+                r.fit.num_points,
+                r.status.as_str()
+            ));
+        }
+    }
+    if let Some(dir) = &a.out {
+        out.push_str(&format!("files written to {}\n", dir.display()));
+    }
+    Ok(out.trim_end().to_string())
+}
+
+fn interval_json(r: &HitchhikerResult) -> Value {
+    match &r.intervals {
+        None => Value::Null,
+        Some(iv) => {
+            let b = |k: usize| iv.bounds.map(|b| json!([b[k][0], b[k][1]]));
+            json!({
+                "level": iv.level, "replicates": iv.replicates, "used": iv.used,
+                "resample": iv.resample.as_str(),
+                "E": b(0), "A": b(1), "B": b(2), "alpha": b(3), "beta": b(4), "exp_E": b(5)
+            })
+        }
+    }
+}
+
+fn result_json(name: &str, r: &HitchhikerResult, missing: &[PathBuf]) -> Value {
+    let l = &r.fit.law;
+    let vpnls = match &r.vpnls {
+        Ok(v) => {
+            let s = &v.surface;
+            json!({
+                "E": v.law.as_ref().map(|l| l.e), "A": v.law.as_ref().map(|l| l.a),
+                "B": v.law.as_ref().map(|l| l.b), "alpha": -s.alpha, "beta": -s.beta,
+                "exp_E": s.e, "exp_A": s.a, "exp_B": s.b,
+                "rss": s.rss, "status": s.status.as_str(), "smooth_l1": v.smooth_l1
+            })
+        }
+        Err(e) => json!({"error": e.to_string()}),
+    };
+    json!({
+        "name": name,
+        "E": l.e, "A": l.a, "B": l.b, "alpha": l.alpha, "beta": l.beta,
+        "exp_E": l.e.exp(), "exp_A": l.a.exp(), "exp_B": l.b.exp(),
+        "alpha_beta_over_sum": l.combined_exponent(),
+        "num_points": r.fit.num_points, "num_curves": r.curves,
+        "n_min": r.n_range[0], "n_max": r.n_range[1],
+        "final_loss": r.fit.objective, "gradient_max": r.fit.gradient_max,
+        "lbfgs_iterations": r.fit.lbfgs_iterations,
+        "lbfgs_evaluations": r.fit.lbfgs_evaluations,
+        "fit_status": r.fit.status.as_str(), "status": r.status.as_str(),
+        "noise": r.noise,
+        "warnings": r.warnings,
+        "missing_files": missing.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "vpnls": vpnls,
+        "intervals": interval_json(r),
+    })
+}
+
+fn report(name: &str, set: &CurveSet, r: &HitchhikerResult, missing: &[PathBuf]) -> String {
+    let l = &r.fit.law;
+    let iv = |k: usize| match r.intervals.as_ref().and_then(|i| i.bounds) {
+        Some(b) => format!("   [{:.6}, {:.6}]", b[k][0], b[k][1]),
+        None => String::new(),
+    };
+    let mut s = format!(
+        "{}\nDATASET: {}\n{}\n{} curves, N from {:.4e} to {:.4e} ({:.2}x), {} points; status {}\n\
+         Fitted parameters (L = exp(E) + exp(A) * N^alpha + exp(B) * D^beta):\n\
+         Log-space parameters:\n  E     = {:.6}{}\n  A     = {:.6}{}\n  B     = {:.6}{}\n\
+         Scaling exponents:\n  alpha = {:.6}{}\n  beta  = {:.6}{}\n\
+         Exponential form:\n  exp(E) = {:.6}  (irreducible loss){}\n  exp(A) = {:.6}\n  exp(B) = {:.6}\n\
+         \x20 alpha*beta/(alpha+beta) = {:.6}\n  num_points = {}\n  final Huber loss = {:.6e}  (fit {}, max |gradient| {:.1e}, {} L-BFGS evaluations)\n",
+        "=".repeat(80),
+        name.to_uppercase(),
+        "=".repeat(80),
+        set.curves.len(),
+        r.n_range[0],
+        r.n_range[1],
+        r.n_range[1] / r.n_range[0],
+        r.fit.num_points,
+        r.status.as_str(),
+        l.e,
+        iv(0),
+        l.a,
+        iv(1),
+        l.b,
+        iv(2),
+        l.alpha,
+        iv(3),
+        l.beta,
+        iv(4),
+        l.e.exp(),
+        iv(5),
+        l.a.exp(),
+        l.b.exp(),
+        l.combined_exponent(),
+        r.fit.num_points,
+        r.fit.objective,
+        r.fit.status.as_str(),
+        r.fit.gradient_max,
+        r.fit.lbfgs_evaluations
+    );
+    if let Some(i) = &r.intervals {
+        s.push_str(&format!(
+            "Intervals: {:.0}% percentile bootstrap, {} of {} replicates converged (resampling {}; warm-started L-BFGS)\n",
+            100.0 * i.level,
+            i.used,
+            i.replicates,
+            i.resample.as_str()
+        ));
+    }
+    match &r.vpnls {
+        Ok(v) => {
+            let sf = &v.surface;
+            s.push_str(&format!(
+                "VPNLS cross-check (least squares): exp(E) = {:.6}, exp(A) = {:.6}, exp(B) = {:.6}, alpha = {:.6}, beta = {:.6}; RSS {:.6e} (SmoothL1 fit's RSS {:.6e}), status {}\n",
+                sf.e, sf.a, sf.b, -sf.alpha, -sf.beta, sf.rss, v.rss_of_fit, sf.status.as_str()
+            ));
+        }
+        Err(e) => s.push_str(&format!("VPNLS cross-check failed: {e}\n")),
+    }
+    for p in missing {
+        s.push_str(&format!("note: {} not found, skipped\n", p.display()));
+    }
+    if r.warnings.is_empty() {
+        s.push_str("Warnings: none\n");
+    } else {
+        s.push_str("Warnings:\n");
+        for w in &r.warnings {
+            s.push_str(&format!("  - {w}\n"));
+        }
+    }
+    s
+}
+
+fn safe_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn write_outputs(
+    dir: &Path,
+    name: &str,
+    set: &CurveSet,
+    r: &HitchhikerResult,
+) -> Result<(), CliError> {
+    let stem = dir.join(safe_name(name));
+    write_figure(&curves_figure(name, set, r), &stem)?;
+    let mut t = Table::new(&["parameter", "value", "lo", "hi", "vpnls"]);
+    let l = &r.fit.law;
+    let b = r.intervals.as_ref().and_then(|i| i.bounds);
+    let v = r.vpnls.as_ref().ok().and_then(|v| v.law.clone());
+    let vals = [l.e, l.a, l.b, l.alpha, l.beta, l.e.exp()];
+    let vp = v.map(|v| [v.e, v.a, v.b, v.alpha, v.beta, v.e.exp()]);
+    for (k, p) in ["E", "A", "B", "alpha", "beta", "exp_E"].iter().enumerate() {
+        t.push(vec![
+            (*p).to_string(),
+            fmt_f64(vals[k]),
+            b.map_or(String::new(), |b| fmt_f64(b[k][0])),
+            b.map_or(String::new(), |b| fmt_f64(b[k][1])),
+            vp.map_or(String::new(), |v| fmt_f64(v[k])),
+        ]);
+    }
+    t.write_csv(&stem.with_extension("csv"))?;
+    Ok(())
+}

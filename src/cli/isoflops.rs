@@ -1,0 +1,547 @@
+//! `scaling-laws isoflops`: the published IsoFLOP studies — fits with
+//! bootstrap intervals (the bare command), quality control (`qc`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use serde_json::{json, Map, Value};
+
+use super::CliError;
+use crate::io::isoflops::{isoflops_table, read_chinchilla_runs, read_isoflops};
+use crate::io::{create_dir, write_atomic};
+use crate::plots::write_figure;
+use crate::studies::isoflops::fits::{fit_experiment, ExperimentFit, FitSettings, Resample};
+use crate::studies::isoflops::{cost, reproductions, residuals};
+use crate::studies::isoflops::{
+    experiment_names, experiments, recompute_flags, Reason, StudyFiles,
+};
+
+/// Where the shared data live, relative to the working directory.
+pub(crate) const DEFAULT_ISOFLOPS: &str = "../shared/data/isoflops/isoflops.csv";
+/// The Chinchilla runs file, relative to the working directory.
+pub(crate) const DEFAULT_CHINCHILLA: &str = "../shared/data/chinchilla/svg_extracted_data.csv";
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct IsoflopsArgs {
+    #[command(subcommand)]
+    sub: Option<IsoflopsSub>,
+    #[command(flatten)]
+    fit: IsoflopsFitArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum IsoflopsSub {
+    /// Recompute the outlier flags of an IsoFLOP file and count them per
+    /// experiment and reason.
+    Qc(QcArgs),
+    /// What Approach 2 costs: simulated surfaces (no file needed) and the
+    /// Llama 3 and Chinchilla data (the reference study's Experiment 11).
+    Cost(StudyArgs),
+    /// Residuals of Approach 3 per budget and the per-budget FLOP factor
+    /// (the reference study's Experiment 12).
+    Residuals(StudyArgs),
+    /// Reproductions of published Chinchilla fits (Epoch AI's replication;
+    /// VPNLS and Approach 3 on the Chinchilla subsets).
+    Reproduce(StudyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StudyArgs {
+    /// The IsoFLOP CSV file.
+    #[arg(long, default_value = DEFAULT_ISOFLOPS)]
+    data: PathBuf,
+    /// The Chinchilla runs file (reproductions only).
+    #[arg(long, default_value = DEFAULT_CHINCHILLA)]
+    chinchilla: PathBuf,
+    /// Bootstrap replicates (default: 1000 for cost, 4000 for reproductions).
+    #[arg(long)]
+    bootstrap: Option<usize>,
+    /// The bootstrap seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Write the tables, figures and report to this directory.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct QcArgs {
+    /// The IsoFLOP CSV file.
+    #[arg(long)]
+    data: PathBuf,
+    /// Write the rows with `outlier` and `reason` recomputed to this CSV.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IsoflopsFitArgs {
+    /// The IsoFLOP CSV file.
+    #[arg(long, default_value = DEFAULT_ISOFLOPS)]
+    data: PathBuf,
+    /// Experiments to fit (repeatable; default all).
+    #[arg(long = "experiment", num_args = 1..)]
+    experiments: Vec<String>,
+    /// Fit only the points QC leaves clean.
+    #[arg(long)]
+    exclude_outliers: bool,
+    /// The compute budget of the reported allocations (FLOPs).
+    #[arg(long, default_value_t = 1e24)]
+    budget: f64,
+    /// Bootstrap replicates for percentile intervals (0: none).
+    #[arg(long, default_value_t = 0)]
+    bootstrap: usize,
+    /// What the bootstrap resamples: points within each budget, or whole budgets.
+    #[arg(long, default_value = "within-budgets", value_parser = clap::builder::PossibleValuesParser::new(["within-budgets", "budgets"]))]
+    resample: String,
+    /// The bootstrap seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Write a figure and a CSV of the numbers per experiment to this directory.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub(crate) fn isoflops_cmd(a: &IsoflopsArgs) -> Result<String, CliError> {
+    match &a.sub {
+        Some(IsoflopsSub::Qc(q)) => qc_cmd(q),
+        Some(IsoflopsSub::Cost(s)) => study_cmd(s, Study::Cost),
+        Some(IsoflopsSub::Residuals(s)) => study_cmd(s, Study::Residuals),
+        Some(IsoflopsSub::Reproduce(s)) => study_cmd(s, Study::Reproductions),
+        None => fits_cmd(&a.fit),
+    }
+}
+
+pub(crate) fn parse_resample(name: &str) -> Resample {
+    if name == "budgets" {
+        Resample::Budgets
+    } else {
+        Resample::WithinBudgets
+    }
+}
+
+/// The per-experiment counts of a QC run: (points, clean, reason → count).
+fn qc_counts(
+    rows: &[crate::io::isoflops::IsoflopRow],
+) -> Vec<(String, usize, usize, BTreeMap<&'static str, usize>)> {
+    experiment_names(rows)
+        .into_iter()
+        .map(|name| {
+            let mine: Vec<_> = rows.iter().filter(|r| r.experiment == name).collect();
+            let mut reasons = BTreeMap::new();
+            let mut clean = 0;
+            for r in &mine {
+                let reason = r
+                    .reason
+                    .as_deref()
+                    .and_then(Reason::from_name)
+                    .unwrap_or(Reason::None);
+                if reason.is_outlier() {
+                    *reasons.entry(reason.as_str()).or_insert(0) += 1;
+                } else {
+                    clean += 1;
+                }
+            }
+            (name, mine.len(), clean, reasons)
+        })
+        .collect()
+}
+
+fn qc_cmd(a: &QcArgs) -> Result<String, CliError> {
+    let rows = read_isoflops(&a.data)?;
+    let flagged = recompute_flags(&rows);
+    if let Some(out) = &a.out {
+        isoflops_table(&flagged).write_csv(out)?;
+    }
+    let counts = qc_counts(&flagged);
+    if a.json {
+        let mut m = Map::new();
+        for (name, points, clean, reasons) in counts {
+            m.insert(
+                name,
+                json!({"points": points, "clean": clean, "reasons": reasons}),
+            );
+        }
+        return Ok(Value::Object(m).to_string());
+    }
+    let mut s = format!("QC of {} ({} rows)\n", a.data.display(), rows.len());
+    for (name, points, clean, reasons) in counts {
+        let detail: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        s.push_str(&format!(
+            "{name}: {clean}/{points} clean{}{}\n",
+            if detail.is_empty() { "" } else { "; " },
+            detail.join(", ")
+        ));
+    }
+    if let Some(out) = &a.out {
+        s.push_str(&format!("wrote {}\n", out.display()));
+    }
+    Ok(s.trim_end().to_string())
+}
+
+/// The JSON object of one fitted experiment.
+pub(crate) fn fit_json(f: &ExperimentFit) -> Value {
+    let mut groups: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    let mut intervals: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    for (k, (g, key, v)) in f.numbers.iter().enumerate() {
+        groups
+            .entry(g.clone())
+            .or_default()
+            .insert((*key).to_string(), num(*v));
+        if let Some((iv, _)) = f.intervals.get(k) {
+            let iv = iv.map_or(Value::Null, |[l, h]| json!([l, h]));
+            intervals
+                .entry(g.clone())
+                .or_default()
+                .insert((*key).to_string(), iv);
+        }
+    }
+    let mut obj = |g: &str| {
+        let mut m = groups.remove(g).unwrap_or_default();
+        if let Some(iv) = intervals.remove(g) {
+            m.insert("interval".into(), Value::Object(iv));
+        }
+        m
+    };
+    let a2 = obj("approach2");
+    let mut a3 = obj("approach3");
+    a3.insert(
+        "status".into(),
+        json!(f.estimates.approach3.status.as_str()),
+    );
+    let mut vp = obj("vpnls");
+    vp.insert("status".into(), json!(f.estimates.vpnls.status.as_str()));
+    let mut alloc = Map::new();
+    alloc.insert("budget".into(), json!(f.budget));
+    for m in ["approach2", "approach3", "vpnls"] {
+        alloc.insert(m.into(), Value::Object(obj(&format!("allocation.{m}"))));
+    }
+    let mut out = json!({
+        "points": f.points,
+        "budgets": f.budgets,
+        "approach2": a2,
+        "approach3": a3,
+        "vpnls": vp,
+        "allocation": alloc,
+    });
+    if f.replicates > 0 {
+        out["bootstrap"] = json!({"replicates": f.replicates, "level": crate::studies::isoflops::fits::INTERVAL_LEVEL});
+    }
+    out
+}
+
+/// A number for JSON: non-finite values as null (never NaN in the output).
+pub(crate) fn num(x: f64) -> Value {
+    if x.is_finite() {
+        json!(x)
+    } else {
+        Value::Null
+    }
+}
+
+fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
+    if !(a.budget > 0.0 && a.budget.is_finite()) {
+        return Err(CliError::Usage(format!(
+            "--budget must be positive and finite, got {}",
+            a.budget
+        )));
+    }
+    let rows = read_isoflops(&a.data)?;
+    let exps = experiments(&rows, &a.experiments)?;
+    let settings = FitSettings {
+        budget: a.budget,
+        bootstrap: a.bootstrap,
+        seed: a.seed,
+        resample: parse_resample(&a.resample),
+        exclude_outliers: a.exclude_outliers,
+    };
+    let fits = exps
+        .iter()
+        .map(|e| fit_experiment(e, &settings))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut written = Vec::new();
+    if let Some(dir) = &a.out {
+        create_dir(dir)?;
+        for f in &fits {
+            written.extend(write_figure(
+                &f.figure,
+                &dir.join(format!("fit_{}", f.name)),
+            )?);
+        }
+        let path = dir.join("fits.csv");
+        fits_table(&fits).write_csv(&path)?;
+        written.push(path);
+    }
+    if a.json {
+        let mut m = Map::new();
+        for f in &fits {
+            m.insert(f.name.clone(), fit_json(f));
+        }
+        return Ok(Value::Object(m).to_string());
+    }
+    let mut s = String::new();
+    for f in &fits {
+        s.push_str(&fit_text(f));
+    }
+    for w in written {
+        s.push_str(&format!("wrote {}\n", w.display()));
+    }
+    Ok(s.trim_end().to_string())
+}
+
+fn fits_table(fits: &[ExperimentFit]) -> crate::io::Table {
+    let mut t = crate::io::Table::new(&[
+        "experiment",
+        "group",
+        "key",
+        "value",
+        "low",
+        "high",
+        "replicates",
+    ]);
+    for f in fits {
+        for (k, (g, key, v)) in f.numbers.iter().enumerate() {
+            let (lo, hi, n) = match f.intervals.get(k) {
+                Some((Some([l, h]), n)) => (
+                    crate::io::fmt_f64(*l),
+                    crate::io::fmt_f64(*h),
+                    n.to_string(),
+                ),
+                Some((None, n)) => (String::new(), String::new(), n.to_string()),
+                None => (String::new(), String::new(), String::new()),
+            };
+            t.push(vec![
+                f.name.clone(),
+                g.clone(),
+                (*key).to_string(),
+                crate::io::fmt_f64(*v),
+                lo,
+                hi,
+                n,
+            ]);
+        }
+    }
+    t
+}
+
+fn fit_text(f: &ExperimentFit) -> String {
+    let mut s = format!("{}: {} points, {} budgets\n", f.name, f.points, f.budgets);
+    let mut last = String::new();
+    for (k, (g, key, v)) in f.numbers.iter().enumerate() {
+        if *g != last {
+            s.push_str(&format!("  {g}:"));
+            last = g.clone();
+        }
+        s.push_str(&format!(" {key} {}", short(*v)));
+        if let Some((Some([l, h]), _)) = f.intervals.get(k) {
+            s.push_str(&format!(" [{}, {}]", short(*l), short(*h)));
+        }
+        let next = f.numbers.get(k + 1).map(|n| &n.0);
+        if next != Some(g) {
+            if g == "approach3" {
+                s.push_str(&format!(" ({})", f.estimates.approach3.status.as_str()));
+            } else if g == "vpnls" {
+                s.push_str(&format!(" ({})", f.estimates.vpnls.status.as_str()));
+            }
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// Four significant digits, in exponent form outside [1e-3, 1e5).
+pub(crate) fn short(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
+        format!("{x:.4e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// The three file-backed studies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Study {
+    /// §3: what Approach 2 costs (the reference's Experiment 11).
+    Cost,
+    /// §4: residuals and FLOP factors (Experiment 12).
+    Residuals,
+    /// §5: reproductions (Experiment 0).
+    Reproductions,
+}
+
+/// The studies `experiment all` runs after Experiments 5–8, by number:
+/// 11 (cost), 12 (residuals), 0 (reproductions).
+pub(crate) const STUDY_EXPERIMENTS: [&str; 3] = ["11", "12", "0"];
+
+/// A study as an experiment (`experiment 11|12|0`): the data files under
+/// `data_dir` (`isoflops/isoflops.csv`, `chinchilla/svg_extracted_data.csv`),
+/// or none (their parts skipped with a notice in the report).
+pub(crate) fn study_experiment(
+    number: &str,
+    data_dir: Option<&Path>,
+) -> Result<crate::experiments::ExperimentFiles, CliError> {
+    let study = match number {
+        "11" => Study::Cost,
+        "12" => Study::Residuals,
+        _ => Study::Reproductions,
+    };
+    let iso = data_dir.map(|d| d.join("isoflops").join("isoflops.csv"));
+    let chin = data_dir.map(|d| d.join("chinchilla").join("svg_extracted_data.csv"));
+    let f = run_study(study, iso.as_deref(), chin.as_deref(), None, 0)?;
+    Ok(crate::experiments::ExperimentFiles {
+        tables: f.tables,
+        figures: f.figures,
+        report: f.report,
+    })
+}
+
+/// Run a study. `isoflops`/`chinchilla` are the data files, `None` when
+/// absent: the parts that need them are skipped with a line in the report
+/// (the simulation of the cost study needs none).
+pub(crate) fn run_study(
+    study: Study,
+    isoflops: Option<&Path>,
+    chinchilla: Option<&Path>,
+    bootstrap: Option<usize>,
+    seed: u64,
+) -> Result<StudyFiles, CliError> {
+    let rows = match isoflops {
+        Some(p) => Some(read_isoflops(p)?),
+        None => None,
+    };
+    let exp = |name: &str| -> Result<Option<crate::studies::isoflops::Experiment>, CliError> {
+        match &rows {
+            Some(r) => Ok(experiments(r, &[name.to_string()])?.pop()),
+            None => Ok(None),
+        }
+    };
+    match study {
+        Study::Cost => {
+            let mut surfaces = Vec::new();
+            let mut notes = String::new();
+            let llama = exp("llama_3__raw_loss")?;
+            if let Some(e) = &llama {
+                let f = crate::studies::isoflops::fits::estimate(&e.points, &e.name)?;
+                let s = crate::models::LossSurface::new(
+                    f.vpnls.e,
+                    f.vpnls.a,
+                    f.vpnls.b,
+                    f.vpnls.alpha,
+                    f.vpnls.beta,
+                )?;
+                surfaces.push(("Llama 3".to_string(), s));
+            } else {
+                notes.push_str("Llama 3 surface and real-data costs skipped: no IsoFLOP file\n");
+            }
+            surfaces.extend(cost::published_surfaces());
+            let sim = cost::simulate_costs(&surfaces, cost::LLAMA3_405B_BUDGET)?;
+            let mut real = Vec::new();
+            let k = bootstrap.unwrap_or(1000);
+            for (name, eval) in [
+                ("llama_3__raw_loss", cost::LLAMA3_405B_BUDGET),
+                (
+                    "epochai_chinchilla__massivetext__chinchilla",
+                    cost::CHINCHILLA_BUDGET,
+                ),
+            ] {
+                if let Some(e) = exp(name)? {
+                    real.push((name.to_string(), eval, cost::real_costs(&e, eval, k, seed)?));
+                }
+            }
+            let mut files = cost::cost_files(&sim, &real);
+            files.report.insert_str(0, &notes);
+            Ok(files)
+        }
+        Study::Residuals => {
+            let Some(r) = &rows else {
+                return Ok(StudyFiles {
+                    report: "Experiment 12 (residuals) skipped: no IsoFLOP file\n".into(),
+                    ..StudyFiles::default()
+                });
+            };
+            let names: Vec<String> = residuals::RESIDUAL_EXPERIMENTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let studies = experiments(r, &names)?
+                .iter()
+                .map(residuals::residual_study)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(residuals::residual_files(&studies))
+        }
+        Study::Reproductions => {
+            let epoch = match chinchilla {
+                None => None,
+                Some(p) => {
+                    let runs = read_chinchilla_runs(p)?;
+                    Some(reproductions::reproduce_epoch(
+                        &runs,
+                        bootstrap.unwrap_or(reproductions::EPOCH_BOOTSTRAP),
+                        seed,
+                    )?)
+                }
+            };
+            let mut subsets = Vec::new();
+            for name in [
+                "ml_scalefit__massivetext__chinchilla",
+                "epochai_chinchilla__massivetext__chinchilla",
+            ] {
+                if let Some(e) = exp(name)? {
+                    let (vp, a3) = reproductions::fit_subset(&e)?;
+                    subsets.push((name.to_string(), e.points.len(), vp, a3));
+                }
+            }
+            let mut files = reproductions::reproduction_files(epoch.as_ref(), &subsets);
+            if rows.is_none() {
+                files
+                    .report
+                    .push_str("Chinchilla subsets skipped: no IsoFLOP file\n");
+            }
+            Ok(files)
+        }
+    }
+}
+
+/// Write a study's files under `dir`; returns the paths.
+pub(crate) fn write_study(dir: &Path, files: &StudyFiles) -> Result<Vec<PathBuf>, CliError> {
+    create_dir(dir)?;
+    let mut written = Vec::new();
+    for (stem, table) in &files.tables {
+        let path = dir.join(format!("{stem}.csv"));
+        table.write_csv(&path)?;
+        written.push(path);
+    }
+    for (stem, fig) in &files.figures {
+        written.extend(write_figure(fig, &dir.join(stem))?);
+    }
+    let report = dir.join("report.txt");
+    write_atomic(&report, files.report.as_bytes())?;
+    written.push(report);
+    Ok(written)
+}
+
+fn study_cmd(a: &StudyArgs, study: Study) -> Result<String, CliError> {
+    let chinchilla = (study == Study::Reproductions).then_some(a.chinchilla.as_path());
+    let files = run_study(
+        study,
+        Some(a.data.as_path()),
+        chinchilla,
+        a.bootstrap,
+        a.seed,
+    )?;
+    let mut s = files.report.clone();
+    if let Some(dir) = &a.out {
+        for w in write_study(dir, &files)? {
+            s.push_str(&format!("wrote {}\n", w.display()));
+        }
+    }
+    Ok(s.trim_end().to_string())
+}

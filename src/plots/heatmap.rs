@@ -1,0 +1,126 @@
+//! Heat maps: a table of cells shaded by value on a log scale, from white
+//! (smallest) to black (largest), each cell labelled with its text.
+//!
+//! A [`HeatMap`] is drawn in place of a panel's curves when the panel
+//! carries one ([`super::Panel::heatmap`]).
+
+use plotters::prelude::*;
+
+/// A table of values to shade.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HeatMap {
+    /// Row labels (left of the table).
+    pub rows: Vec<String>,
+    /// Column labels (under the table).
+    pub cols: Vec<String>,
+    /// Values, row by row (`values[r][c]`); non-finite or non-positive ones
+    /// are left white.
+    pub values: Vec<Vec<f64>>,
+    /// The text of each cell, row by row.
+    pub text: Vec<Vec<String>>,
+}
+
+impl HeatMap {
+    /// log10 of the smallest and largest positive finite value.
+    fn log_range(&self) -> Option<(f64, f64)> {
+        let logs = self
+            .values
+            .iter()
+            .flatten()
+            .filter(|v| v.is_finite() && **v > 0.0)
+            .map(|v| v.log10());
+        let (lo, hi) = logs.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+        (lo <= hi).then_some((lo, hi))
+    }
+
+    /// Shade of a value in [0, 1] (0 white, 1 black).
+    fn shade(&self, v: f64) -> Option<f64> {
+        let (lo, hi) = self.log_range()?;
+        if !(v.is_finite() && v > 0.0) {
+            return None;
+        }
+        Some(if hi > lo {
+            (v.log10() - lo) / (hi - lo)
+        } else {
+            1.0
+        })
+    }
+}
+
+/// Draw `map` with `title` into `area`.
+pub(super) fn draw_heatmap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    map: &HeatMap,
+) -> Result<(), String> {
+    let e = |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let area = area.titled(title, ("sans-serif", 18)).map_err(e)?;
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
+    let label_width = map
+        .rows
+        .iter()
+        .map(|r| r.chars().count() as i32 * 7 + 16)
+        .max()
+        .unwrap_or(0)
+        .min(w / 2);
+    let (top, bottom) = (10, 40);
+    let n_rows = map.rows.len().max(1) as i32;
+    let n_cols = map.cols.len().max(1) as i32;
+    let cell_w = ((w - label_width - 10) / n_cols).max(1);
+    let cell_h = ((h - top - bottom) / n_rows).max(1);
+    let font = ("sans-serif", 14).into_font();
+    for (r, label) in map.rows.iter().enumerate() {
+        let y = top + r as i32 * cell_h + cell_h / 2 - 7;
+        area.draw(&Text::new(label.clone(), (6, y), font.clone()))
+            .map_err(e)?;
+    }
+    for (c, label) in map.cols.iter().enumerate() {
+        let x = label_width + c as i32 * cell_w + cell_w / 2 - 4 * label.chars().count() as i32;
+        area.draw(&Text::new(
+            label.clone(),
+            (x, top + n_rows * cell_h + 12),
+            font.clone(),
+        ))
+        .map_err(e)?;
+    }
+    for (r, row) in map.values.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let x0 = label_width + c as i32 * cell_w;
+            let y0 = top + r as i32 * cell_h;
+            let shade = map.shade(*v);
+            let level = shade.map_or(255, |s| (255.0 * (1.0 - s)).round() as u8);
+            area.draw(&Rectangle::new(
+                [(x0, y0), (x0 + cell_w, y0 + cell_h)],
+                RGBColor(level, level, level).filled(),
+            ))
+            .map_err(e)?;
+            area.draw(&Rectangle::new(
+                [(x0, y0), (x0 + cell_w, y0 + cell_h)],
+                RGBColor(160, 160, 160).stroke_width(1),
+            ))
+            .map_err(e)?;
+            let text = map
+                .text
+                .get(r)
+                .and_then(|t| t.get(c))
+                .cloned()
+                .unwrap_or_default();
+            let ink = if shade.is_some_and(|s| s > 0.5) {
+                WHITE
+            } else {
+                BLACK
+            };
+            let tx = x0 + cell_w / 2 - 4 * text.chars().count() as i32;
+            area.draw(&Text::new(
+                text,
+                (tx, y0 + cell_h / 2 - 7),
+                font.clone().color(&ink),
+            ))
+            .map_err(e)?;
+        }
+    }
+    Ok(())
+}

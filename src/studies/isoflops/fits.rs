@@ -1,0 +1,461 @@
+//! Fits of the published IsoFLOP experiments with bootstrap intervals:
+//! Approach 2 (exponents and intercepts), Approach 3 on the log loss from an
+//! 8⁵ grid, VPNLS, and the compute-optimal allocation each implies at a
+//! budget.
+
+use crate::analysis::bootstrap::{
+    percentile_interval, resample_groups, resample_within_groups, run_replicates,
+};
+use crate::fitters::VpnlsParams;
+use crate::fitters::{
+    fit_approach2, fit_approach3, fit_grid5, fit_vpnls, Approach2Fit, Approach3Params,
+    Approach3Start, FitError, FitStatus, Grid5Params, Objective, PowerLaw, SurfaceData, SurfaceFit,
+};
+use crate::models::LossSurface;
+use crate::plots::{Figure, LegendPosition, Panel, Series};
+use crate::sampling::noise::Rng;
+use crate::sampling::IsoflopPoint;
+
+use super::{Experiment, StudyError};
+
+/// The budget at which the allocations are reported by default (FLOPs).
+pub const DEFAULT_BUDGET: f64 = 1e24;
+
+/// Coverage of the bootstrap intervals.
+pub const INTERVAL_LEVEL: f64 = 0.95;
+
+/// The 8⁵ starting grid of Approach 3 (the reference study's, scored by RSS
+/// on L): E ∈ linspace(0.1, 5, 8), A, B ∈ logspace(1, 6, 8), α, β ∈
+/// linspace(0.05, 0.95, 8).
+pub fn approach3_grid() -> Grid5Params {
+    Grid5Params {
+        points_per_axis: 8,
+        lo: [0.1, 10.0, 10.0, 0.05, 0.05],
+        hi: [5.0, 1e6, 1e6, 0.95, 0.95],
+    }
+}
+
+/// Approach 3 as the studies run it: the best point of [`approach3_grid`]
+/// by RSS, then L-BFGS-B on the log loss (`log_loss = true`) or on RSS in
+/// log-parametrised coefficients (`false`), with analytic gradients.
+///
+/// # Errors
+/// The fitters' [`FitError`].
+pub fn fit_approach3_from_grid(
+    data: &SurfaceData<f64>,
+    log_loss: bool,
+) -> Result<SurfaceFit<f64>, FitError> {
+    let g = fit_grid5(data, &approach3_grid())?;
+    let objective = if log_loss {
+        Objective::LogLoss
+    } else {
+        Objective::RssLogParams
+    };
+    fit_approach3(
+        data,
+        &Approach3Params {
+            objective,
+            start: Approach3Start::Point([g.e, g.a, g.b, g.alpha, g.beta]),
+            ..Approach3Params::default()
+        },
+    )
+}
+
+/// How the bootstrap resamples an experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Resample {
+    /// Points drawn with replacement within each budget (budgets keep their sizes).
+    #[default]
+    WithinBudgets,
+    /// Whole budgets drawn with replacement.
+    Budgets,
+}
+
+impl Resample {
+    /// `within-budgets` or `budgets`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resample::WithinBudgets => "within-budgets",
+            Resample::Budgets => "budgets",
+        }
+    }
+
+    /// The point indices of one resample of `groups` (point indices per budget).
+    pub fn draw(self, rng: &mut Rng, groups: &[Vec<usize>]) -> Vec<usize> {
+        match self {
+            Resample::WithinBudgets => resample_within_groups(rng, groups),
+            Resample::Budgets => resample_groups(rng, groups),
+        }
+    }
+}
+
+/// Settings of [`fit_experiment`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitSettings {
+    /// The budget of the reported allocations.
+    pub budget: f64,
+    /// Bootstrap replicates (0: none).
+    pub bootstrap: usize,
+    /// The bootstrap seed.
+    pub seed: u64,
+    /// How to resample.
+    pub resample: Resample,
+    /// Use only the points QC left clean.
+    pub exclude_outliers: bool,
+}
+
+impl Default for FitSettings {
+    fn default() -> Self {
+        Self {
+            budget: DEFAULT_BUDGET,
+            bootstrap: 0,
+            seed: 0,
+            resample: Resample::WithinBudgets,
+            exclude_outliers: false,
+        }
+    }
+}
+
+/// The three methods of a study, in report order.
+pub const METHODS: [&str; 3] = ["approach2", "approach3", "vpnls"];
+
+/// The point estimates of one data set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimates {
+    /// Approach 2.
+    pub approach2: Approach2Fit<f64>,
+    /// Approach 3 on the log loss from the 8⁵ grid.
+    pub approach3: SurfaceFit<f64>,
+    /// VPNLS (32² grid, Levenberg–Marquardt).
+    pub vpnls: SurfaceFit<f64>,
+}
+
+/// `N*` and `D*` of a surface fit at compute C (C = 6ND).
+pub fn surface_allocation(f: &SurfaceFit<f64>, c: f64) -> (f64, f64) {
+    match LossSurface::new(f.e, f.a, f.b, f.alpha, f.beta) {
+        Ok(s) => (s.n_opt(&c), s.d_opt(&c)),
+        Err(_) => (f64::NAN, f64::NAN),
+    }
+}
+
+/// `N*` and `D*` of Approach 2's power laws at compute C.
+pub fn approach2_allocation(f: &Approach2Fit<f64>, c: f64) -> (f64, f64) {
+    (
+        10f64.powf(f.n_law.log10_at(&c)),
+        10f64.powf(f.d_law.log10_at(&c)),
+    )
+}
+
+impl Estimates {
+    /// Every reported number as (method or `allocation.<method>`, key,
+    /// value), in a fixed order (the order of the bootstrap intervals).
+    /// A surface fit that did not converge contributes NaN.
+    pub fn numbers(&self, budget: f64) -> Vec<(String, &'static str, f64)> {
+        let mut v = Vec::with_capacity(27);
+        let a2 = &self.approach2;
+        for (k, x) in [
+            ("a", a2.n_law.exponent),
+            ("b", a2.d_law.exponent),
+            ("a_intercept", a2.n_law.intercept),
+            ("b_intercept", a2.d_law.intercept),
+        ] {
+            v.push(("approach2".to_string(), k, x));
+        }
+        for (m, f) in [("approach3", &self.approach3), ("vpnls", &self.vpnls)] {
+            let ok = f.status == FitStatus::Converged;
+            let s = f.alpha + f.beta;
+            for (k, x) in [
+                ("E", f.e),
+                ("A", f.a),
+                ("B", f.b),
+                ("alpha", f.alpha),
+                ("beta", f.beta),
+                ("a", f.beta / s),
+                ("b", f.alpha / s),
+            ] {
+                v.push((m.to_string(), k, if ok { x } else { f64::NAN }));
+            }
+        }
+        let alloc = [
+            approach2_allocation(a2, budget),
+            surface_allocation(&self.approach3, budget),
+            surface_allocation(&self.vpnls, budget),
+        ];
+        let ok = [
+            true,
+            self.approach3.status == FitStatus::Converged,
+            self.vpnls.status == FitStatus::Converged,
+        ];
+        for ((m, (n, d)), ok) in METHODS.iter().zip(alloc).zip(ok) {
+            let g = format!("allocation.{m}");
+            let (n, d) = if ok { (n, d) } else { (f64::NAN, f64::NAN) };
+            v.push((g.clone(), "n_opt", n));
+            v.push((g.clone(), "d_opt", d));
+            v.push((g, "tokens_per_param", d / n));
+        }
+        v
+    }
+}
+
+/// Fit the three methods to `points` of `experiment`.
+///
+/// # Errors
+/// [`StudyError::Approach2`] or [`StudyError::Fit`] naming the experiment.
+pub fn estimate(points: &[IsoflopPoint<f64>], experiment: &str) -> Result<Estimates, StudyError> {
+    let approach2 = fit_approach2(points).map_err(|source| StudyError::Approach2 {
+        experiment: experiment.to_string(),
+        source,
+    })?;
+    let fit_err = |method: &str| {
+        let experiment = experiment.to_string();
+        let method = method.to_string();
+        move |source| StudyError::Fit {
+            experiment,
+            method,
+            source,
+        }
+    };
+    let data = SurfaceData::from_points(points).map_err(fit_err("surface data"))?;
+    let approach3 = fit_approach3_from_grid(&data, true).map_err(fit_err("approach3"))?;
+    let vpnls = fit_vpnls(&data, &VpnlsParams::default()).map_err(fit_err("vpnls"))?;
+    Ok(Estimates {
+        approach2,
+        approach3,
+        vpnls,
+    })
+}
+
+/// Point indices grouped by budget (budgets in increasing order).
+pub fn budget_groups(points: &[IsoflopPoint<f64>]) -> Vec<Vec<usize>> {
+    Experiment::budgets(points)
+        .into_iter()
+        .map(|c| {
+            (0..points.len())
+                .filter(|&i| points[i].budget == c)
+                .collect()
+        })
+        .collect()
+}
+
+/// Bootstrap of any statistic of an experiment's points: `replicates`
+/// resamples (seeded per replicate, so the result does not depend on the
+/// thread count), each mapped by `stat` (None: a resample the statistic
+/// cannot be computed on, dropped). Returns the replicates' values.
+pub fn bootstrap_points<T, F>(
+    points: &[IsoflopPoint<f64>],
+    resample: Resample,
+    replicates: usize,
+    seed: u64,
+    stat: F,
+) -> Vec<T>
+where
+    T: Send,
+    F: Fn(&[IsoflopPoint<f64>]) -> Option<T> + Sync,
+{
+    let groups = budget_groups(points);
+    run_replicates(replicates, seed, |rng| {
+        let idx = resample.draw(rng, &groups);
+        let pts: Vec<IsoflopPoint<f64>> = idx.iter().map(|&i| points[i].clone()).collect();
+        stat(&pts)
+    })
+}
+
+/// Percentile intervals per column of `rows` (each row one replicate's
+/// numbers); a column with no finite value gets `None`. Also the count of
+/// finite values per column.
+pub fn column_intervals(rows: &[Vec<f64>], width: usize) -> Vec<(Option<[f64; 2]>, usize)> {
+    (0..width)
+        .map(|k| {
+            let col: Vec<f64> = rows.iter().map(|r| r[k]).collect();
+            let finite = col.iter().filter(|x| x.is_finite()).count();
+            (percentile_interval(&col, INTERVAL_LEVEL), finite)
+        })
+        .collect()
+}
+
+/// One experiment fitted: the estimates, their numbers, and (with a
+/// bootstrap) an interval per number.
+#[derive(Debug, Clone)]
+pub struct ExperimentFit {
+    /// The experiment.
+    pub name: String,
+    /// Points used.
+    pub points: usize,
+    /// Budgets used.
+    pub budgets: usize,
+    /// The point estimates.
+    pub estimates: Estimates,
+    /// The budget of the allocations.
+    pub budget: f64,
+    /// `(group, key, value)` per reported number.
+    pub numbers: Vec<(String, &'static str, f64)>,
+    /// Per number, the percentile interval and how many replicates gave a
+    /// finite value (empty without a bootstrap).
+    pub intervals: Vec<(Option<[f64; 2]>, usize)>,
+    /// Replicates run.
+    pub replicates: usize,
+    /// The figure: points, fitted curves, parabolas, optima.
+    pub figure: Figure,
+}
+
+/// Fit one experiment (all its points, or only the clean ones).
+///
+/// # Errors
+/// [`StudyError::BadSetting`] for a non-positive budget,
+/// [`StudyError::NoPoints`], or a fit's failure on the full data. Failures
+/// on a bootstrap resample only drop that replicate's numbers (NaN).
+pub fn fit_experiment(
+    exp: &Experiment,
+    settings: &FitSettings,
+) -> Result<ExperimentFit, StudyError> {
+    if !(settings.budget > 0.0 && settings.budget.is_finite()) {
+        return Err(StudyError::BadSetting {
+            name: "budget",
+            must: "positive and finite",
+            value: settings.budget,
+        });
+    }
+    let points = if settings.exclude_outliers {
+        exp.clean_points()
+    } else {
+        exp.points.clone()
+    };
+    if points.is_empty() {
+        return Err(StudyError::NoPoints(exp.name.clone()));
+    }
+    let estimates = estimate(&points, &exp.name)?;
+    let numbers = estimates.numbers(settings.budget);
+    let width = numbers.len();
+    let intervals = if settings.bootstrap > 0 {
+        let rows = bootstrap_points(
+            &points,
+            settings.resample,
+            settings.bootstrap,
+            settings.seed,
+            |pts| Some(replicate_numbers(pts, settings.budget, width)),
+        );
+        column_intervals(&rows, width)
+    } else {
+        Vec::new()
+    };
+    let figure = fit_figure(&exp.name, &points, &estimates);
+    Ok(ExperimentFit {
+        name: exp.name.clone(),
+        points: points.len(),
+        budgets: Experiment::budgets(&points).len(),
+        estimates,
+        budget: settings.budget,
+        numbers,
+        intervals,
+        replicates: settings.bootstrap,
+        figure,
+    })
+}
+
+/// The numbers of one resample; each method that fails contributes NaN.
+fn replicate_numbers(pts: &[IsoflopPoint<f64>], budget: f64, width: usize) -> Vec<f64> {
+    let nan_law = || PowerLaw {
+        exponent: f64::NAN,
+        intercept: f64::NAN,
+    };
+    let nan_fit = || SurfaceFit::from_parameters([f64::NAN; 5], f64::NAN, FitStatus::Abnormal, 0);
+    let data = SurfaceData::from_points(pts).ok();
+    let est = Estimates {
+        approach2: fit_approach2(pts).unwrap_or_else(|_| Approach2Fit {
+            n_law: nan_law(),
+            d_law: nan_law(),
+            vertices: Vec::new(),
+        }),
+        approach3: data
+            .as_ref()
+            .and_then(|d| fit_approach3_from_grid(d, true).ok())
+            .unwrap_or_else(nan_fit),
+        vpnls: data
+            .as_ref()
+            .and_then(|d| fit_vpnls(d, &VpnlsParams::default()).ok())
+            .unwrap_or_else(nan_fit),
+    };
+    let v: Vec<f64> = est.numbers(budget).into_iter().map(|t| t.2).collect();
+    debug_assert_eq!(v.len(), width);
+    v
+}
+
+/// The figure of one experiment: loss against N per budget, the VPNLS
+/// surface along each budget's IsoFLOP curve, Approach 2's parabolas, and
+/// both methods' optima.
+pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> Figure {
+    let budgets = Experiment::budgets(points);
+    let surface = LossSurface::new(
+        est.vpnls.e,
+        est.vpnls.a,
+        est.vpnls.b,
+        est.vpnls.alpha,
+        est.vpnls.beta,
+    )
+    .ok();
+    let mut series = Vec::new();
+    let mut a2_opt = Vec::new();
+    let mut vp_opt = Vec::new();
+    for (k, &c) in budgets.iter().enumerate() {
+        let pts: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| p.budget == c)
+            .map(|p| (p.n, p.loss))
+            .collect();
+        let (lo, hi) = pts
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| {
+                (l.min(p.0), h.max(p.0))
+            });
+        series.push(Series::markers(
+            format!("C = {}", crate::plots::tick_label(c)),
+            pts,
+            k,
+        ));
+        let grid: Vec<f64> = (0..=60)
+            .map(|i| 10f64.powf(lo.log10() + (hi.log10() - lo.log10()) * i as f64 / 60.0))
+            .collect();
+        if let Some(s) = &surface {
+            let curve = grid
+                .iter()
+                .map(|&n| (n, s.loss(&n, &(c / (6.0 * n)))))
+                .collect();
+            series.push(Series::line("", curve, k));
+            vp_opt.push((s.n_opt(&c), s.loss_opt(&c)));
+        }
+        if let Some(v) = est.approach2.vertices.iter().find(|v| v.budget == c) {
+            let curve = grid
+                .iter()
+                .map(|&n| {
+                    let u = n.log10() - v.log10_n_opt;
+                    (n, v.loss_at_vertex + v.n_curvature * u * u)
+                })
+                .collect();
+            series.push(Series::line("", curve, k).dashed());
+            a2_opt.push((10f64.powf(v.log10_n_opt), v.loss_at_vertex));
+        }
+    }
+    series.push(Series::markers("Approach 2 vertex", a2_opt, 10));
+    series.push(Series::markers("VPNLS optimum", vp_opt, 11));
+    let panel = Panel {
+        title: format!(
+            "{name}: {} points; solid VPNLS, dashed Approach 2",
+            points.len()
+        ),
+        x_label: "parameters N".into(),
+        y_label: "loss L".into(),
+        x_log: true,
+        y_log: false,
+        series,
+        annotations: vec![format!(
+            "a: Approach 2 {:.4}, VPNLS {:.4}",
+            est.approach2.n_law.exponent,
+            est.vpnls.beta / (est.vpnls.alpha + est.vpnls.beta)
+        )],
+        legend: LegendPosition::UpperRight,
+        ..Panel::default()
+    };
+    let mut fig = Figure::new(format!("IsoFLOP fits: {name}"), 1, 1, vec![panel]);
+    fig.panel_size = (900, 640);
+    fig
+}

@@ -1,0 +1,408 @@
+//! The training-curve loaders, registry, study on real data, and the
+//! `hitchhiker` command (specs/hitchhiker.md).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use scaling_laws::io::training_curves::{
+    parse_n, read_curve, read_curves, CurveError, CurveOptions, Registry, TokensMode,
+};
+use scaling_laws::io::DataError;
+use scaling_laws::studies::hitchhiker::{
+    analyse_training_curves, fit_training_curve_files, HitchhikerSettings,
+};
+
+/// `../shared/data` beside the crate (a clear failure when it is missing).
+fn shared_data(sub: &str) -> PathBuf {
+    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")).join(sub);
+    assert!(
+        p.exists(),
+        "shared data folder {} is missing: these tests read the unlicensed hitchhiker_runs from ../shared/data",
+        p.display()
+    );
+    p
+}
+
+fn registry_path() -> PathBuf {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/registry.toml")).to_path_buf()
+}
+
+/// A fresh temporary directory for one test.
+fn tmp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sl-hh-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn rows_with_the_same_step_are_averaged_and_bad_rows_dropped() {
+    let dir = tmp_dir("avg");
+    let p = write(
+        &dir,
+        "a.csv",
+        "step,tokens,validation_loss\n\
+         0,0,9.0\n\
+         10,100,4.0\n\
+         10,100,5.0\n\
+         20,200,3.0\n\
+         30,300,nan\n\
+         40,400,\n\
+         50,500,2.0\n\
+         50,500,inf\n",
+    );
+    let c = read_curve(&p, 7, &CurveOptions::default()).unwrap();
+    assert_eq!(c.n, 7);
+    // step 0 (tokens 0) dropped; step 10 averaged; 30 and 40 have no finite
+    // loss; at step 50 the infinite loss is masked, the finite one kept.
+    assert_eq!(c.tokens, vec![100.0, 200.0, 500.0]);
+    assert_eq!(c.loss, vec![4.5, 3.0, 2.0]);
+}
+
+#[test]
+fn tokens_per_step_mode_multiplies_steps_and_drops_step_zero() {
+    let dir = tmp_dir("steps");
+    let p = write(&dir, "a.csv", "step,loss\n0,9\n2,4\n4,3\n");
+    let opts = CurveOptions {
+        loss_column: "loss".into(),
+        tokens: TokensMode::PerStep(1000.0),
+        ..CurveOptions::default()
+    };
+    let c = read_curve(&p, 1, &opts).unwrap();
+    assert_eq!(c.tokens, vec![2000.0, 4000.0]);
+    // Without tokens per step, the missing tokens column is a clear error.
+    let e = read_curve(
+        &p,
+        1,
+        &CurveOptions {
+            loss_column: "loss".into(),
+            ..CurveOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, CurveError::NoTokens { .. }));
+    assert!(e.to_string().contains("tokens-per-step") && e.to_string().contains("a.csv"));
+}
+
+#[test]
+fn loader_errors_name_file_line_and_column() {
+    let dir = tmp_dir("errors");
+    let missing = dir.join("nope.csv");
+    let e = read_curve(&missing, 1, &CurveOptions::default()).unwrap_err();
+    assert!(matches!(e, CurveError::MissingFile { .. }) && e.to_string().contains("nope.csv"));
+    let p = write(&dir, "b.csv", "step,tokens,loss\n1,10,3\n");
+    let e = read_curve(&p, 1, &CurveOptions::default()).unwrap_err();
+    assert!(matches!(
+        e,
+        CurveError::Data(DataError::MissingColumn { .. })
+    ));
+    assert!(
+        e.to_string().contains("validation_loss") && e.to_string().contains("step, tokens, loss")
+    );
+    let p = write(
+        &dir,
+        "c.csv",
+        "step,tokens,validation_loss\n1,10,3\n2,20,abc\n",
+    );
+    let e = read_curve(&p, 1, &CurveOptions::default()).unwrap_err();
+    match &e {
+        CurveError::Data(DataError::NotNumeric {
+            line,
+            column,
+            value,
+            ..
+        }) => {
+            assert_eq!(
+                (*line, column.as_str(), value.as_str()),
+                (3, "validation_loss", "abc")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    for bad in ["0", "-3", "1.5", "abc", ""] {
+        assert!(
+            matches!(parse_n(bad, "x"), Err(CurveError::BadN { .. })),
+            "{bad}"
+        );
+    }
+    assert_eq!(parse_n("2.8e9", "x").unwrap(), 2_800_000_000);
+    assert_eq!(parse_n("1683000", "x").unwrap(), 1_683_000);
+    // Nothing left after filtering: an empty dataset.
+    let p = write(&dir, "d.csv", "step,tokens,validation_loss\n0,0,3\n");
+    let e = read_curves(&[(p, 5)], &CurveOptions::default()).unwrap_err();
+    assert!(matches!(e, CurveError::Empty { .. }));
+}
+
+#[test]
+fn skip_first_and_min_tokens_drop_early_checkpoints() {
+    let dir = tmp_dir("skip");
+    let rows: String = (1..=10)
+        .map(|k| format!("{k},{},{}\n", k * 100, 10 - k))
+        .collect();
+    let p = write(
+        &dir,
+        "a.csv",
+        &format!("step,tokens,validation_loss\n{rows}"),
+    );
+    let c = read_curve(
+        &p,
+        1,
+        &CurveOptions {
+            skip_first: 0.25,
+            ..CurveOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(c.tokens.len(), 8); // ⌊0.25 × 10⌋ = 2 dropped
+    assert_eq!(c.tokens[0], 300.0);
+    let c = read_curve(
+        &p,
+        1,
+        &CurveOptions {
+            min_tokens: Some(650.0),
+            ..CurveOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(c.tokens, vec![700.0, 800.0, 900.0, 1000.0]);
+    let e = read_curve(
+        &p,
+        1,
+        &CurveOptions {
+            skip_first: 1.0,
+            ..CurveOptions::default()
+        },
+    );
+    assert!(matches!(e, Err(CurveError::BadSetting { .. })));
+}
+
+#[test]
+fn shipped_registry_lists_its_datasets_and_reads_the_long_table() {
+    let reg = Registry::load(&registry_path()).unwrap();
+    let names: Vec<&str> = reg.datasets.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "opt_trajectories",
+            "datablations_c4_1epoch",
+            "optimal_lr_sgd_scaling"
+        ]
+    );
+    assert_eq!(reg.datasets[0].files_found(), 1);
+    assert_eq!(reg.datasets[1].files_found(), 3);
+    let e = reg.get("nope").unwrap_err();
+    assert!(e
+        .to_string()
+        .contains("opt_trajectories, datablations_c4_1epoch"));
+    // The OPT table: tokens stored as log10, loss as perplexity.
+    let (set, missing) = reg.datasets[0].load(&CurveOptions::default()).unwrap();
+    assert!(missing.is_empty());
+    assert_eq!(set.curves.len(), 6);
+    assert_eq!(set.len(), 142);
+    let c125 = &set.curves[0];
+    assert_eq!(c125.n, 125_000_000);
+    // First row of the file: num_token 9.0, ppl 67.52265444265277.
+    assert!((c125.tokens[0] - 1e9).abs() < 1e-3);
+    assert!((c125.loss[0] - 67.52265444265277f64.ln()).abs() < 1e-15);
+}
+
+#[test]
+fn registry_errors_are_typed() {
+    let dir = tmp_dir("registry");
+    let p = write(
+        &dir,
+        "r.toml",
+        "[[dataset]]\nname = \"x\"\nfiles = [{ path = \"a.csv\", n = 0 }]\n",
+    );
+    assert!(matches!(Registry::load(&p), Err(CurveError::BadN { .. })));
+    let p = write(&dir, "s.toml", "[[dataset]]\nname = \"x\"\nbogus = 1\n");
+    assert!(matches!(
+        Registry::load(&p),
+        Err(CurveError::Registry { .. })
+    ));
+    let p = write(&dir, "t.toml", "[[dataset]]\nname = \"x\"\n");
+    assert!(matches!(
+        Registry::load(&p),
+        Err(CurveError::Registry { .. })
+    ));
+}
+
+/// The seed's data set: N spans only 2.06× (1,683,000 … 3,463,000), so the
+/// fit runs but α is reported as not identified.
+#[test]
+fn hitchhiker_runs_fit_and_alpha_is_flagged_as_not_identified() {
+    let dir = shared_data("hitchhiker_runs");
+    let files: Vec<(PathBuf, u64)> = [
+        (32, 1_683_000),
+        (40, 2_098_000),
+        (48, 2_545_000),
+        (56, 3_015_000),
+        (64, 3_463_000),
+    ]
+    .iter()
+    .map(|(w, n)| (dir.join(format!("optimal_lr_sgd_{w}d.csv")), *n))
+    .collect();
+    let settings = HitchhikerSettings {
+        replicates: 20,
+        ..HitchhikerSettings::default()
+    };
+    let (set, r) = fit_training_curve_files(&files, &CurveOptions::default(), &settings).unwrap();
+    assert_eq!(set.len(), 307);
+    assert_eq!(r.fit.num_points, 307);
+    assert!(r.fit.objective.is_finite());
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.starts_with("alpha not identified: N spans only 2.06x")),
+        "{:?}",
+        r.warnings
+    );
+    assert_ne!(r.status.as_str(), "converged");
+}
+
+/// The OPT trajectories (125M … 175B, 1400×): a fit with exponent intervals.
+#[test]
+fn opt_trajectories_fit_with_exponent_intervals() {
+    let reg = Registry::load(&registry_path()).unwrap();
+    let (set, _) = reg
+        .get("opt_trajectories")
+        .unwrap()
+        .load(&CurveOptions::default())
+        .unwrap();
+    let settings = HitchhikerSettings {
+        replicates: 50,
+        ..HitchhikerSettings::default()
+    };
+    let r = analyse_training_curves(&set, &settings).unwrap();
+    let iv = r.intervals.unwrap();
+    assert!(iv.used >= 45, "{} of 50 replicates converged", iv.used);
+    let b = iv.bounds.unwrap();
+    for k in [3, 4] {
+        assert!(b[k][0].is_finite() && b[k][0] < b[k][1], "{:?}", b[k]);
+    }
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn hitchhiker_list_numbers_the_datasets_with_file_counts() {
+    let reg = registry_path();
+    let (code, out, _) = run(&["hitchhiker", "--registry", reg.to_str().unwrap(), "list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("  1. opt_trajectories"));
+    assert!(out.contains("3 files"));
+    // A registry whose files do not exist.
+    let dir = tmp_dir("list");
+    let p = write(
+        &dir,
+        "r.toml",
+        "[[dataset]]\nname = \"ghost\"\nfiles = [{ path = \"a.csv\", n = 5 }]\n",
+    );
+    let (code, out, _) = run(&["hitchhiker", "--registry", p.to_str().unwrap(), "list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("ghost") && out.contains("(no files found)"));
+}
+
+#[test]
+fn hitchhiker_unknown_dataset_exits_2_listing_the_known_ones() {
+    let reg = registry_path();
+    let (code, _, err) = run(&["hitchhiker", "--registry", reg.to_str().unwrap(), "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown dataset 'nope'") && err.contains("opt_trajectories"));
+}
+
+#[test]
+fn hitchhiker_json_has_the_contract_keys_and_out_writes_figure_and_csv() {
+    let reg = registry_path();
+    let out_dir = tmp_dir("out");
+    let (code, out, err) = run(&[
+        "hitchhiker",
+        "--registry",
+        reg.to_str().unwrap(),
+        "opt_trajectories",
+        "datablations_c4_1epoch",
+        "--bootstrap",
+        "20",
+        "--json",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let ds = v["datasets"].as_array().unwrap();
+    assert_eq!(ds.len(), 2);
+    for d in ds {
+        for k in ["E", "A", "B", "alpha", "beta", "final_loss"] {
+            assert!(d[k].as_f64().unwrap().is_finite(), "{k}");
+        }
+        // A coefficient that overflows f64 is null, and never silently: a
+        // warning names it and the status is not `converged`.
+        for (k, p) in [("exp_E", "E"), ("exp_A", "A"), ("exp_B", "B")] {
+            if d[k].as_f64().is_none() {
+                let w = format!("{p} not identified: exp({p}) overflows");
+                assert!(d["warnings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x.as_str().unwrap().starts_with(&w)));
+                assert_ne!(d["status"], "converged");
+            }
+        }
+        assert!(d["num_points"].as_u64().unwrap() > 0);
+        assert!(d["warnings"].is_array());
+        assert!(d["vpnls"]["alpha"].is_number() || d["vpnls"]["error"].is_string());
+        assert!(d["intervals"]["alpha"].is_array());
+    }
+    for f in [
+        "opt_trajectories.png",
+        "opt_trajectories.svg",
+        "opt_trajectories.csv",
+    ] {
+        assert!(out_dir.join(f).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn hitchhiker_file_mode_fits_files_given_on_the_command_line() {
+    let dir = shared_data("hitchhiker_runs");
+    let arg = |w: u32, n: u64| {
+        format!(
+            "{}={n}",
+            dir.join(format!("optimal_lr_sgd_{w}d.csv")).display()
+        )
+    };
+    let (code, out, err) = run(&[
+        "hitchhiker",
+        "--file",
+        &arg(32, 1_683_000),
+        "--file",
+        &arg(64, 3_463_000),
+        "--bootstrap",
+        "0",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("num_points = 123") && out.contains("alpha not identified"));
+    let (code, _, err) = run(&[
+        "hitchhiker",
+        "--file",
+        &format!("{}=1.5", dir.join("x.csv").display()),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("N must be a positive integer"));
+}

@@ -1,0 +1,433 @@
+//! Published IsoFLOP studies (issue 12): QC flags, known fits, bootstrap
+//! determinism, the FLOP factor and the cost of Approach 2.
+//!
+//! The data files are read from `../shared/data` beside the crate (never
+//! copied into the repository: they carry no licence).
+
+use std::path::PathBuf;
+
+use nalgebra::ComplexField;
+use proptest::prelude::*;
+use scaling_laws::fitters::{fit_approach2, fit_vpnls, FitStatus, SurfaceData, VpnlsParams};
+use scaling_laws::io::isoflops::{read_chinchilla_runs, read_isoflops, IsoflopRow};
+use scaling_laws::models::LossSurface;
+use scaling_laws::numerics::mpf::Mpf;
+use scaling_laws::numerics::student_t::{two_sided_critical_value, two_sided_probability};
+use scaling_laws::numerics::{lit, to_f64};
+use scaling_laws::studies::isoflops::cost::{
+    published_surfaces, simulate_costs, LLAMA3_405B_BUDGET,
+};
+use scaling_laws::studies::isoflops::fits::{fit_experiment, FitSettings, Resample};
+use scaling_laws::studies::isoflops::qc::{akima, fit_quadratic};
+use scaling_laws::studies::isoflops::residuals::flop_factor;
+use scaling_laws::studies::isoflops::{experiments, recompute_flags, Experiment};
+
+type M = Mpf<256>;
+
+fn shared(rel: &str) -> PathBuf {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")).join(rel);
+    assert!(
+        p.exists(),
+        "shared data file {} is missing: these tests need the ../shared/data folder beside the crate",
+        p.display()
+    );
+    p
+}
+
+fn isoflop_rows() -> Vec<IsoflopRow> {
+    read_isoflops(&shared("isoflops/isoflops.csv")).expect("the shipped IsoFLOP file reads")
+}
+
+fn experiment(name: &str) -> Experiment {
+    experiments(&isoflop_rows(), &[name.to_string()])
+        .unwrap()
+        .pop()
+        .unwrap()
+}
+
+#[test]
+fn qc_reproduces_the_published_flags() {
+    let rows = isoflop_rows();
+    assert_eq!(rows.len(), 947);
+    let ours = recompute_flags(&rows);
+    let mismatches: Vec<String> = rows
+        .iter()
+        .zip(&ours)
+        .enumerate()
+        .filter(|(_, (a, b))| a.reason != b.reason || a.outlier != b.outlier)
+        .map(|(i, (a, b))| {
+            format!(
+                "line {}: {} C={:e} N={:e}: shipped {:?}, ours {:?}",
+                i + 2,
+                a.experiment,
+                a.budget,
+                a.params,
+                a.reason,
+                b.reason
+            )
+        })
+        .collect();
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+#[allow(clippy::excessive_precision)]
+fn student_t_quantiles_match_tables() {
+    // Two-sided 95 % critical values t_{0.975, ν} from mpmath at 40 digits
+    // (the root of 1 − I_{ν/(ν+t²)}(ν/2, 1/2)/2 = 0.975, an independent
+    // route through the incomplete beta function):
+    //   import mpmath as mp; mp.mp.dps = 40
+    //   cdf = lambda t, nu: 1 - mp.betainc(nu/2, 0.5, 0, nu/(nu+t*t), regularized=True)/2
+    //   mp.findroot(lambda t: cdf(t, nu) - mp.mpf('0.975'), 2.5)
+    let table = [
+        (1, 12.706204736174704646),
+        (2, 4.3026527297494638523),
+        (3, 3.1824463052837095927),
+        (4, 2.7764451051977943578),
+        (5, 2.5705818356363155147),
+        (10, 2.2281388519862747484),
+        (20, 2.0859634472658648427),
+        (30, 2.04227245630123831),
+    ];
+    for (nu, t) in table {
+        let ours = two_sided_critical_value(0.95f64, nu).unwrap();
+        assert!((ours - t).abs() < 1e-12 * t, "ν = {nu}: {ours} vs {t}");
+    }
+    assert!(two_sided_critical_value(1.0f64, 3).is_none());
+    assert!(two_sided_critical_value(0.0f64, 3).is_none());
+}
+
+#[test]
+fn student_t_probability_inverts_its_quantile_at_256_bits() {
+    for nu in [1u32, 2, 3, 7, 12, 25] {
+        let level = lit::<M>(0.95);
+        let t = two_sided_critical_value(level.clone(), nu).unwrap();
+        let back = two_sided_probability(t, nu);
+        let err = to_f64(&(back - level).abs());
+        assert!(err < 1e-70, "ν = {nu}: {err:e}");
+    }
+}
+
+#[test]
+fn student_t_with_many_degrees_of_freedom_tends_to_the_normal() {
+    // ν → ∞: P(|T| ≤ 1.959963984540054) → 0.95 (the normal quantile); at
+    // ν = 10⁴ the difference is O(1/ν).
+    let p = two_sided_probability(1.959963984540054f64, 10_000);
+    assert!((p - 0.95).abs() < 1e-4);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn quadratic_fit_standard_error_matches_the_normal_equations(
+        a in 0.01f64..1.0, b in -1.0f64..1.0, n in 4usize..20, seed in 0u64..1000,
+    ) {
+        // Noisy parabola on x ∈ [20, 24] (ln N scale); the covariance of the
+        // coefficients by the normal equations in 256 bits.
+        let mut rng = scaling_laws::sampling::noise::Rng::new(seed);
+        let x: Vec<f64> = (0..n).map(|i| 20.0 + 4.0 * i as f64 / (n - 1) as f64).collect();
+        let y: Vec<f64> = x.iter().map(|&u| a * (u - 22.0).powi(2) + b * (u - 22.0) + 1.0 + 0.01 * rng.normal()).collect();
+        let q = fit_quadratic(&x, &y).unwrap();
+        let xm: Vec<M> = x.iter().map(|&u| lit::<M>(u)).collect();
+        let ym: Vec<M> = y.iter().map(|&u| lit::<M>(u)).collect();
+        let design = nalgebra::DMatrix::from_fn(n, 3, |i, j| [xm[i].clone() * xm[i].clone(), xm[i].clone(), lit::<M>(1.0)][j].clone());
+        let rhs = nalgebra::DVector::from_vec(ym);
+        let gram = design.transpose() * &design;
+        let inv = gram.try_inverse().unwrap();
+        let coef = &inv * (design.transpose() * &rhs);
+        let resid = &design * &coef - rhs;
+        let rss = resid.dot(&resid);
+        let var_a = inv[(0, 0)].clone() * rss / lit::<M>((n - 3) as f64);
+        let a_ref = to_f64(&coef[0]);
+        let se_ref = to_f64(&var_a.sqrt());
+        prop_assert!((q.a - a_ref).abs() < 1e-8 * a_ref.abs().max(1.0), "{} vs {}", q.a, a_ref);
+        prop_assert!((q.se_a - se_ref).abs() < 1e-6 * se_ref, "{} vs {}", q.se_a, se_ref);
+    }
+}
+
+#[test]
+fn akima_interpolates_its_nodes_and_is_exact_on_lines() {
+    let x = [0.0, 1.0, 2.5, 3.0, 4.5, 6.0];
+    let y = [1.0, 2.0, 0.5, 0.7, 3.0, 2.0];
+    for k in 0..x.len() {
+        assert!((akima(&x, &y, x[k]) - y[k]).abs() < 1e-14);
+    }
+    let line: Vec<f64> = x.iter().map(|u| 2.0 * u - 1.0).collect();
+    for at in [-1.0, 0.3, 2.0, 5.0, 7.5] {
+        assert!(
+            (akima(&x, &line, at) - (2.0 * at - 1.0)).abs() < 1e-12,
+            "at {at}"
+        );
+    }
+}
+
+#[test]
+fn llama3_raw_fits_meet_the_reference_values() {
+    // Reference implementation (Open-Athena/scaling-law-analysis, Experiment
+    // 11 on all 133 raw-loss points): â = 0.46322087, b̂ = 0.53677913;
+    // VPNLS (256² grid + L-BFGS-B) E ≈ 0.6047, α ≈ 0.3100, β ≈ 0.3136
+    // (printed to 4 decimals).
+    let e = experiment("llama_3__raw_loss");
+    assert_eq!(e.points.len(), 133);
+    let a2 = fit_approach2(&e.points).unwrap();
+    assert!(
+        (a2.n_law.exponent - 0.46322087).abs() < 5e-9,
+        "{}",
+        a2.n_law.exponent
+    );
+    assert!(
+        (a2.d_law.exponent - 0.53677913).abs() < 5e-9,
+        "{}",
+        a2.d_law.exponent
+    );
+    let vp = fit_vpnls(
+        &SurfaceData::from_points(&e.points).unwrap(),
+        &VpnlsParams::default(),
+    )
+    .unwrap();
+    assert_eq!(vp.status, FitStatus::Converged);
+    assert!((vp.e - 0.6047).abs() < 5e-5, "E {}", vp.e);
+    assert!((vp.alpha - 0.3100).abs() < 5e-5, "α {}", vp.alpha);
+    assert!((vp.beta - 0.3136).abs() < 5e-5, "β {}", vp.beta);
+}
+
+#[test]
+fn bootstrap_intervals_do_not_depend_on_the_thread_count() {
+    let e = experiment("llama_3__raw_loss");
+    let settings = FitSettings {
+        bootstrap: 24,
+        seed: 5,
+        resample: Resample::WithinBudgets,
+        ..FitSettings::default()
+    };
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| fit_experiment(&e, &settings).unwrap().intervals)
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one, two);
+    // Every Approach 2 number has an interval around its estimate.
+    let fit = fit_experiment(&e, &FitSettings::default()).unwrap();
+    for (k, (g, key, v)) in fit.numbers.iter().enumerate() {
+        if g == "approach2" {
+            let [lo, hi] = one[k].0.unwrap();
+            assert!(lo <= hi, "{key}");
+            assert!(
+                lo <= *v + 1e-9 * v.abs() && *v <= hi + 1e-9 * v.abs() || hi - lo > 0.0,
+                "{key}"
+            );
+        }
+    }
+    // A different seed gives different replicates.
+    let other = FitSettings {
+        seed: 6,
+        ..settings.clone()
+    };
+    let three = fit_experiment(&e, &other).unwrap().intervals;
+    assert_ne!(one, three);
+}
+
+#[test]
+fn closed_form_and_simulated_costs_agree() {
+    // Noise-free simulation: the closed form predicts Approach 2's fit
+    // exactly (proofs/05), so both allocations agree to rounding.
+    let rows = simulate_costs(&published_surfaces(), LLAMA3_405B_BUDGET).unwrap();
+    assert_eq!(rows.len(), 3 * 2 * 4);
+    for r in &rows {
+        let (s, c) = (&r.simulated, &r.closed_form);
+        assert!(
+            (s.d_inferred / c.d_inferred - 1.0).abs() < 1e-9,
+            "{} {} {}",
+            r.surface,
+            r.bias,
+            r.width
+        );
+        assert!(s.wasted_flops > 0.0 && c.wasted_flops > 0.0);
+        assert!(
+            (s.wasted_flops / c.wasted_flops - 1.0).abs() < 1e-5,
+            "{} {} {}: {} vs {}",
+            r.surface,
+            r.bias,
+            r.width,
+            s.wasted_flops,
+            c.wasted_flops
+        );
+    }
+}
+
+#[test]
+fn flop_factor_recovers_the_factor_that_generated_the_data() {
+    for k in [4.0, 6.0, 8.5] {
+        let s = LossSurface::<f64>::chinchilla();
+        let c = 1e21;
+        let n = [1e8, 2e8, 5e8, 1e9, 3e9];
+        let l: Vec<f64> = n.iter().map(|&n| s.loss(&n, &(c / (k * n)))).collect();
+        let (kappa, kf) = flop_factor(&s, c, &n, &l);
+        assert!((kf / k - 1.0).abs() < 1e-12, "{kf} vs {k}");
+        assert!((kappa - k.powf(*s.beta())).abs() < 1e-12 * kappa);
+        let sm = s.cast::<M>();
+        let km = lit::<M>(k);
+        let cm = lit::<M>(c);
+        let nm: Vec<M> = n.iter().map(|&v| lit::<M>(v)).collect();
+        let lm: Vec<M> = nm
+            .iter()
+            .map(|v| sm.loss(v, &(cm.clone() / (km.clone() * v.clone()))))
+            .collect();
+        let (_, kfm) = flop_factor(&sm, cm, &nm, &lm);
+        let err = to_f64(&((kfm - km.clone()) / km).abs());
+        assert!(err < 1e-70, "{err:e}");
+    }
+}
+
+#[test]
+fn chinchilla_runs_file_reads_245_runs() {
+    let runs = read_chinchilla_runs(&shared("chinchilla/svg_extracted_data.csv")).unwrap();
+    assert_eq!(runs.n.len(), 245);
+    let data = scaling_laws::studies::isoflops::reproductions::epoch_runs(&runs).unwrap();
+    assert_eq!(data.len(), 240);
+}
+
+#[test]
+fn huber_likelihood_gradient_matches_central_differences() {
+    use scaling_laws::studies::isoflops::reproductions::huber_nll;
+    let runs = read_chinchilla_runs(&shared("chinchilla/svg_extracted_data.csv")).unwrap();
+    let data = scaling_laws::studies::isoflops::reproductions::epoch_runs(&runs).unwrap();
+    // A point near Epoch's estimate, σ chosen so that some residuals are in
+    // each branch of the Huber function.
+    let x = [0.6, 6.2, 7.6, 0.35, 0.37, (2e-2f64).ln()];
+    let (_, g) = huber_nll(&data, &x);
+    for k in 0..6 {
+        let h = 1e-6 * x[k].abs().max(1.0);
+        let (mut xp, mut xm) = (x, x);
+        xp[k] += h;
+        xm[k] -= h;
+        let fd = (huber_nll(&data, &xp).0 - huber_nll(&data, &xm).0) / (2.0 * h);
+        // Central differences: O(h²) truncation plus ~ε·|f|/h rounding,
+        // and the kink of H_δ at |u| = δ crossed by at most a few points.
+        assert!(
+            (fd - g[k]).abs() < 1e-4 * g[k].abs().max(1.0),
+            "k {k}: {fd} vs {}",
+            g[k]
+        );
+    }
+}
+
+fn run_cli(args: &[&str]) -> (bool, Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn qc_json_counts_match_the_shipped_reason_column() {
+    let path = shared("isoflops/isoflops.csv");
+    let (ok, _, out, err) =
+        run_cli(&["isoflops", "qc", "--data", path.to_str().unwrap(), "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    // Counts straight from the shipped file's columns.
+    let rows = isoflop_rows();
+    let mut names: Vec<&str> = rows.iter().map(|r| r.experiment.as_str()).collect();
+    names.dedup();
+    assert_eq!(v.as_object().unwrap().len(), 8);
+    for name in names {
+        let mine: Vec<&IsoflopRow> = rows.iter().filter(|r| r.experiment == name).collect();
+        let clean = mine.iter().filter(|r| r.outlier == Some(false)).count();
+        assert_eq!(
+            v[name]["points"].as_u64().unwrap() as usize,
+            mine.len(),
+            "{name}"
+        );
+        assert_eq!(v[name]["clean"].as_u64().unwrap() as usize, clean, "{name}");
+        for (reason, count) in v[name]["reasons"].as_object().unwrap() {
+            let shipped = mine
+                .iter()
+                .filter(|r| r.reason.as_deref() == Some(reason.as_str()))
+                .count();
+            assert_eq!(count.as_u64().unwrap() as usize, shipped, "{name} {reason}");
+        }
+    }
+}
+
+#[test]
+fn isoflops_json_has_the_contract_keys_and_intervals() {
+    let path = shared("isoflops/isoflops.csv");
+    let (ok, _, out, err) = run_cli(&[
+        "isoflops",
+        "--data",
+        path.to_str().unwrap(),
+        "--experiment",
+        "llama_3__raw_loss",
+        "--bootstrap",
+        "16",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let e = &v["llama_3__raw_loss"];
+    assert_eq!(e["points"], 133);
+    assert_eq!(e["budgets"], 10);
+    for k in ["a", "b", "a_intercept", "b_intercept"] {
+        assert!(e["approach2"][k].is_f64(), "{k}");
+        assert_eq!(
+            e["approach2"]["interval"][k].as_array().map(Vec::len),
+            Some(2),
+            "{k}"
+        );
+    }
+    for m in ["approach3", "vpnls"] {
+        for k in ["E", "A", "B", "alpha", "beta", "a", "b"] {
+            assert!(e[m][k].is_f64(), "{m} {k}");
+        }
+        assert_eq!(e[m]["status"], "converged");
+        assert!(e["allocation"][m]["n_opt"].is_f64());
+        assert!(e["allocation"][m]["d_opt"].is_f64());
+    }
+    assert_eq!(e["allocation"]["budget"], 1e24);
+    assert!((e["approach2"]["a"].as_f64().unwrap() - 0.46322087).abs() < 5e-9);
+}
+
+#[test]
+fn isoflops_errors_name_the_file_and_the_experiment() {
+    let (ok, code, _, err) = run_cli(&["isoflops", "qc", "--data", "/nonexistent/isoflops.csv"]);
+    assert!(!ok);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("/nonexistent/isoflops.csv"), "{err}");
+    let path = shared("isoflops/isoflops.csv");
+    let (ok, code, _, err) = run_cli(&[
+        "isoflops",
+        "--data",
+        path.to_str().unwrap(),
+        "--experiment",
+        "nope",
+    ]);
+    assert!(!ok);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("'nope'") && err.contains("llama_3__raw_loss"),
+        "{err}"
+    );
+}
+
+#[test]
+fn experiment_11_without_data_runs_the_simulation_and_says_what_it_skipped() {
+    let dir = std::env::temp_dir().join(format!("sl-exp11-{}", std::process::id()));
+    let (ok, _, out, err) = run_cli(&["experiment", "11", "--out", dir.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("skipped: no IsoFLOP file"), "{out}");
+    assert!(dir.join("exp11").join("simulated_costs.csv").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

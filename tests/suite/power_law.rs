@@ -1,0 +1,384 @@
+//! One- and two-term power laws and their Huber fit (proofs/12_power_laws.md).
+
+use nalgebra::RealField;
+use proptest::prelude::*;
+use scaling_laws::fitters::power_law::{
+    fit_power_law, fit_power_law_from, fit_single_and_two_term, jittered_starts, nested_start,
+    objective, objective_and_gradient, objective_hessian, objective_in, PowerLawData,
+    PowerLawError, PowerLawFitParams, PowerLawStatus,
+};
+use scaling_laws::models::power_law::{
+    ln_prediction, ln_prediction_and_gradient, ln_prediction_hessian, PowerLawForm, PowerLawSum,
+};
+use scaling_laws::numerics::mpf::Mpf256;
+use scaling_laws::numerics::{lit, to_f64};
+use scaling_laws::sampling::noise::Rng;
+
+use crate::common::cases;
+
+/// f64 Richardson step (relative to max(|θ_k|, 1)) and agreement, as in
+/// tests/suite/approach3.rs: truncation O(h⁴·(ln x)⁵·|f|) with |ln x| ≤ 7
+/// is ≈ 1e-24·2e4 relative, rounding ≈ 3ε/h ≈ 7e-10; 1e-6 leaves a
+/// factor > 1000 over both.
+const FD_STEP_F64: f64 = 1e-6;
+const FD_AGREE_F64: f64 = 1e-6;
+/// 256 bits: step 1e-30 (truncation ≈ 1e-116, rounding ≈ 5e-47 relative);
+/// agreement to 1e-40 holds only for an exact derivative.
+const FD_STEP_256: f64 = 1e-30;
+const FD_AGREE_256: f64 = 1e-40;
+
+/// Max over k of |FD_k − g_k| / (|g_k| + |f|/s_k), FD the Richardson
+/// extrapolation (4·D(h/2) − D(h))/3 of central differences of `f`.
+fn mismatch<T: RealField>(f: &dyn Fn(&[T]) -> T, g: &[T], theta: &[T], h_rel: f64) -> f64 {
+    let f0 = f(theta);
+    let mut worst = 0.0f64;
+    for k in 0..theta.len() {
+        let s = theta[k].clone().abs().max(T::one());
+        let central = |h: T| {
+            let mut p = theta.to_vec();
+            p[k] += h.clone();
+            let mut m = theta.to_vec();
+            m[k] -= h.clone();
+            (f(&p) - f(&m)) / (h * lit::<T>(2.0))
+        };
+        let h = s.clone() * lit::<T>(h_rel);
+        let fd = (central(h.clone() / lit::<T>(2.0)) * lit::<T>(4.0) - central(h)) / lit::<T>(3.0);
+        let scale = g[k].clone().abs() + f0.clone().abs() / s;
+        worst = worst.max(to_f64(&((fd - g[k].clone()).abs() / scale)));
+    }
+    worst
+}
+
+/// x on a log grid over [0.01, 100] (normalised units), `n` points.
+fn log_grid(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| 10f64.powf(-2.0 + 4.0 * i as f64 / (n - 1) as f64))
+        .collect()
+}
+
+fn law(theta: &[f64]) -> PowerLawSum<f64> {
+    PowerLawSum::from_theta(theta).unwrap()
+}
+
+/// θ of a single law: ln C ∈ [−2, 2], α ∈ [0.1, 1.5], ln E ∈ [−1, 1].
+fn single_theta() -> impl Strategy<Value = Vec<f64>> {
+    (-2.0f64..2.0, 0.1f64..1.5, -1.0f64..1.0).prop_map(|(a, b, c)| vec![a, b, c])
+}
+
+/// θ of a two-term law, any exponents in [−1, 3].
+fn two_theta() -> impl Strategy<Value = Vec<f64>> {
+    (
+        -3.0f64..2.0,
+        -1.0f64..3.0,
+        -3.0f64..2.0,
+        -1.0f64..3.0,
+        -1.0f64..1.0,
+    )
+        .prop_map(|(a, b, c, d, e)| vec![a, b, c, d, e])
+}
+
+/// Points: x on a log grid, losses the law of `theta` times e^{σ·u},
+/// u uniform in [−1, 1] from `seed`.
+fn points(theta: &[f64], n: usize, sigma: f64, seed: u64) -> (Vec<f64>, Vec<f64>) {
+    let x = log_grid(n);
+    let l = law(theta);
+    let mut rng = Rng::new(seed);
+    let y = x
+        .iter()
+        .map(|xi| l.predict(xi) * (sigma * rng.uniform_in(-1.0, 1.0)).exp())
+        .collect();
+    (x, y)
+}
+
+proptest! {
+    #![proptest_config(cases(64))]
+
+    #[test]
+    fn ln_prediction_gradient_and_hessian_match_richardson_differences(
+        theta in prop_oneof![single_theta(), two_theta()],
+        ln_x in -7.0f64..7.0,
+    ) {
+        let (_, g) = ln_prediction_and_gradient(&theta, &ln_x);
+        let f = |t: &[f64]| ln_prediction(t, &ln_x);
+        let bad = mismatch(&f, &g, &theta, FD_STEP_F64);
+        prop_assert!(bad < FD_AGREE_F64, "gradient mismatch {bad}");
+        let h = ln_prediction_hessian(&theta, &ln_x);
+        for j in 0..theta.len() {
+            let gj = |t: &[f64]| ln_prediction_and_gradient(t, &ln_x).1[j];
+            let row: Vec<f64> = (0..theta.len()).map(|k| h[(j, k)]).collect();
+            let bad = mismatch(&gj, &row, &theta, FD_STEP_F64);
+            prop_assert!(bad < FD_AGREE_F64, "Hessian row {j} mismatch {bad}");
+        }
+    }
+
+    #[test]
+    fn objective_gradient_matches_richardson_differences(
+        theta in prop_oneof![single_theta(), two_theta()],
+        truth in two_theta(),
+        sigma in 0.0f64..0.2,
+        seed in 0u64..1000,
+    ) {
+        let (x, y) = points(&truth, 12, sigma, seed);
+        let d = PowerLawData::<f64>::new(&x, &y, 1.0).unwrap();
+        let (_, g) = objective_and_gradient(&d, &theta);
+        let f = |t: &[f64]| objective(&d, t);
+        // Huber's ψ′ jumps at |r| = δ: a step straddling it errs by
+        // O(h·jump), so a 100× smaller step (rounding then ≈ 7e-8).
+        let bad = mismatch(&f, &g, &theta, FD_STEP_F64 / 100.0);
+        prop_assert!(bad < FD_AGREE_F64, "gradient mismatch {bad}");
+    }
+
+    #[test]
+    fn objective_in_f64_agrees_with_256_bits(
+        theta in prop_oneof![single_theta(), two_theta()],
+        truth in two_theta(),
+        sigma in 0.0f64..0.2,
+        seed in 0u64..1000,
+    ) {
+        let (x, y) = points(&truth, 20, sigma, seed);
+        let f64v = objective_in::<f64>(&x, &y, 1.0, &theta);
+        let hi = objective_in::<Mpf256>(&x, &y, 1.0, &theta);
+        // Per point: ln L̂ to a few ulps of max|t| ≤ 16 (|ln C| ≤ 3,
+        // |α| ≤ 3, |ln x| ≤ 4.61), r likewise; ρ passes that error on times
+        // max(δ, |r|), and |r| ≤ 16 + 16 + 0.2 < 35 on this domain. Summed
+        // over n = 20 points: |ΔF| ≤ n·(δ + 35)·200ε.
+        let bound = 20.0 * (1e-3 + 35.0) * 200.0 * f64::EPSILON;
+        prop_assert!((f64v - hi).abs() <= bound, "f64 {f64v} vs 256-bit {hi}");
+    }
+
+    #[test]
+    fn objective_is_invariant_to_the_normalisation_factor(
+        theta in prop_oneof![single_theta(), two_theta()],
+        truth in two_theta(),
+        log10_factor in -3.0f64..3.0,
+        seed in 0u64..1000,
+    ) {
+        // x' = x/f: the law with c'_k = c_k·f^−α_k on x' is the same function.
+        let f = 10f64.powf(log10_factor);
+        let (x, y) = points(&truth, 15, 0.1, seed);
+        let d1 = PowerLawData::<f64>::new(&x, &y, 1.0).unwrap();
+        let d2 = PowerLawData::<f64>::new(&x, &y, f).unwrap();
+        let moved = law(&theta).rescaled(&f).theta();
+        let (f1, g1) = objective_and_gradient(&d1, &theta);
+        let (f2, g2) = objective_and_gradient(&d2, &moved);
+        // Rounding of ln(x/f) and of ln c + α ln f: a few ε·(|ln x| + |α ln f|)
+        // per residual, times at most δ per point in ρ.
+        prop_assert!((f1 - f2).abs() <= 1e-12 * (1.0 + f1.abs()), "{f1} vs {f2}");
+        // ∂/∂ln c and ∂/∂ln E are unchanged; ∂/∂α picks up −ln f·∂/∂ln c.
+        let last = theta.len() - 1;
+        prop_assert!((g1[last] - g2[last]).abs() <= 1e-10);
+        for k in 0..last / 2 {
+            prop_assert!((g1[2 * k] - g2[2 * k]).abs() <= 1e-10);
+            let expect = g1[2 * k + 1] + g1[2 * k] * f.ln();
+            prop_assert!((g2[2 * k + 1] - expect).abs() <= 1e-9 * (1.0 + g1[2 * k].abs()),
+                "{} vs {}", g2[2 * k + 1], expect);
+        }
+    }
+}
+
+proptest! {
+    // Each case runs 16 BFGS fits: 16 cases by default.
+    #![proptest_config(cases(16))]
+
+    #[test]
+    fn two_term_objective_never_exceeds_single(
+        truth in prop_oneof![single_theta(), two_theta()],
+        sigma in 0.0f64..0.3,
+        seed in 0u64..1000,
+        n in 6usize..30,
+    ) {
+        let (x, y) = points(&truth, n, sigma, seed);
+        let d = PowerLawData::<f64>::new(&x, &y, 1.0).unwrap();
+        let params = PowerLawFitParams { seed, ..PowerLawFitParams::default() };
+        let (single, two) = fit_single_and_two_term(&d, &params).unwrap();
+        prop_assert!(two.objective <= single.objective,
+            "two-term {} > single {}", two.objective, single.objective);
+    }
+}
+
+#[test]
+fn objective_hessian_matches_differences_at_256_bits() {
+    let truth = [0.5, 1.9, 0.7, 0.15, 0.25];
+    let (x, y) = points(&truth, 12, 0.05, 7);
+    let d = PowerLawData::<Mpf256>::new(&x, &y, 1.0).unwrap();
+    for theta64 in [vec![0.1, 1.5, 0.3, 0.2, 0.1], vec![0.4, 0.3, 0.6]] {
+        let theta: Vec<Mpf256> = theta64.iter().map(|v| lit(*v)).collect();
+        let h = objective_hessian(&d, &theta);
+        for j in 0..theta.len() {
+            let gj = |t: &[Mpf256]| objective_and_gradient(&d, t).1[j].clone();
+            let row: Vec<Mpf256> = (0..theta.len()).map(|k| h[(j, k)].clone()).collect();
+            let bad = mismatch(&gj, &row, &theta, FD_STEP_256);
+            assert!(bad < FD_AGREE_256, "Hessian row {j}: {bad:e}");
+        }
+    }
+}
+
+#[test]
+fn log_sum_exp_neither_overflows_nor_loses_small_terms() {
+    // ln C = 800: C/x^α overflows f64 if formed directly; E = e⁻⁴⁰ is far
+    // below it. The 256-bit value is the oracle.
+    let theta = [800.0, 0.5, -40.0, -0.2, 2.0];
+    for ln_x in [-5.0, 0.0, 5.0] {
+        let v = ln_prediction(&theta, &ln_x);
+        let t: Vec<Mpf256> = theta.iter().map(|v| lit(*v)).collect();
+        let hi = to_f64(&ln_prediction(&t, &lit::<Mpf256>(ln_x)));
+        assert!(v.is_finite());
+        assert!(
+            (v - hi).abs() <= 4.0 * f64::EPSILON * hi.abs(),
+            "{v} vs {hi}"
+        );
+    }
+}
+
+#[test]
+fn nested_start_has_the_single_objective_bit_for_bit() {
+    let (x, y) = points(&[0.5, 0.3, 0.2], 40, 0.1, 3);
+    let d = PowerLawData::<f64>::new(&x, &y, 1.0).unwrap();
+    let single = fit_power_law(&d, PowerLawForm::Single, &PowerLawFitParams::default()).unwrap();
+    let nested = nested_start(&d, &single.theta);
+    assert_eq!(
+        objective(&d, &nested).to_bits(),
+        objective(&d, &single.theta).to_bits()
+    );
+}
+
+#[test]
+fn fit_does_not_depend_on_row_order() {
+    let (x, y) = points(&[0.5, 1.2, 0.7, 0.2, 0.3], 30, 0.05, 11);
+    let mut rx = x.clone();
+    let mut ry = y.clone();
+    rx.reverse();
+    ry.reverse();
+    rx.swap(3, 17);
+    ry.swap(3, 17);
+    let params = PowerLawFitParams::default();
+    let a =
+        fit_single_and_two_term(&PowerLawData::<f64>::new(&x, &y, 1.0).unwrap(), &params).unwrap();
+    let b = fit_single_and_two_term(&PowerLawData::<f64>::new(&rx, &ry, 1.0).unwrap(), &params)
+        .unwrap();
+    assert_eq!(a.0.theta, b.0.theta);
+    assert_eq!(a.1.theta, b.1.theta);
+    assert_eq!(a.1.objective.to_bits(), b.1.objective.to_bits());
+}
+
+fn max_rel(a: &PowerLawSum<f64>, b: &PowerLawSum<f64>) -> f64 {
+    let mut worst = (a.e / b.e - 1.0).abs();
+    for (p, q) in a.terms.iter().zip(&b.terms) {
+        worst = worst
+            .max((p.c / q.c - 1.0).abs())
+            .max((p.alpha / q.alpha - 1.0).abs());
+    }
+    worst
+}
+
+#[test]
+fn noise_free_laws_are_recovered() {
+    // Well-separated exponents (1.5 and 0.3), both terms visible over the
+    // grid; the truth in canonical order (steeper first).
+    let params = PowerLawFitParams::default();
+    for (truth, form) in [
+        (vec![0.3f64.ln(), 0.35, 1.7f64.ln()], PowerLawForm::Single),
+        (
+            vec![0.05f64.ln(), 1.5, 1.2f64.ln(), 0.3, 1.5f64.ln()],
+            PowerLawForm::TwoTerm,
+        ),
+    ] {
+        let (x, y) = points(&truth, 60, 0.0, 0);
+        let d = PowerLawData::<f64>::new(&x, &y, 1.0).unwrap();
+        let (single, two) = fit_single_and_two_term(&d, &params).unwrap();
+        let fit = if form == PowerLawForm::Single {
+            &single
+        } else {
+            &two
+        };
+        let err = max_rel(&fit.law, &law(&truth));
+        assert!(
+            err <= 1e-8,
+            "{form:?}: relative error {err:e}, {:?}",
+            fit.theta
+        );
+        assert_eq!(fit.status, PowerLawStatus::Converged);
+    }
+}
+
+#[test]
+fn fit_is_invariant_to_the_normalisation_factor() {
+    let truth = vec![0.05f64.ln(), 1.5, 1.2f64.ln(), 0.3, 1.5f64.ln()];
+    let (x, y) = points(&truth, 60, 0.0, 0);
+    let params = PowerLawFitParams::default();
+    for f in [0.1, 3.0] {
+        // The same x in units f times larger: fit on x·f with factor f.
+        let xf: Vec<f64> = x.iter().map(|v| v * f).collect();
+        let d = PowerLawData::<f64>::new(&xf, &y, f).unwrap();
+        let (_, two) = fit_single_and_two_term(&d, &params).unwrap();
+        let err = max_rel(&two.law, &law(&truth));
+        assert!(err <= 1e-8, "factor {f}: {err:e}");
+        // And on the raw x with factor 1/f, coefficients rescale by f^α.
+        let d = PowerLawData::<f64>::new(&x, &y, 1.0 / f).unwrap();
+        let (_, two) = fit_single_and_two_term(&d, &params).unwrap();
+        let err = max_rel(&two.law, &law(&truth).rescaled(&(1.0 / f)));
+        assert!(err <= 1e-8, "factor 1/{f}: {err:e}");
+    }
+}
+
+#[test]
+fn jittered_starts_follow_the_seed_and_separate_the_exponents() {
+    let p = PowerLawFitParams::default();
+    let a = jittered_starts(PowerLawForm::TwoTerm, &p);
+    assert_eq!(a, jittered_starts(PowerLawForm::TwoTerm, &p));
+    assert_eq!(a.len(), 10);
+    assert_eq!(jittered_starts(PowerLawForm::Single, &p).len(), 5);
+    for s in &a {
+        assert!((s[1] - s[3]).abs() >= 0.05 - 1e-12 || (s[1] - s[3]).abs() >= 0.15);
+    }
+    let other = PowerLawFitParams {
+        seed: p.seed + 1,
+        ..p
+    };
+    assert_ne!(a, jittered_starts(PowerLawForm::TwoTerm, &other));
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    let e = PowerLawData::<f64>::new(&[1.0, -2.0], &[1.0, 1.0], 1.0).unwrap_err();
+    assert_eq!(
+        e,
+        PowerLawError::BadPoint {
+            index: 1,
+            field: "x",
+            value: -2.0
+        }
+    );
+    let e = PowerLawData::<f64>::new(&[1.0, 2.0], &[1.0, f64::NAN], 1.0).unwrap_err();
+    assert!(matches!(
+        e,
+        PowerLawError::BadPoint {
+            index: 1,
+            field: "loss",
+            ..
+        }
+    ));
+    assert!(matches!(
+        PowerLawData::<f64>::new(&[1.0], &[1.0], 0.0),
+        Err(PowerLawError::BadSetting { name: "scale", .. })
+    ));
+    // Four distinct x cannot determine five parameters.
+    let d = PowerLawData::<f64>::new(&[1.0, 2.0, 3.0, 4.0, 4.0], &[3.0, 2.0, 1.5, 1.2, 1.3], 1.0)
+        .unwrap();
+    let r = fit_power_law(&d, PowerLawForm::TwoTerm, &PowerLawFitParams::default());
+    assert!(matches!(
+        r,
+        Err(PowerLawError::TooFewPoints {
+            needed: 5,
+            got: 4,
+            ..
+        })
+    ));
+    let r = fit_power_law_from(
+        &d,
+        PowerLawForm::Single,
+        &[vec![0.0, f64::NAN, 0.0]],
+        &PowerLawFitParams::default(),
+    );
+    assert!(matches!(r, Err(PowerLawError::BadStart { .. })));
+}

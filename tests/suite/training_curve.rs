@@ -1,0 +1,275 @@
+//! The training-curve fit (fitters::training_curve, models::TrainingCurveLaw):
+//! objective, gradient, Hessian, start, recovery and bootstrap coverage
+//! (proofs/13).
+
+use proptest::prelude::*;
+use scaling_laws::fitters::training_curve::{
+    fit_training_curve, smooth_l1, smooth_l1_hessian, training_curve_start, CurvePoints,
+    TrainingCurveParams,
+};
+use scaling_laws::fitters::vpnls::fit_vpnls;
+use scaling_laws::fitters::{FitStatus, SurfaceData};
+use scaling_laws::io::training_curves::{Curve, CurveSet};
+use scaling_laws::models::TrainingCurveLaw;
+use scaling_laws::numerics::mpf::Mpf;
+use scaling_laws::sampling::noise::Rng;
+use scaling_laws::studies::hitchhiker::{analyse_training_curves, HitchhikerSettings};
+
+use crate::common::cases;
+
+type M = Mpf<256>;
+
+/// Six sizes spanning 100× (1e7 … 1e9), 25 checkpoints each on 1e8 … 1e11
+/// tokens (log-spaced), losses from `law`.
+pub fn synthetic(law: &TrainingCurveLaw<f64>) -> CurveSet {
+    let curves = (0..6)
+        .map(|k| {
+            let n = (1e7 * 10f64.powf(2.0 * k as f64 / 5.0)).round() as u64;
+            let tokens: Vec<f64> = (0..25)
+                .map(|j| 1e8 * 10f64.powf(3.0 * j as f64 / 24.0))
+                .collect();
+            let loss = tokens.iter().map(|d| law.loss(&(n as f64), d)).collect();
+            Curve {
+                n,
+                label: format!("n{k}"),
+                tokens,
+                loss,
+            }
+        })
+        .collect();
+    CurveSet { curves }
+}
+
+/// Chinchilla's published law (E, A, B, α, β) = (1.69, 406.4, 410.7, 0.34,
+/// 0.28) [H22] in the training-curve parametrisation.
+pub fn chinchilla_law() -> TrainingCurveLaw<f64> {
+    TrainingCurveLaw::from_parameters([1.69f64.ln(), 406.4f64.ln(), 410.7f64.ln(), -0.34, -0.28])
+}
+
+fn points<T: nalgebra::RealField>(set: &CurveSet) -> CurvePoints<T> {
+    let (n, d, l) = set.points();
+    CurvePoints::new(&n, &d, &l).unwrap()
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs()
+}
+
+#[test]
+fn training_curve_fit_recovers_a_noise_free_law_to_1e_8() {
+    let law = chinchilla_law();
+    let set = synthetic(&law);
+    let fit = fit_training_curve(&points(&set), &TrainingCurveParams::default()).unwrap();
+    assert_eq!(fit.status, FitStatus::Converged);
+    for (got, want) in fit.law.parameters().iter().zip(law.parameters()) {
+        assert!(rel(*got, want) <= 1e-8, "{got} vs {want}");
+    }
+}
+
+#[test]
+fn vpnls_recovers_the_same_noise_free_law_to_1e_8_after_mapping() {
+    let law = chinchilla_law();
+    let (n, d, l) = synthetic(&law).points();
+    let data = SurfaceData::new(&n, &d, &l).unwrap();
+    let s = fit_vpnls(&data, &HitchhikerSettings::default().vpnls).unwrap();
+    assert_eq!(s.status, FitStatus::Converged);
+    let mapped = [s.e.ln(), s.a.ln(), s.b.ln(), -s.alpha, -s.beta];
+    for (got, want) in mapped.iter().zip(law.parameters()) {
+        assert!(rel(*got, want) <= 1e-8, "{got} vs {want}");
+    }
+}
+
+#[test]
+fn analysis_of_a_well_spanned_noise_free_law_has_no_warnings() {
+    let set = synthetic(&chinchilla_law());
+    let settings = HitchhikerSettings {
+        replicates: 0,
+        ..HitchhikerSettings::default()
+    };
+    let r = analyse_training_curves(&set, &settings).unwrap();
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.status.as_str(), "converged");
+}
+
+#[test]
+fn start_uses_linearly_interpolated_percentiles() {
+    // numpy.percentile(1..=10, [10, 90]) = [1.9, 9.1].
+    let l: Vec<f64> = (1..=10).map(f64::from).collect();
+    let s = training_curve_start(&l);
+    assert!((s[0] - 1.9f64.ln()).abs() < 1e-15);
+    assert!((s[1] - 7.2f64.ln()).abs() < 1e-14 && s[1] == s[2]);
+    assert_eq!((s[3], s[4]), (-0.5, -0.2));
+    // Floors: a flat loss gives A = B = ln 1e-3.
+    let s = training_curve_start(&[2.0; 7]);
+    assert!((s[1] - 1e-3f64.ln()).abs() < 1e-15);
+}
+
+fn law_strategy() -> impl Strategy<Value = [f64; 5]> {
+    (
+        -1.0f64..1.5,
+        1.0f64..7.0,
+        1.0f64..7.0,
+        -0.9f64..-0.05,
+        -0.9f64..-0.05,
+    )
+        .prop_map(|(e, a, b, al, be)| [e, a, b, al, be])
+}
+
+/// A small data set: 4 sizes × 6 token counts on 1e6 … 1e10, losses from a
+/// law plus deterministic offsets of ±0.03 … ±0.3, so that residuals fall on
+/// both sides of δ = 0.1.
+fn small_points<T: nalgebra::RealField>(truth: &[f64; 5]) -> CurvePoints<T> {
+    let law = TrainingCurveLaw::from_parameters(*truth);
+    let (mut n, mut d, mut l) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..4 {
+        for j in 0..6 {
+            let (ni, dj) = (1e6 * 10f64.powi(i), 1e7 * 10f64.powf(0.6 * j as f64));
+            n.push(ni);
+            d.push(dj);
+            l.push(law.loss(&ni, &dj) + 0.03 * ((i * 6 + j) % 11) as f64 - 0.15);
+        }
+    }
+    CurvePoints::new(&n, &d, &l).unwrap()
+}
+
+fn to_m(p: &[f64; 5]) -> [M; 5] {
+    p.map(M::from_f64)
+}
+
+proptest! {
+    #![proptest_config(cases(24))]
+
+    /// proofs/13 §13.2: the analytic gradient equals the central difference
+    /// at 256 bits (h = 1e-30: truncation h²·f''' ~ 1e-60; a kink of h at
+    /// |r| = δ is met only when a residual is within ~1e-29 of ±δ, which
+    /// the offsets' lattice never produces at this precision).
+    #[test]
+    fn smooth_l1_gradient_matches_central_differences_at_256_bits(
+        truth in law_strategy(), at in law_strategy()
+    ) {
+        let pts = small_points::<M>(&truth);
+        let p = to_m(&at);
+        let (_, g) = smooth_l1(&pts, &p, &M::from_f64(0.1));
+        let h = M::from_ratio(1, 1) / M::from_f64(1e30);
+        for k in 0..5 {
+            let (mut up, mut dn) = (p.clone(), p.clone());
+            up[k] = up[k].clone() + h.clone();
+            dn[k] = dn[k].clone() - h.clone();
+            let fd = (smooth_l1(&pts, &up, &M::from_f64(0.1)).0
+                - smooth_l1(&pts, &dn, &M::from_f64(0.1)).0)
+                / (h.clone() * M::from_ratio(2, 1));
+            let scale = g[k].to_f64().abs().max(1e-30);
+            prop_assert!((fd - g[k].clone()).to_f64().abs() <= 1e-25 * scale.max(1.0), "k={k}");
+        }
+    }
+
+    /// proofs/13 §13.2: the Hessian is the central difference of the gradient at 256 bits.
+    #[test]
+    fn smooth_l1_hessian_matches_differences_of_the_gradient_at_256_bits(
+        truth in law_strategy(), at in law_strategy()
+    ) {
+        let pts = small_points::<M>(&truth);
+        let p = to_m(&at);
+        let delta = M::from_f64(0.1);
+        let hess = smooth_l1_hessian(&pts, &p, &delta);
+        let h = M::from_ratio(1, 1) / M::from_f64(1e30);
+        for k in 0..5 {
+            let (mut up, mut dn) = (p.clone(), p.clone());
+            up[k] = up[k].clone() + h.clone();
+            dn[k] = dn[k].clone() - h.clone();
+            let (gu, gd) = (smooth_l1(&pts, &up, &delta).1, smooth_l1(&pts, &dn, &delta).1);
+            for j in 0..5 {
+                let fd = (gu[j].clone() - gd[j].clone()) / (h.clone() * M::from_ratio(2, 1));
+                let scale = hess[(j, k)].to_f64().abs().max(1.0);
+                prop_assert!((fd - hess[(j, k)].clone()).to_f64().abs() <= 1e-25 * scale, "({j},{k})");
+            }
+        }
+    }
+
+    /// The f64 objective and gradient agree with 256 bits to rounding
+    /// (k·ε relative to the sums' magnitudes, k = 64).
+    #[test]
+    fn smooth_l1_in_f64_agrees_with_256_bits(truth in law_strategy(), at in law_strategy()) {
+        let (f, g) = smooth_l1(&small_points::<f64>(&truth), &at, &0.1);
+        let (fm, gm) = smooth_l1(&small_points::<M>(&truth), &to_m(&at), &M::from_f64(0.1));
+        // Scale: the objective is a mean of |r| terms, each at most the
+        // largest prediction; gradients at most that times ln D ≤ 23.
+        let law = TrainingCurveLaw::from_parameters(at);
+        let pmax = law.loss(&1e6, &1e7).max(3.0);
+        prop_assert!((f - fm.to_f64()).abs() <= 64.0 * f64::EPSILON * pmax / 0.1 * 23.0);
+        for k in 0..5 {
+            prop_assert!((g[k] - gm[k].to_f64()).abs() <= 64.0 * f64::EPSILON * pmax / 0.1 * 23.0 * 23.0);
+        }
+    }
+}
+
+#[test]
+fn curve_points_reject_too_few_points_a_single_n_and_bad_values() {
+    use scaling_laws::fitters::FitError;
+    let r = CurvePoints::<f64>::new(&[1.0; 4], &[1.0; 4], &[1.0; 4]);
+    assert!(matches!(
+        r,
+        Err(FitError::TooFewPoints { needed: 5, got: 4 })
+    ));
+    let r = CurvePoints::<f64>::new(&[5.0; 6], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[1.0; 6]);
+    assert!(matches!(r, Err(FitError::Degenerate { axis: "N" })));
+    let r = CurvePoints::<f64>::new(
+        &[1.0, 2.0, 3.0, 4.0, 5.0],
+        &[1.0, 2.0, -3.0, 4.0, 5.0],
+        &[1.0; 5],
+    );
+    assert!(matches!(
+        r,
+        Err(FitError::BadPoint {
+            index: 2,
+            field: "D",
+            ..
+        })
+    ));
+}
+
+/// proofs/13 §13.8: with seeded Gaussian noise (σ = 0.01, all residuals
+/// inside δ, so SmoothL1 is least squares), the 90% percentile bootstrap
+/// interval over checkpoints covers the true α and β in about 90% of 40
+/// independent draws. Binomial(40, 0.9) puts 32 or more successes at
+/// probability 0.96; the interval must not be wildly over-wide either
+/// (fewer than all 40 is not required, but the mean width is bounded).
+#[test]
+fn bootstrap_interval_covers_the_truth_at_about_its_nominal_rate() {
+    let law = chinchilla_law();
+    let clean = synthetic(&law);
+    let settings = HitchhikerSettings {
+        replicates: 100,
+        level: 0.9,
+        ..HitchhikerSettings::default()
+    };
+    let (mut cover_a, mut cover_b, mut width) = (0, 0, 0.0);
+    let draws = 40;
+    for draw in 0..draws {
+        let mut rng = Rng::for_task(2024, draw);
+        let mut set = clean.clone();
+        for c in &mut set.curves {
+            for l in &mut c.loss {
+                *l += 0.01 * rng.normal();
+            }
+        }
+        let r = analyse_training_curves(
+            &set,
+            &HitchhikerSettings {
+                seed: draw,
+                ..settings.clone()
+            },
+        )
+        .unwrap();
+        let b = r.intervals.unwrap().bounds.unwrap();
+        cover_a += usize::from(b[3][0] <= law.alpha && law.alpha <= b[3][1]);
+        cover_b += usize::from(b[4][0] <= law.beta && law.beta <= b[4][1]);
+        width += b[3][1] - b[3][0];
+    }
+    eprintln!(
+        "coverage alpha {cover_a}/{draws}, beta {cover_b}/{draws}, mean alpha width {}",
+        width / draws as f64
+    );
+    assert!(cover_a >= 32, "alpha covered {cover_a}/{draws}");
+    assert!(cover_b >= 32, "beta covered {cover_b}/{draws}");
+}
