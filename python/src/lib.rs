@@ -535,6 +535,22 @@ fn fit_surfaces<'py>(
         .collect()
 }
 
+/// Run one of the crate's commands (the arguments after `scaling-laws`) and
+/// return what it prints: the real-data analyses (`dark-matter`,
+/// `hitchhiker`) are bound this way, so that their JSON is the command
+/// line's own, key for key. The GIL is released while it runs.
+#[pyfunction]
+fn run_command(py: Python<'_>, args: Vec<String>) -> PyResult<String> {
+    use clap::Parser;
+    let argv = std::iter::once("scaling-laws".to_string()).chain(args);
+    let cli = scaling_laws::cli::Cli::try_parse_from(argv).map_err(invalid)?;
+    py.detach(|| scaling_laws::cli::run(cli))
+        .map_err(|e| match e {
+            scaling_laws::cli::CliError::Fit(f) => fit_err(f),
+            other => invalid(other),
+        })
+}
+
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -552,5 +568,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit_approach2_points, m)?)?;
     m.add_function(wrap_pyfunction!(fit_surface, m)?)?;
     m.add_function(wrap_pyfunction!(fit_surfaces, m)?)?;
+    m.add_function(wrap_pyfunction!(run_command, m)?)?;
     Ok(())
 }

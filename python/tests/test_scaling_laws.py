@@ -172,3 +172,30 @@ def test_allocation_cost_direct_and_closed_form_agree():
         sl.allocation_cost(s, c)
     with pytest.raises(sl.InvalidInputError, match="token"):
         sl.allocation_cost(s, c, tokens=-1.0)
+
+
+DATA = ROOT_DATA = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def test_dark_matter_matches_cli(cli, tmp_path):
+    runs = DATA.parent / "shared" / "data" / "chinchilla" / "svg_extracted_data.csv"
+    if not runs.exists():
+        pytest.fail(f"shared data missing: {runs}")
+    opts = ["--metrics", "tokens", "--folds", "2", "--bootstrap", "8"]
+    py = sl.dark_matter(runs, tmp_path / "py", metrics=["tokens"], folds=2, bootstrap=8)
+    js = cli("dark-matter", "--data", runs, "--out", tmp_path / "cli", *opts)
+    assert py == js
+    assert (tmp_path / "py").is_dir()
+    with pytest.raises(sl.InvalidInputError, match="no-such-column"):
+        sl.dark_matter(runs, tmp_path / "bad", loss_col="no-such-column")
+
+
+def test_training_curves_match_cli(cli):
+    registry = DATA / "data" / "registry.toml"
+    py = sl.training_curves(registry=registry, names=["opt_trajectories"], bootstrap=8)
+    js = cli("hitchhiker", "--registry", registry, "opt_trajectories", "--bootstrap", 8)
+    assert py == js
+    (d,) = py["datasets"]
+    assert d["alpha"] < 0 and d["beta"] < 0 and isinstance(d["warnings"], list)
+    with pytest.raises(sl.InvalidInputError):
+        sl.training_curves(registry=registry, names=["no-such-dataset"])

@@ -21,6 +21,8 @@ ran but did not converge is not an exception: look at ``status``.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -55,6 +57,8 @@ __all__ = [
     "fit_approach3",
     "fit_grid5",
     "fit_many",
+    "dark_matter",
+    "training_curves",
 ]
 
 ArrayLike = Union[np.ndarray, Sequence[float]]
@@ -260,3 +264,79 @@ def fit_many(
     gives its exception object in its place (nothing is raised)."""
     out = _native.fit_surfaces(list(datasets), method, variant)
     return [r if isinstance(r, BaseException) else _fit(r) for r in out]
+
+
+def _command(args: List[str]) -> dict:
+    return json.loads(_native.run_command([str(a) for a in args] + ["--json"]))
+
+
+def dark_matter(
+    data: Union[str, os.PathLike],
+    out: Union[str, os.PathLike],
+    *,
+    metrics: Sequence[str] = ("size", "flops", "tokens"),
+    seed: Optional[int] = None,
+    folds: Optional[int] = None,
+    bootstrap: Optional[int] = None,
+    size_col: Optional[str] = None,
+    flops_col: Optional[str] = None,
+    tokens_col: Optional[str] = None,
+    loss_col: Optional[str] = None,
+) -> dict:
+    """One power law or two ("dark matter"), L = C/x**alpha + E against
+    L = C1/x**alpha1 + C2/x**alpha2 + E, per metric x (model size N/1e9, training
+    FLOPs C/1e18, tokens D/1e9) on a CSV of training runs: the published RMSE
+    verdict beside an honest comparison (AIC/BIC, cross-validated RMSE by model
+    size and random folds, a bootstrap interval of the RMSE improvement).
+
+    Writes its tables and figures under ``out`` (as ``scaling-laws dark-matter``)
+    and returns the command's JSON object: per metric ``single``, ``two_term``,
+    ``rmse_improvement_pct``, ``verdict``, ``aic``, ``bic``, ``cv_rmse``,
+    ``rmse_improvement_ci``, ``honest_verdict``…; and ``best_metric``,
+    ``consistency``. Unset options take the command's defaults."""
+    args = ["dark-matter", "--data", data, "--out", out, "--metrics", ",".join(metrics)]
+    for flag, v in [("--seed", seed), ("--folds", folds), ("--bootstrap", bootstrap),
+                    ("--size-col", size_col), ("--flops-col", flops_col),
+                    ("--tokens-col", tokens_col), ("--loss-col", loss_col)]:
+        if v is not None:
+            args += [flag, v]
+    return _command(args)
+
+
+def training_curves(
+    files: Sequence[Tuple[Union[str, os.PathLike], int]] = (),
+    *,
+    registry: Optional[Union[str, os.PathLike]] = None,
+    names: Sequence[str] = (),
+    all: bool = False,
+    loss_col: Optional[str] = None,
+    tokens_per_step: Optional[float] = None,
+    skip_first: Optional[float] = None,
+    min_tokens: Optional[float] = None,
+    bootstrap: Optional[int] = None,
+    resample: Optional[str] = None,
+    seed: Optional[int] = None,
+    out: Optional[Union[str, os.PathLike]] = None,
+) -> dict:
+    """The training-curve law L(N, D) = e**E + e**A * N**alpha + e**B * D**beta
+    (alpha, beta < 0) through per-size loss curves: SmoothL1 fit (Adam, then
+    L-BFGS), a VPNLS cross-check, bootstrap intervals and identifiability warnings.
+
+    Either ``files`` as (CSV path, parameter count N) pairs fitted as one data
+    set, or a ``registry`` (TOML) with dataset ``names`` or ``all=True``. Returns
+    the JSON of ``scaling-laws hitchhiker``: ``{"datasets": [...], "failed": [...]}``,
+    each data set with ``E``, ``A``, ``B``, ``alpha``, ``beta``, ``exp_E``…,
+    ``num_points``, ``final_loss``, ``status``, ``warnings``, ``vpnls``,
+    ``intervals``."""
+    args: List = ["hitchhiker"]
+    if registry is not None:
+        args += ["--registry", registry, *names] + (["--all"] if all else [])
+    for path, n in files:
+        args += ["--file", f"{os.fspath(path)}={int(n)}"]
+    for flag, v in [("--loss-col", loss_col), ("--tokens-per-step", tokens_per_step),
+                    ("--skip-first", skip_first), ("--min-tokens", min_tokens),
+                    ("--bootstrap", bootstrap), ("--resample", resample),
+                    ("--seed", seed), ("--out", out)]:
+        if v is not None:
+            args += [flag, v]
+    return _command(args)

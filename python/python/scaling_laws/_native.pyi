@@ -85,3 +85,5 @@ def fit_surfaces(
     method: str = "vpnls",
     variant: Optional[str] = None,
 ) -> List[Any]: ...
+def run_command(args: List[str]) -> str:
+    """Run a scaling-laws command (arguments after the program name); returns its output."""
