@@ -467,6 +467,7 @@ fn fit_dict<'py>(py: Python<'py>, f: &SurfaceFit<f64>) -> PyResult<Bound<'py, Py
     d.set_item("rss", f.rss)?;
     d.set_item("status", f.status.as_str())?;
     d.set_item("iterations", f.iterations)?;
+    d.set_item("warnings", f.warnings.clone())?;
     Ok(d)
 }
 
@@ -493,7 +494,9 @@ fn fit_surface<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let m = surface_method(method, variant)?;
     let data = surface_data(&N, &D, &loss)?;
-    let fit = py.detach(|| m.fit(&data)).map_err(fit_err)?;
+    let fit = py
+        .detach(|| m.fit_with_global_check(&data))
+        .map_err(fit_err)?;
     fit_dict(py, &fit)
 }
 
@@ -524,7 +527,11 @@ fn fit_surfaces<'py>(
         .collect();
     let fits: Vec<Result<SurfaceFit<f64>, FitError>> = py.detach(|| {
         data.par_iter()
-            .map(|d| d.as_ref().map_err(Clone::clone).and_then(|d| m.fit(d)))
+            .map(|d| {
+                d.as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|d| m.fit_with_global_check(d))
+            })
             .collect()
     });
     fits.into_iter()

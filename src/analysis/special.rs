@@ -120,16 +120,28 @@ impl<T: RealField> CothSeries<T> {
     pub fn k_tilde(&self, y: &T) -> T {
         let y = y.clone().abs();
         if y < Self::threshold() {
+            self.k_tilde_over_y2(&y) * (y.clone() * y)
+        } else {
+            let s = y.clone().sinh();
+            ratio::<T>(1, 3) - T::one() / (y.clone() * y) + T::one() / (s.clone() * s)
+        }
+    }
+
+    /// `k̂(y) = k̃(y)/y² = −Σ_{j≥2} (2j−1)·a_j·y^{2j−4}` (→ −3a₂ = 1/15 as
+    /// y → 0): k̃ without its y² factor, so that a caller scaling y out of
+    /// its formula does not underflow for tiny y.
+    pub fn k_tilde_over_y2(&self, y: &T) -> T {
+        let y = y.clone().abs();
+        if y < Self::threshold() {
             let y2 = y.clone() * y;
             let mut acc = T::zero();
             for (j0, c) in self.coef.iter().enumerate().skip(1).rev() {
                 let j = (j0 + 1) as i64;
                 acc = acc * y2.clone() - int::<T>(2 * j - 1) * c.clone();
             }
-            acc * y2
+            acc
         } else {
-            let s = y.clone().sinh();
-            ratio::<T>(1, 3) - T::one() / (y.clone() * y) + T::one() / (s.clone() * s)
+            self.k_tilde(&y) / (y.clone() * y)
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::{law_json, CliError, SurfaceArgs};
+use super::{finite_f64, law_json, CliError, SurfaceArgs};
 use crate::analysis::predict_approach2;
 use crate::fitters::{fit_approach2, Approach2Fit};
 use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
@@ -13,19 +13,19 @@ pub(crate) struct Approach2Args {
     #[command(flatten)]
     pub(crate) surface: SurfaceArgs,
     /// W, the grid half-width in decades.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = finite_f64)]
     pub(crate) width: f64,
     /// Points per IsoFLOP curve.
     #[arg(long, default_value_t = 15)]
     pub(crate) points: usize,
     /// Compute budgets in FLOPs, comma separated (default 1e17,1e18,1e19,1e20,1e21).
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_parser = finite_f64)]
     pub(crate) budgets: Option<Vec<f64>>,
     /// Drift rate: decades toward smaller N at the largest budget.
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = finite_f64)]
     pub(crate) drift: f64,
     /// Centre scale: grids centred at N*/scale.
-    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true, value_parser = finite_f64)]
     pub(crate) scale: f64,
     /// Print one JSON object.
     #[arg(long)]
@@ -36,6 +36,11 @@ pub(crate) struct Approach2Args {
     pub(crate) corrected: bool,
 }
 
+/// The most points `approach2` simulates (budgets × points per curve):
+/// each costs ~100 bytes through sampling and the parabola fits, so 10⁶ is
+/// ~0.1 GB; `--points 100000000` asked for 16 GB and aborted (issue 7).
+pub(crate) const MAX_SIMULATED_POINTS: usize = 1_000_000;
+
 pub(crate) fn approach2_cmd(a: &Approach2Args) -> Result<String, CliError> {
     if a.corrected {
         return super::approach2_corrected::simulate_corrected_cmd(a);
@@ -44,7 +49,31 @@ pub(crate) fn approach2_cmd(a: &Approach2Args) -> Result<String, CliError> {
     let grid = IsoflopGrid::new(a.width, a.points)?;
     let budgets = a.budgets.clone().unwrap_or_else(default_budgets);
     let bias = SamplingBias::new(a.drift, a.scale)?;
+    let total = budgets.len().saturating_mul(a.points);
+    if total > MAX_SIMULATED_POINTS {
+        return Err(CliError::Usage(format!(
+            "--points {} on {} budget(s) asks for {total} simulated points; the limit is {MAX_SIMULATED_POINTS}",
+            a.points,
+            budgets.len()
+        )));
+    }
     let points = sample_isoflops(&surface, &budgets, &grid, &bias)?;
+    // A drift or scale that moves a grid beyond f64's range gives N, D or L
+    // of 0 or ∞: name the arguments, not "point k".
+    for p in &points {
+        for (field, value) in [("N", p.n), ("D", p.d), ("L", p.loss)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(CliError::GridOutOfRange {
+                    budget: p.budget,
+                    field,
+                    value,
+                    width: a.width,
+                    drift: a.drift,
+                    scale: a.scale,
+                });
+            }
+        }
+    }
     let fit: Approach2Fit<f64> = fit_approach2(&points)?;
     let pred = predict_approach2(&surface, &budgets, &grid, &bias)?;
     let fitted = law_json(

@@ -1,18 +1,28 @@
-//! `scaling-laws experiment`: run experiments and write their files.
+//! `scaling-laws experiment`: run experiments and write their files, and for
+//! `all` an index of everything written.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 
 use super::CliError;
-use crate::experiments::{exp13, exp5, exp6, exp7, exp8, ExperimentFiles};
-use crate::io::{create_dir, write_atomic};
+use crate::experiments::sweep::{Approach2Sweep, CellKey, SweepMethod};
+use crate::experiments::{
+    exp1, exp10, exp13, exp2, exp3, exp4, exp5, exp6, exp7, exp8, exp9, ExperimentFiles,
+};
+use crate::io::{create_dir, remove_stale_temps, write_atomic};
 use crate::plots::write_figure;
 
 #[derive(Debug, Args)]
 pub(crate) struct ExperimentArgs {
-    /// The experiment number (5, 6, 7, 8, 13; 11, 12, 0 on published data) or `all`.
-    #[arg(value_parser = clap::builder::PossibleValuesParser::new(["5", "6", "7", "8", "13", "11", "12", "0", "all"]))]
+    /// The experiment number (1 … 10, 13; 11, 12, 0 on published data) or `all`.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(
+        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "13", "11", "12", "0", "all"]
+    ))]
     pub(crate) number: String,
     /// Output directory (created if absent).
     #[arg(long, default_value = "out")]
@@ -21,6 +31,90 @@ pub(crate) struct ExperimentArgs {
     /// experiments 11, 12 and 0; without it their file parts are skipped.
     #[arg(long)]
     pub(crate) data_dir: Option<PathBuf>,
+}
+
+/// The experiments `experiment all` runs, in order.
+const EXPERIMENTS: [&str; 11] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "13"];
+
+/// The union of the sweep cells the listed experiments read, with the
+/// budgets and points they share.
+fn shared_sweep(numbers: &[&str]) -> Result<Option<Approach2Sweep>, CliError> {
+    let mut keys: Vec<CellKey> = Vec::new();
+    for n in numbers {
+        match *n {
+            "1" => keys.extend(exp1::Exp1Config::default().cells()),
+            "2" => keys.extend(exp2::Exp2Config::default().cells()),
+            "3" => keys.extend(exp3::Exp3Config::default().cells()),
+            "4" => keys.extend(exp4::Exp4Config::default().cells()),
+            "10" => keys.extend(exp10::Exp10Config::default().cells()),
+            _ => {}
+        }
+    }
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let base = exp1::Exp1Config::default();
+    Ok(Some(Approach2Sweep::run(
+        &keys,
+        &base.budgets,
+        base.points,
+        &[SweepMethod::approach2()],
+    )?))
+}
+
+fn run_one(
+    n: &str,
+    sweep: Option<&Approach2Sweep>,
+    data_dir: Option<&Path>,
+) -> Result<ExperimentFiles, CliError> {
+    let need = || {
+        sweep.ok_or_else(|| CliError::Usage(format!("experiment {n} needs the Approach 2 sweep")))
+    };
+    Ok(match n {
+        "1" => exp1::run_exp1_on(&exp1::Exp1Config::default(), need()?)?.files(),
+        "2" => exp2::run_exp2_on(&exp2::Exp2Config::default(), need()?)?.files(),
+        "3" => exp3::run_exp3_on(&exp3::Exp3Config::default(), need()?)?.files(),
+        "4" => exp4::run_exp4_on(&exp4::Exp4Config::default(), need()?)?.files(),
+        "5" => exp5::run_exp5(&exp5::Exp5Config::default())?.files(),
+        "6" => exp6::run_exp6(&exp6::Exp6Config::default())?.files(),
+        "7" => exp7::run_exp7(&exp7::Exp7Config::default())?.files(),
+        "8" => exp8::run_exp8(&exp8::Exp8Config::default())?.files(),
+        "9" => exp9::run_exp9(&exp9::Exp9Config::default())?.files(),
+        "10" => exp10::run_exp10_on(&exp10::Exp10Config::default(), need()?)?.files(),
+        "13" => exp13::run_exp13(&exp13::Exp13Config::default())?.files(),
+        "11" | "12" | "0" => super::isoflops::study_experiment(n, data_dir)?,
+        other => {
+            return Err(CliError::Usage(format!(
+                "experiment {other} is not available (available: {}, all)",
+                EXPERIMENTS.join(", ")
+            )))
+        }
+    })
+}
+
+/// One experiment's entry in `index.md`.
+struct Entry {
+    number: String,
+    title: String,
+    seconds: f64,
+    compute_seconds: f64,
+    files: Vec<PathBuf>,
+    report: String,
+}
+
+fn progress_bar(n: &str) -> ProgressBar {
+    if !std::io::stdout().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(1);
+    if let Ok(style) =
+        ProgressStyle::with_template("experiment {prefix:>2} [{bar:30}] {pos}/{len} {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(n.to_string());
+    bar.set_message("computing");
+    bar
 }
 
 pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
@@ -33,58 +127,188 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
             .collect(),
         one => vec![one],
     };
+    let total = Instant::now();
+    let sweep_start = Instant::now();
+    let sweep = shared_sweep(&numbers)?;
+    let sweep_seconds = sweep_start.elapsed().as_secs_f64();
     let mut out = String::new();
+    if let Some(s) = &sweep {
+        out.push_str(&format!(
+            "shared Approach 2 sweep: {} cells in {sweep_seconds:.2} s\n\n",
+            s.len()
+        ));
+    }
+    let mut entries = Vec::new();
     for n in numbers {
-        let start = std::time::Instant::now();
-        let files = match n {
-            "5" => exp5::run_exp5(&exp5::Exp5Config::default())?.files(),
-            "6" => exp6::run_exp6(&exp6::Exp6Config::default())?.files(),
-            "7" => exp7::run_exp7(&exp7::Exp7Config::default())?.files(),
-            "8" => exp8::run_exp8(&exp8::Exp8Config::default())?.files(),
-            "13" => exp13::run_exp13(&exp13::Exp13Config::default())?.files(),
-            "11" | "12" | "0" => super::isoflops::study_experiment(n, a.data_dir.as_deref())?,
-            other => {
-                return Err(CliError::Usage(format!(
-                    "experiment {other} is not available (available: {}, all)",
-                    EXPERIMENTS.join(", ")
-                )))
-            }
-        };
+        let start = Instant::now();
+        let bar = progress_bar(n);
+        let files = run_one(n, sweep.as_ref(), a.data_dir.as_deref())?;
+        let compute_seconds = start.elapsed().as_secs_f64();
+        bar.set_length(1 + (files.tables.len() + files.figures.len()) as u64);
+        bar.inc(1);
+        bar.set_message("writing");
         let dir = a.out.join(format!("exp{n}"));
-        let written = write_experiment(&dir, &files)?;
+        let written = write_experiment(&dir, &files, &bar)?;
+        bar.finish_and_clear();
+        let seconds = start.elapsed().as_secs_f64();
         if !out.is_empty() {
             out.push('\n');
         }
         out.push_str(&files.report);
-        for f in written {
+        for f in &written {
             out.push_str(&format!("wrote {}\n", f.display()));
         }
         out.push_str(&format!(
-            "experiment {n} ran in {:.2} s\n",
-            start.elapsed().as_secs_f64()
+            "experiment {n} ran in {seconds:.2} s (computing {compute_seconds:.2} s, writing tables and figures {:.2} s)\n",
+            seconds - compute_seconds
+        ));
+        entries.push(Entry {
+            number: n.to_string(),
+            title: files.report.lines().next().unwrap_or_default().to_string(),
+            seconds,
+            compute_seconds,
+            files: written,
+            report: files.report.clone(),
+        });
+    }
+    if a.number == "all" {
+        let index = a.out.join("index.md");
+        let text = index_markdown(
+            &a.out,
+            &entries,
+            sweep.as_ref().map(|s| (s.len(), sweep_seconds)),
+            total.elapsed().as_secs_f64(),
+        );
+        write_atomic(&index, text.as_bytes())?;
+        out.push_str(&format!("\nwrote {}\n", index.display()));
+        out.push_str(&format!(
+            "all experiments ran in {:.2} s\n",
+            total.elapsed().as_secs_f64()
         ));
     }
     Ok(out.trim_end().to_string())
 }
 
-/// The experiments `experiment all` runs, in order.
-const EXPERIMENTS: [&str; 5] = ["5", "6", "7", "8", "13"];
-
 /// Write an experiment's tables, figures and report under `dir`, each file
-/// atomically; returns the paths written.
-fn write_experiment(dir: &Path, files: &ExperimentFiles) -> Result<Vec<PathBuf>, CliError> {
+/// atomically (figures in parallel), after removing temporaries an
+/// interrupted run left there; returns the paths written.
+fn write_experiment(
+    dir: &Path,
+    files: &ExperimentFiles,
+    bar: &ProgressBar,
+) -> Result<Vec<PathBuf>, CliError> {
     create_dir(dir)?;
+    // An interrupted earlier run may have left hidden temporaries here.
+    remove_stale_temps(dir);
     let mut written = Vec::new();
     for (stem, table) in &files.tables {
         let path = dir.join(format!("{stem}.csv"));
         table.write_csv(&path)?;
         written.push(path);
+        bar.inc(1);
     }
-    for (stem, fig) in &files.figures {
-        written.extend(write_figure(fig, &dir.join(stem))?);
-    }
+    let figures = files
+        .figures
+        .par_iter()
+        .map(|(stem, fig)| {
+            let paths = write_figure(fig, &dir.join(stem));
+            bar.inc(1);
+            paths
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    written.extend(figures.into_iter().flatten());
     let report = dir.join("report.txt");
     write_atomic(&report, files.report.as_bytes())?;
     written.push(report);
     Ok(written)
+}
+
+/// A one-line reading of an output file, by experiment and file name.
+fn describe(n: &str, name: &str) -> String {
+    let stem = name.split('.').next().unwrap_or(name);
+    let text = match (n, stem) {
+        ("1" | "2" | "3", "errors") => "per (surface, bias, W): exponent errors (â−a)/a, (b̂−b)/b, log10-intercept errors (â0−a0)/|a0|, prefactor errors 10^(â0−a0)−1; Approach 2 fitted and closed form side by side",
+        ("1" | "2" | "3", "optima") => "per (surface, bias, W, budget): relative and signed N* and D* errors, fitted and closed form",
+        ("1" | "2", _) if stem.contains('_') => "IsoFLOP curves with fitted parabolas and true/inferred N*; inferred optima against C; errors against W (markers fit, lines closed form)",
+        ("2", "exponent_errors") => "exponent errors of a and b against W, one curve per α/β ratio (drift 0.2)",
+        ("3", "parameter_errors") => "3 × 4: rows surfaces, columns a, b, a0, b0 errors against W, one curve per bias",
+        ("3", _) if stem.starts_with("optima_") => "per-budget N* and D* errors (relative %, signed) against W for baseline, drift_0.4, scale_2.0",
+        ("4", "extrapolation") => "relative D* error of Approach 2's law extrapolated to 1e22…1e25, rows widths, columns surfaces, one curve per bias",
+        ("5", "parameter_recovery") => "VPNLS relative errors of E, A, B, α, β per surface, bias and width",
+        ("5", "extrapolation") => "D* extrapolated from the fitted surface, relative error",
+        ("5", "method_comparison") => "every optimizer configuration's parameter errors (baseline bias)",
+        ("5", "method_summary") => "failure rate and worst error per method and surface",
+        ("6", "analytical_error") => "Approach 2 intercept and exponent errors, numerical against the closed form",
+        ("7", "exponent_recovery") => "noise-free exponent errors of Approach 2, Approach 3 and VPNLS against points per curve",
+        ("7", "noisy_summary" | "noisy_exponent_error") => "noisy exponent errors per σ, budgets, points and method",
+        ("8", "fits") => "Approach 3 and VPNLS fits of the conditioning case",
+        ("8", "hessians") => "eigenvalues and eigenvectors of the 5-D and 2-D Hessians",
+        ("8", "noise") => "how noise hides the conditioning gap",
+        ("8", "precision_ladder") => "VPNLS and Approach 2 errors at 53 … 256 bits",
+        ("9", "fits") => "every fit: σ, W, points, budgets, repeat, method, status, b̂, b̂ − b",
+        ("9", "summary") => "per σ and method: converged fits, median, quartiles, mean |b̂ − b|",
+        ("9", "signed_error") => "box plots of b̂ − b per method and σ (all cells pooled)",
+        ("9", "signed_error_detail") => "box plots of b̂ − b by σ, budgets and points (symmetric-log axis)",
+        ("10", "allocation_cost") => "24 rows: D̂, N forced by the budget, loss reached, C(L), wasted FLOPs, share, loss gap, dollars; numerical and closed form",
+        ("10", "wasted_share") => "wasted share of a 1e24 budget against grid width, one curve per surface and bias",
+        (_, "report") => "the experiment's report (printed by the command)",
+        _ => "see the experiment's report",
+    };
+    text.to_string()
+}
+
+fn index_markdown(
+    out: &Path,
+    entries: &[Entry],
+    sweep: Option<(usize, f64)>,
+    total_seconds: f64,
+) -> String {
+    let mut s = String::from("# The simulation study\n\n");
+    s.push_str(&format!(
+        "Written by `scaling-laws experiment all` ({} {}). Seeds: Experiment 7 {}, Experiment 8 {}, Experiment 9 {}; the other experiments are noise-free and draw nothing at random. Total wall time {total_seconds:.2} s.\n\n",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        exp7::Exp7Config::default().noisy.map_or(0, |n| n.seed),
+        exp8::Exp8Config::default().seed,
+        exp9::Exp9Config::default().seed,
+    ));
+    if let Some((cells, secs)) = sweep {
+        s.push_str(&format!(
+            "Experiments 1–4 and 10 read one shared Approach 2 sweep ({cells} distinct surface × bias × width cells, each fitted and predicted in closed form) computed in {secs:.2} s, not counted in their times below.\n\n"
+        ));
+    }
+    s.push_str(
+        "| experiment | wall time (s) | computing (s) | writing files (s) |\n|---|---|---|---|\n",
+    );
+    for e in entries {
+        s.push_str(&format!(
+            "| {} | {:.2} | {:.2} | {:.2} |\n",
+            e.title.replace('|', "\\|"),
+            e.seconds,
+            e.compute_seconds,
+            e.seconds - e.compute_seconds
+        ));
+    }
+    for e in entries {
+        s.push_str(&format!(
+            "\n## {}\n\nWall time {:.2} s.\n\n",
+            e.title, e.seconds
+        ));
+        for f in &e.files {
+            let rel = f.strip_prefix(out).unwrap_or(f);
+            let name = rel
+                .file_name()
+                .map(|x| x.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "- `{}` — {}\n",
+                rel.display(),
+                describe(&e.number, &name)
+            ));
+        }
+        s.push_str("\nHeadline numbers (from `report.txt`):\n\n```text\n");
+        s.push_str(e.report.trim_end());
+        s.push_str("\n```\n");
+    }
+    s
 }

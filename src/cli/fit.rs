@@ -8,7 +8,7 @@ use serde_json::json;
 use super::{law_json, CliError};
 use crate::fitters::approach3::{Approach3Start, Objective};
 use crate::fitters::grid5::Grid5Params;
-use crate::fitters::{fit_approach2, SurfaceData, SurfaceMethod};
+use crate::fitters::{fit_approach2, pool_budgets, SurfaceData, SurfaceMethod};
 use crate::io::read_positive_columns;
 use crate::sampling::IsoflopPoint;
 
@@ -20,10 +20,12 @@ pub(crate) struct FitArgs {
     /// approach2-corrected (exact IsoFLOP profiles, unbiased; needs the budget column).
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["vpnls", "approach3", "approach2", "grid", "approach2-corrected"]))]
     pub(crate) method: String,
-    /// Approach 3's objective: rss, rss-log-params, log-loss or huber-log
-    /// (the Chinchilla paper's Huber loss on log L, started from its grid).
-    #[arg(long, default_value = "rss", value_parser = clap::builder::PossibleValuesParser::new(["rss", "rss-log-params", "log-loss", "huber-log"]))]
-    pub(crate) objective: String,
+    /// Approach 3's objective (approach3 only; default rss): rss,
+    /// rss-log-params, log-loss or huber-log (the Chinchilla paper's Huber
+    /// loss on log L, started from its grid, with its own wider box
+    /// α, β ∈ [0, 5]).
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["rss", "rss-log-params", "log-loss", "huber-log"]))]
+    pub(crate) objective: Option<String>,
     /// The CSV file (with a header line).
     #[arg(long)]
     pub(crate) data: PathBuf,
@@ -39,6 +41,11 @@ pub(crate) struct FitArgs {
     /// Column of compute budgets C (Approach 2 only).
     #[arg(long, default_value = "budget")]
     pub(crate) budget_col: String,
+    /// Approach 2 only: group budgets within this relative tolerance (each
+    /// group's budget becomes its geometric mean), for a budget column
+    /// computed per row (6·N·D). Default 0: only equal budgets group.
+    #[arg(long, value_parser = super::finite_f64)]
+    pub(crate) budget_tolerance: Option<f64>,
     /// Print one JSON object.
     #[arg(long)]
     pub(crate) json: bool,
@@ -112,6 +119,17 @@ fn approach2_numbers(pts: &[IsoflopPoint<f64>]) -> Vec<f64> {
 }
 
 pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
+    if let (Some(objective), false) = (&a.objective, a.method == "approach3") {
+        return Err(CliError::Usage(format!(
+            "--objective {objective} applies to --method approach3 only; {} has no objective to choose",
+            a.method
+        )));
+    }
+    if let (Some(t), false) = (a.budget_tolerance, a.method == "approach2") {
+        return Err(CliError::Usage(format!(
+            "--budget-tolerance {t} applies to --method approach2 only"
+        )));
+    }
     if a.method == "approach2-corrected" {
         return super::approach2_corrected::fit_corrected_cmd(a);
     }
@@ -125,7 +143,7 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
                 a.budget_col.as_str(),
             ],
         )?;
-        let points: Vec<IsoflopPoint<f64>> = (0..cols[0].len())
+        let mut points: Vec<IsoflopPoint<f64>> = (0..cols[0].len())
             .map(|i| IsoflopPoint {
                 n: cols[0][i],
                 d: cols[1][i],
@@ -133,6 +151,14 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
                 budget: cols[3][i],
             })
             .collect();
+        if let Some(t) = a.budget_tolerance {
+            if t < 0.0 {
+                return Err(CliError::Usage(format!(
+                    "--budget-tolerance must be a non-negative relative tolerance, got {t}"
+                )));
+            }
+            pool_budgets(&mut points, t)?;
+        }
         let fit = fit_approach2(&points)?;
         let mut v = law_json(
             (fit.n_law.exponent, fit.n_law.intercept),
@@ -172,8 +198,9 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
     let data = SurfaceData::new(&cols[0], &cols[1], &cols[2])?;
     let method = match a.method.as_str() {
         "approach3" => {
-            let objective = Objective::from_name(&a.objective)
-                .ok_or_else(|| CliError::Usage(format!("unknown objective '{}'", a.objective)))?;
+            let name = a.objective.as_deref().unwrap_or("rss");
+            let objective = Objective::from_name(name)
+                .ok_or_else(|| CliError::Usage(format!("unknown objective '{name}'")))?;
             let start = if objective == Objective::HuberLog {
                 Approach3Start::ChinchillaGrid
             } else {
@@ -184,7 +211,7 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
         "grid" => SurfaceMethod::Grid5(Grid5Params::default()),
         _ => SurfaceMethod::vpnls(),
     };
-    let f = method.fit(&data)?;
+    let f = method.fit_with_global_check(&data)?;
     let (mut interval, mut extra) = (None, String::new());
     if a.bootstrap > 0 {
         let points: Vec<IsoflopPoint<f64>> = (0..cols[0].len())
@@ -214,19 +241,34 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
         extra = format!("\n{text}");
     }
     if a.json {
+        // JSON has no NaN or ∞: a non-finite number is written as a string
+        // ("NaN", "inf"), and the status is then `non_finite`.
+        let num = |x: f64| {
+            if x.is_finite() {
+                json!(x)
+            } else {
+                json!(format!("{x}"))
+            }
+        };
         let mut v = json!({
-            "E": f.e, "A": f.a, "B": f.b, "alpha": f.alpha, "beta": f.beta,
-            "rss": f.rss, "status": f.status.as_str(), "iterations": f.iterations
+            "E": num(f.e), "A": num(f.a), "B": num(f.b), "alpha": num(f.alpha),
+            "beta": num(f.beta), "rss": num(f.rss), "status": f.status.as_str(),
+            "iterations": f.iterations, "warnings": f.warnings
         });
         if let Some(iv) = interval {
             v["interval"] = iv;
         }
         return Ok(v.to_string());
     }
+    let warnings: String = f
+        .warnings
+        .iter()
+        .map(|w| format!("\nwarning: {w}"))
+        .collect();
     Ok(extra_after(
         format!(
             "{} on {} points: status {}, {} iterations, RSS {:.3e}\n\
-         L(N, D) = {:.6} + {:.6}/N^{:.6} + {:.6}/D^{:.6}",
+         L(N, D) = {:.6} + {:.6}/N^{:.6} + {:.6}/D^{:.6}{warnings}",
             method.label(),
             data.len(),
             f.status.as_str(),

@@ -69,6 +69,23 @@ pub enum CliError {
     /// A figure could not be drawn.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// A simulated IsoFLOP grid leaves f64's range: the arguments that place
+    /// it are named.
+    #[error("budget C = {budget:e}: the grid placed by --width {width:?}, --drift {drift:?}, --scale {scale:?} reaches {field} = {value:?}, outside f64's positive finite range; use a smaller --drift, --scale or --width")]
+    GridOutOfRange {
+        /// The budget.
+        budget: f64,
+        /// `N`, `D` or `L`.
+        field: &'static str,
+        /// The value reached.
+        value: f64,
+        /// `--width`.
+        width: f64,
+        /// `--drift`.
+        drift: f64,
+        /// `--scale`.
+        scale: f64,
+    },
     /// An IsoFLOP file is malformed.
     #[error(transparent)]
     IsoflopFile(#[from] crate::io::isoflops::IsoflopFileError),
@@ -124,19 +141,19 @@ pub(crate) struct SurfaceArgs {
     #[arg(long, conflicts_with_all = ["alpha", "beta", "a_coef", "b_coef", "e"])]
     pub(crate) surface: Option<String>,
     /// α (with --beta, --a-coef, --b-coef, --e instead of --surface).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = finite_f64)]
     pub(crate) alpha: Option<f64>,
     /// β.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = finite_f64)]
     pub(crate) beta: Option<f64>,
     /// A.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = finite_f64)]
     pub(crate) a_coef: Option<f64>,
     /// B.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = finite_f64)]
     pub(crate) b_coef: Option<f64>,
     /// E.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = finite_f64)]
     pub(crate) e: Option<f64>,
 }
 
@@ -185,6 +202,26 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Isoflops(a) => isoflops_cmd(&a),
         Command::DarkMatter(a) => dark_matter_cmd(&a),
         Command::Hitchhiker(a) => hitchhiker_cmd(&a),
+    }
+}
+
+/// Parse a command-line number as a finite f64, refusing text that
+/// overflows (`1e400` would otherwise become `inf` and be echoed as such)
+/// or spells a non-finite value.
+pub(crate) fn finite_f64(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if v.is_finite() {
+        Ok(v)
+    } else if v.is_nan() || text.to_ascii_lowercase().contains("inf") {
+        Err(format!("'{text}' is not a finite number"))
+    } else {
+        Err(format!(
+            "'{text}' overflows f64 (the largest finite value is {:e})",
+            f64::MAX
+        ))
     }
 }
 

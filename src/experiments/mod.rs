@@ -10,11 +10,18 @@ use crate::models::{LossSurface, ModelError};
 use crate::plots::Figure;
 use crate::sampling::SamplingError;
 
+pub mod exp1;
+pub mod exp10;
 pub mod exp13;
+pub mod exp2;
+pub mod exp3;
+pub mod exp4;
 pub mod exp5;
 pub mod exp6;
 pub mod exp7;
 pub mod exp8;
+pub mod exp9;
+pub mod sweep;
 
 /// An experiment could not run, with the cause.
 #[derive(Debug, Error)]
@@ -34,6 +41,21 @@ pub enum ExperimentError {
     /// A surface fit failed where the experiment cannot go on without it.
     #[error(transparent)]
     Fit(#[from] FitError),
+    /// An experiment asked the shared Approach 2 sweep for a cell it does not hold.
+    #[error(
+        "the Approach 2 sweep has no cell for surface {surface}, bias {bias}, W = {half_width}"
+    )]
+    MissingCell {
+        /// The surface name.
+        surface: &'static str,
+        /// The bias name.
+        bias: &'static str,
+        /// The grid half-width.
+        half_width: f64,
+    },
+    /// An allocation cost could not be computed.
+    #[error(transparent)]
+    AllocationCost(#[from] crate::analysis::allocation_cost::AllocationCostError),
     /// The precision ladder (VPNLS and Approach 2 at several precisions) failed.
     #[error(transparent)]
     Ladder(#[from] crate::fitters::vpnls::PrecisionLadderError),

@@ -54,7 +54,8 @@ fn axis(lo: f64, hi: f64, k: usize, log: bool) -> Vec<f64> {
 /// nested α, β, E, A, B from the outside in).
 ///
 /// The status is `BoundHit` when the best point lies on the grid's edge in any
-/// coordinate, `Converged` otherwise; `iterations` is the number of points
+/// coordinate, `GridPoint` otherwise (a grid point is not a converged
+/// minimum); `iterations` is the number of points
 /// scored (k⁵).
 ///
 /// # Errors
@@ -147,7 +148,7 @@ pub fn fit_grid5(
     let status = if idx.iter().any(|&i| i == 0 || i == k - 1) {
         FitStatus::BoundHit
     } else {
-        FitStatus::Converged
+        FitStatus::GridPoint
     };
     Ok(SurfaceFit::from_parameters(
         p,

@@ -20,11 +20,15 @@ pub mod power_law;
 pub mod training_curve;
 pub mod vpnls;
 
-pub use approach2::{fit_approach2, Approach2Error, Approach2Fit, BudgetVertex, PowerLaw};
+pub use approach2::{
+    fit_approach2, pool_budgets, Approach2Error, Approach2Fit, BudgetVertex, PowerLaw,
+};
 pub use approach3::{fit_approach3, Approach3Params, Approach3Start, Objective};
 pub use grid5::{fit_grid5, Grid5Params};
 pub use method::SurfaceMethod;
-pub use outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
+pub use outcome::{
+    jacobian_condition, FitError, FitStatus, SurfaceData, SurfaceFit, IDENTIFIABILITY_LIMIT,
+};
 pub use vpnls::{
     fit_vpnls, fit_vpnls_with, projected_objective, refine_vpnls, vpnls_precision_ladder,
     PrecisionRung, Projected, VpnlsMethod, VpnlsParams,

@@ -115,18 +115,42 @@ pub enum FitStatus {
     Abnormal,
     /// α or β at (within 1e-6 of) a bound or grid edge, or E, A or B pinned at 0.
     BoundHit,
+    /// The best point of a grid search, not refined: no convergence claimed.
+    GridPoint,
+    /// The data do not identify the parameters at the result: the
+    /// column-scaled Jacobian of the residuals there has a condition number
+    /// above [`IDENTIFIABILITY_LIMIT`] (e.g. N = D with α = β, where only
+    /// A + B is determined). The warnings name the condition number.
+    NotIdentifiable,
+    /// A parameter or the RSS is not finite.
+    NonFinite,
 }
 
 impl FitStatus {
-    /// The status as a lower-case word (`converged`, `max_iter`, `abnormal`, `bound_hit`).
+    /// The status as a lower-case word (`converged`, `max_iter`, `abnormal`,
+    /// `bound_hit`, `grid_point`, `not_identifiable`, `non_finite`).
     pub fn as_str(self) -> &'static str {
         match self {
             FitStatus::Converged => "converged",
             FitStatus::MaxIter => "max_iter",
             FitStatus::Abnormal => "abnormal",
             FitStatus::BoundHit => "bound_hit",
+            FitStatus::GridPoint => "grid_point",
+            FitStatus::NotIdentifiable => "not_identifiable",
+            FitStatus::NonFinite => "non_finite",
         }
     }
+
+    /// Every status, in the order of [`as_str`](Self::as_str)'s list.
+    pub const ALL: [FitStatus; 7] = [
+        FitStatus::Converged,
+        FitStatus::MaxIter,
+        FitStatus::Abnormal,
+        FitStatus::BoundHit,
+        FitStatus::GridPoint,
+        FitStatus::NotIdentifiable,
+        FitStatus::NonFinite,
+    ];
 }
 
 /// A fitted surface: the five parameters (E, A, B may be 0 when NNLS pins
@@ -149,13 +173,21 @@ pub struct SurfaceFit<T> {
     pub status: FitStatus,
     /// Refinement iterations.
     pub iterations: usize,
+    /// What the user should know beyond the status: a non-finite result,
+    /// parameters the data do not identify, a lower objective found by a
+    /// global check ([`SurfaceMethod::fit`](super::SurfaceMethod::fit)).
+    /// Empty when there is nothing to say.
+    pub warnings: Vec<String>,
 }
 
-impl<T: Clone> SurfaceFit<T> {
-    /// A fit from its parameters in the order (E, A, B, α, β).
+impl<T: RealField> SurfaceFit<T> {
+    /// A fit from its parameters in the order (E, A, B, α, β), with no
+    /// warnings — except that a non-finite parameter or RSS makes the status
+    /// [`FitStatus::NonFinite`] with a warning naming it (a non-finite result
+    /// is never `Converged`).
     pub fn from_parameters(p: [T; 5], rss: T, status: FitStatus, iterations: usize) -> Self {
         let [e, a, b, alpha, beta] = p;
-        Self {
+        let mut fit = Self {
             e,
             a,
             b,
@@ -164,7 +196,86 @@ impl<T: Clone> SurfaceFit<T> {
             rss,
             status,
             iterations,
+            warnings: Vec::new(),
+        };
+        fit.check_finite();
+        fit
+    }
+
+    /// (E, A, B, α, β).
+    pub fn parameters(&self) -> [T; 5] {
+        [
+            self.e.clone(),
+            self.a.clone(),
+            self.b.clone(),
+            self.alpha.clone(),
+            self.beta.clone(),
+        ]
+    }
+
+    /// Mark a fit with a non-finite parameter or RSS [`FitStatus::NonFinite`]
+    /// and say which in the warnings.
+    fn check_finite(&mut self) {
+        let names = ["E", "A", "B", "alpha", "beta", "rss"];
+        let mut values = self.parameters().to_vec();
+        values.push(self.rss.clone());
+        let bad: Vec<String> = names
+            .iter()
+            .zip(&values)
+            .filter(|(_, v)| !v.is_finite())
+            .map(|(n, v)| format!("{n} = {}", to_f64(v)))
+            .collect();
+        if !bad.is_empty() {
+            self.status = FitStatus::NonFinite;
+            self.warnings
+                .push(format!("the result is not finite: {}", bad.join(", ")));
         }
+    }
+}
+
+/// A fit whose column-scaled residual Jacobian at the result has a condition
+/// number above this is [`FitStatus::NotIdentifiable`]: the data determine
+/// some combination of the parameters to no better than κ·ε ≈ 2e-8
+/// relative (issue 7: N = D with α = β, where only A + B is determined).
+pub const IDENTIFIABILITY_LIMIT: f64 = 1e8;
+
+/// The condition number σ_max/σ_min of the residual Jacobian
+/// `J = [1, N^−α, D^−β, −A N^−α ln N, −B D^−β ln D]` at `p` = (E, A, B, α, β),
+/// its columns scaled to unit norm (units-free; the scaling that bounds each
+/// parameter's relative error). A column that is identically zero (A = 0
+/// makes α's column vanish) is left out: that pinned coefficient is
+/// reported as a bound hit, not here. `+∞` when the remaining columns are
+/// linearly dependent to rounding, or the Jacobian is not finite.
+pub fn jacobian_condition(data: &SurfaceData<f64>, p: &[f64; 5]) -> f64 {
+    let m = data.len();
+    let [_, a, b, alpha, beta] = *p;
+    let mut cols: Vec<DVector<f64>> = Vec::with_capacity(5);
+    let u = DVector::from_iterator(m, data.ln_n().iter().map(|l| (-alpha * l).exp()));
+    let v = DVector::from_iterator(m, data.ln_d().iter().map(|l| (-beta * l).exp()));
+    let du = DVector::from_iterator(m, (0..m).map(|i| -a * u[i] * data.ln_n()[i]));
+    let dv = DVector::from_iterator(m, (0..m).map(|i| -b * v[i] * data.ln_d()[i]));
+    for c in [DVector::from_element(m, 1.0), u, v, du, dv] {
+        let norm = c.norm();
+        if !norm.is_finite() {
+            return f64::INFINITY;
+        }
+        if norm > 0.0 {
+            cols.push(c / norm);
+        }
+    }
+    let j = DMatrix::from_columns(&cols);
+    let k = cols.len();
+    if m < k {
+        return f64::INFINITY;
+    }
+    let r = j.qr().r();
+    let sv = r.singular_values();
+    let hi = sv.iter().cloned().fold(0.0, f64::max);
+    let lo = sv.iter().cloned().fold(f64::INFINITY, f64::min);
+    if lo > 0.0 {
+        hi / lo
+    } else {
+        f64::INFINITY
     }
 }
 

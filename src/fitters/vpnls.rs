@@ -363,16 +363,12 @@ fn finish<T: RealField>(
     if status == FitStatus::Converged && (at_bound || edge || p.c.iter().any(|c| *c <= T::zero())) {
         status = FitStatus::BoundHit;
     }
-    Ok(SurfaceFit {
-        e: p.c[0].clone(),
-        a: p.c[1].clone(),
-        b: p.c[2].clone(),
-        alpha,
-        beta,
-        rss: p.rss,
+    Ok(SurfaceFit::from_parameters(
+        [p.c[0].clone(), p.c[1].clone(), p.c[2].clone(), alpha, beta],
+        p.rss,
         status,
         iterations,
-    })
+    ))
 }
 
 /// Column data of one exponent on the grid: `x = exp(−θ·ln z)`, Σx, Σx², Σx·L.

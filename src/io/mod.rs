@@ -68,6 +68,47 @@ pub fn temp_beside(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
+/// Remove temporary files that an interrupted run of [`write_atomic`] (or
+/// a figure writer using [`temp_beside`]) left in `dir`: hidden names
+/// `.NAME.PID.tmp` (or `.NAME.PID.tmp.EXT`) whose process is no longer
+/// running (on systems without `/proc`, of any other process). Returns the
+/// number removed; unreadable directories and entries are skipped.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let own = std::process::id();
+    let proc_fs = Path::new("/proc/self").exists();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = temp_pid(&name) else {
+            continue;
+        };
+        let alive = pid == own || (proc_fs && Path::new("/proc").join(pid.to_string()).exists());
+        if !alive && fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The PID in a temporary name `.NAME.PID.tmp` or `.NAME.PID.tmp.EXT`.
+fn temp_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let stem = match rest.rfind(".tmp") {
+        Some(i)
+            if rest[i + 4..].is_empty()
+                || (rest[i + 4..].starts_with('.') && !rest[i + 5..].contains('.')) =>
+        {
+            &rest[..i]
+        }
+        _ => return None,
+    };
+    let (_, pid) = stem.rsplit_once('.')?;
+    pid.parse().ok()
+}
+
 /// Create a directory and its parents.
 ///
 /// # Errors
@@ -157,9 +198,12 @@ pub enum DataError {
         /// The cell's text.
         value: String,
     },
-    /// A cell is zero, negative, infinite or NaN.
-    #[error("{path}: line {line}, column '{column}': {value} must be positive and finite")]
+    /// A cell is zero, negative, infinite or NaN (or overflows f64, as
+    /// `1e400`: the cell's text is quoted, not the `inf` it parses to).
+    #[error("{path}: line {line}, column '{column}': '{text}' must be a positive finite number{}", if value.is_infinite() && !text.to_ascii_lowercase().contains("inf") { " (it overflows f64)" } else { "" })]
     NotPositive {
+        /// The cell's text.
+        text: String,
         /// The file.
         path: PathBuf,
         /// 1-based line.
@@ -215,6 +259,7 @@ pub fn read_positive_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<f6
             })?;
             if !(v.is_finite() && v > 0.0) {
                 return Err(DataError::NotPositive {
+                    text: text.to_string(),
                     path: path.to_path_buf(),
                     line,
                     column: columns[k].to_string(),

@@ -231,9 +231,36 @@ fn legend_rows(fig: &Figure) -> u32 {
     if !fig.shared_legend {
         return 0;
     }
-    let n = fig.panels.first().map_or(0, |p| p.series.len()) as u32;
+    let n = legend_entries(fig).len() as u32;
     let per_row = legend_per_row(fig);
     n.div_ceil(per_row)
+}
+
+/// One entry of the shared legend: label, colour, and how it is drawn
+/// (`None`: a box swatch).
+type LegendEntry<'a> = (&'a str, usize, Option<SeriesKind>);
+
+/// The shared legend's entries: the first panel's labelled series, or its
+/// box series. Unlabelled series (e.g. a closed form drawn beside its
+/// markers) have no entry.
+fn legend_entries(fig: &Figure) -> Vec<LegendEntry<'_>> {
+    let Some(first) = fig.panels.first() else {
+        return Vec::new();
+    };
+    if let Some(b) = &first.boxes {
+        return b
+            .series
+            .iter()
+            .filter(|s| !s.label.is_empty())
+            .map(|s| (s.label.as_str(), s.color, None))
+            .collect();
+    }
+    first
+        .series
+        .iter()
+        .filter(|s| !s.label.is_empty())
+        .map(|s| (s.label.as_str(), s.color, Some(s.kind)))
+        .collect()
 }
 
 fn legend_per_row(fig: &Figure) -> u32 {
@@ -366,36 +393,45 @@ fn draw_legend_strip<DB: DrawingBackend>(
     fig: &Figure,
 ) -> Result<(), String> {
     let e = |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let Some(first) = fig.panels.first() else {
-        return Ok(());
-    };
     let per_row = legend_per_row(fig) as usize;
     let width = (fig.panel_size.0 * fig.cols as u32) as i32 / per_row as i32;
-    for (k, s) in first.series.iter().enumerate() {
+    for (k, (label, ci, kind)) in legend_entries(fig).into_iter().enumerate() {
         let (col, row) = ((k % per_row) as i32, (k / per_row) as i32);
         let (x, y) = (
             20 + col * width,
             row * LEGEND_ROW as i32 + LEGEND_ROW as i32 / 2,
         );
-        let c = color(s.color);
+        let c = color(ci);
         let style = ShapeStyle {
             color: c.to_rgba(),
             filled: false,
             stroke_width: 2,
         };
-        if s.kind != SeriesKind::Markers {
-            strip
-                .draw(&PathElement::new(vec![(x, y), (x + 24, y)], style))
-                .map_err(e)?;
-        }
-        if s.kind != SeriesKind::Line {
-            strip
-                .draw(&Circle::new((x + 12, y), 4, c.filled()))
-                .map_err(e)?;
+        match kind {
+            None => {
+                strip
+                    .draw(&Rectangle::new(
+                        [(x + 4, y - 6), (x + 20, y + 6)],
+                        c.mix(0.6).filled(),
+                    ))
+                    .map_err(e)?;
+            }
+            Some(kind) => {
+                if kind != SeriesKind::Markers {
+                    strip
+                        .draw(&PathElement::new(vec![(x, y), (x + 24, y)], style))
+                        .map_err(e)?;
+                }
+                if kind != SeriesKind::Line {
+                    strip
+                        .draw(&Circle::new((x + 12, y), 4, c.filled()))
+                        .map_err(e)?;
+                }
+            }
         }
         strip
             .draw(&Text::new(
-                s.label.clone(),
+                label.to_string(),
                 (x + 32, y - 7),
                 ("sans-serif", 14),
             ))

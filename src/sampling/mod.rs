@@ -18,6 +18,10 @@ pub enum SamplingError {
     /// A parabola needs at least three points per budget.
     #[error("an IsoFLOP grid needs at least 3 points, got {0}")]
     TooFewPoints(usize),
+    /// More points than f64 counts exactly (2^53): the grid's offsets and
+    /// the closed forms' powers of n would be rounded.
+    #[error("an IsoFLOP grid has at most 2^53 = 9007199254740992 points (integers exact in f64), got {0}")]
+    TooManyPoints(usize),
     /// A compute budget must be positive and finite.
     #[error("compute budget must be positive and finite, got {0}")]
     BadBudget(f64),
@@ -72,17 +76,25 @@ impl<T: RealField> IsoflopGrid<T> {
     /// The default number of points per budget.
     pub const DEFAULT_POINTS: usize = 15;
 
+    /// The most points a grid may have: 2^53, below which every integer (and
+    /// so n, n − 1 and the grid indices) is exact in f64.
+    pub const MAX_POINTS: usize = 1 << 53;
+
     /// A validated grid shape.
     ///
     /// # Errors
     /// [`SamplingError::BadWidth`] for W ≤ 0 or non-finite,
-    /// [`SamplingError::TooFewPoints`] for fewer than 3 points.
+    /// [`SamplingError::TooFewPoints`] for fewer than 3 points,
+    /// [`SamplingError::TooManyPoints`] for more than [`Self::MAX_POINTS`].
     pub fn new(half_width: T, points: usize) -> Result<Self, SamplingError> {
         if !is_positive_finite(&half_width) {
             return Err(SamplingError::BadWidth(to_f64(&half_width)));
         }
         if points < 3 {
             return Err(SamplingError::TooFewPoints(points));
+        }
+        if points > Self::MAX_POINTS {
+            return Err(SamplingError::TooManyPoints(points));
         }
         Ok(Self { half_width, points })
     }

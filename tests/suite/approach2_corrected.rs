@@ -45,8 +45,6 @@ fn conditioned_surface(
     .expect("positive by construction")
 }
 
-/// Noise-free surface data on the default budgets (1e17…1e21) with
-
 /// The grid centres lie within two half-widths of the optimum at every
 /// budget. Further out the parabola's vertex is an extrapolation that
 /// amplifies the f64 rounding of the losses by ~|o|/W on top of the bound of
