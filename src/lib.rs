@@ -1,9 +1,13 @@
 //! # scaling-laws
 //!
 //! Fitting and analysing neural scaling laws
-//! `L(N, D) = E + A/N^α + B/D^β` (Hoffmann et al. 2022), and the
-//! compute-optimal split of a budget `C = 6ND` between model size N and
-//! training tokens D.
+//! $L(N, D) = E + A/N^{\alpha} + B/D^{\beta}$ (Hoffmann et al. 2022), and the
+//! compute-optimal split of a budget $C = 6ND$ between model size $N$ and
+//! training tokens $D$:
+//!
+//! $$N^\ast(C) = G\,(C/6)^{a},\quad D^\ast(C) = G^{-1}(C/6)^{b},\quad
+//! a = \frac{\beta}{\alpha+\beta},\; b = \frac{\alpha}{\alpha+\beta},\quad
+//! G = \Bigl(\frac{\alpha A}{\beta B}\Bigr)^{1/(\alpha+\beta)}.$$
 //!
 //! The crate is analytical-first: closed forms are derived in `proofs/`,
 //! implemented here, and checked against numerical computation by
@@ -35,6 +39,10 @@
 //! let pred = predict_approach2(&surface, &budgets, &grid, &bias).unwrap();
 //! assert!((pred.n_law.intercept - fit.n_law.intercept).abs() < 1e-12);
 //! ```
+//!
+//! The math in these pages renders with KaTeX when the docs are built with
+//! `RUSTDOCFLAGS="--html-in-header $PWD/docs/katex-header.html" cargo doc --no-deps`
+//! (docs.rs does it from `Cargo.toml`); every formula is derived in `proofs/`.
 //!
 //! ## Layout
 //! `cli → experiments → {fitters, analysis} → sampling → models → numerics`.

@@ -1,0 +1,201 @@
+"""The Python package against the crate's command line (exact float equality),
+its errors, and its array handling."""
+
+import math
+
+import numpy as np
+import pytest
+
+import scaling_laws as sl
+
+SURFACE_KEYS = ["E", "A", "B", "alpha", "beta", "rss", "status", "iterations"]
+LAW_KEYS = ["a", "b", "a_intercept", "b_intercept"]
+
+
+def test_vertex_shift_matches_cli(cli):
+    for alpha, beta, width, points, offset in [
+        (0.34, 0.28, 1.2041, 15, 0.0),
+        (0.5, 0.5, 0.3, 3, 0.1),
+        (0.05, 0.95, 2.0, 101, -0.4),
+    ]:
+        py = sl.vertex_shift(alpha, beta, width, points, offset)
+        js = cli(
+            "vertex-shift", "--alpha", alpha, "--beta", beta, "--width", width,
+            "--points", points, "--offset", offset,
+        )
+        assert py.delta_w == js["delta_w"]
+        assert py.n_intercept_error == js["n_intercept_error"]
+        assert py.d_intercept_error == js["d_intercept_error"]
+
+
+def test_simulated_approach2_and_its_prediction_match_cli(cli):
+    surface = sl.LossSurface.preset("asymmetric")
+    sample = sl.simulate_isoflops(surface, None, 1.2, 15, drift=0.2, scale=1.5)
+    fit = sl.fit_approach2(sample.N, sample.D, sample.loss, sample.budget)
+    pred = sl.predict_approach2(surface, None, 1.2, 15, drift=0.2, scale=1.5)
+    js = cli(
+        "approach2", "--surface", "asymmetric", "--width", 1.2, "--points", 15,
+        "--drift", 0.2, "--scale", 1.5,
+    )
+    for k in LAW_KEYS:
+        assert getattr(fit, k) == js[k], k
+        assert getattr(pred, k) == js["predicted"][k], k
+    assert js["true"]["a"] == surface.exponent_a
+    assert len(fit.budgets) == 5 and len(fit.log10_n_opt) == 5
+
+
+def test_fit_approach2_on_a_file_matches_cli(cli, chinchilla_csv):
+    s, path = chinchilla_csv
+    fit = sl.fit_approach2(s.N, s.D, s.loss, s.budget)
+    js = cli("fit", "--method", "approach2", "--data", path)
+    for k in LAW_KEYS:
+        assert getattr(fit, k) == js[k], k
+
+
+@pytest.mark.parametrize(
+    "py_fit, args",
+    [
+        (lambda s: sl.fit_vpnls(s.N, s.D, s.loss), ["--method", "vpnls"]),
+        (lambda s: sl.fit_grid5(s.N, s.D, s.loss), ["--method", "grid"]),
+        (lambda s: sl.fit_approach3(s.N, s.D, s.loss), ["--method", "approach3"]),
+        (
+            lambda s: sl.fit_approach3(s.N, s.D, s.loss, objective="log-loss"),
+            ["--method", "approach3", "--objective", "log-loss"],
+        ),
+        (
+            lambda s: sl.fit_approach3(s.N, s.D, s.loss, objective="huber-log"),
+            ["--method", "approach3", "--objective", "huber-log"],
+        ),
+    ],
+)
+def test_surface_fits_match_cli(cli, chinchilla_csv, py_fit, args):
+    s, path = chinchilla_csv
+    fit = py_fit(s)
+    js = cli("fit", *args, "--data", path)
+    for k in SURFACE_KEYS:
+        assert getattr(fit, k) == js[k], k
+    assert tuple(js.get("warnings", [])) == fit.warnings
+    assert isinstance(fit.status, str)
+
+
+def test_vpnls_recovers_the_surface_without_noise(chinchilla_csv):
+    s, _ = chinchilla_csv
+    fit = sl.fit_vpnls(s.N, s.D, s.loss)
+    truth = sl.LossSurface.preset("chinchilla")
+    assert fit.status == "converged"
+    for k in ["E", "A", "B", "alpha", "beta"]:
+        assert abs(getattr(fit, k) / getattr(truth, k) - 1) < 1e-10, k
+
+
+def test_strided_lists_and_pandas_give_the_same_fit(chinchilla_csv):
+    s, _ = chinchilla_csv
+    base = sl.fit_vpnls(s.N, s.D, s.loss)
+    # A strided view: every other element of an interleaved buffer.
+    inter = np.empty((3, 2 * len(s.N)))
+    inter[0, ::2], inter[1, ::2], inter[2, ::2] = s.N, s.D, s.loss
+    strided = sl.fit_vpnls(inter[0, ::2], inter[1, ::2], inter[2, ::2])
+    assert not inter[0, ::2].flags["C_CONTIGUOUS"]
+    assert strided == base
+    assert sl.fit_vpnls(list(s.N), list(s.D), list(s.loss)) == base
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"N": s.N, "D": s.D, "L": s.loss})
+    assert sl.fit_vpnls(df["N"], df["D"], df["L"]) == base
+
+
+def test_nan_is_refused_with_its_index(chinchilla_csv):
+    s, _ = chinchilla_csv
+    loss = s.loss.copy()
+    loss[7] = math.nan
+    with pytest.raises(sl.InvalidInputError, match="point 7"):
+        sl.fit_vpnls(s.N, s.D, loss)
+    with pytest.raises(sl.InvalidInputError, match="point 7"):
+        sl.fit_approach2(s.N, s.D, loss, s.budget)
+
+
+def test_bad_inputs_raise_the_named_exceptions(chinchilla_csv):
+    s, _ = chinchilla_csv
+    with pytest.raises(sl.InvalidInputError, match="half-width"):
+        sl.vertex_shift(0.3, 0.3, -1.0, 15)
+    with pytest.raises(sl.InvalidInputError, match="exponent"):
+        sl.vertex_shift(-0.3, 0.3, 1.0, 15)
+    with pytest.raises(sl.InvalidInputError):
+        sl.LossSurface.preset("no-such-surface")
+    with pytest.raises(sl.InvalidInputError, match="same length"):
+        sl.fit_vpnls(s.N[:-1], s.D, s.loss)
+    with pytest.raises(sl.InvalidInputError, match="objective"):
+        sl.fit_approach3(s.N, s.D, s.loss, objective="nope")
+    with pytest.raises(sl.InvalidInputError):
+        sl.LossSurface(1.7, 400.0, 410.0, 0.34, -0.28)
+    assert issubclass(sl.InvalidInputError, sl.ScalingLawsError)
+    assert issubclass(sl.FitFailedError, sl.ScalingLawsError)
+
+
+def test_fit_many_is_the_sequential_fit_in_parallel(chinchilla_csv):
+    s, _ = chinchilla_csv
+    sets = []
+    for k in range(6):
+        sub = s.budget != sorted(set(s.budget))[k % 5]
+        sets.append((s.N[sub], s.D[sub], s.loss[sub]))
+    bad = (s.N, s.D, np.where(np.arange(len(s.N)) == 2, -1.0, s.loss))
+    out = sl.fit_many(sets + [bad])
+    for (n, d, l), fit in zip(sets, out):
+        assert fit == sl.fit_vpnls(n, d, l)
+    assert isinstance(out[-1], sl.InvalidInputError)
+
+
+def test_loss_surface_frontier():
+    s = sl.LossSurface.preset("chinchilla")
+    for c in [1e18, 1e21, 1e24]:
+        n, d = s.n_opt(c), s.d_opt(c)
+        assert abs(6 * n * d / c - 1) < 1e-12
+        assert abs(s.loss(n, d) - s.loss_opt(c)) < 1e-12
+        assert abs(s.compute_for_loss(s.loss_opt(c)) / c - 1) < 1e-9
+    assert abs(s.exponent_a + s.exponent_b - 1) < 1e-15
+    with pytest.raises(sl.InvalidInputError):
+        s.compute_for_loss(s.E / 2)
+
+
+def test_allocation_cost_direct_and_closed_form_agree():
+    s = sl.LossSurface.preset("chinchilla")
+    c = 1e24
+    for factor in [0.5, 1.0, 3.0]:
+        direct = sl.allocation_cost(s, c, tokens=factor * s.d_opt(c))
+        closed = sl.allocation_cost(s, c, token_error=math.log10(factor))
+        assert abs(direct.token_error - math.log10(factor)) < 1e-12
+        # The direct form subtracts C(L) from C: its share is exact to a few
+        # ulps of 1 (it reads 7e-15 at the optimum, where the closed form is 0).
+        assert abs(direct.loss - closed.loss) <= 1e-12 * closed.loss
+        assert abs(direct.wasted_share - closed.wasted_share) <= 1e-12
+        assert closed.wasted_share >= 0
+        assert abs(direct.wasted_dollars - direct.wasted_compute * 5.614507888383584e-19) <= 1e-9 * max(direct.wasted_dollars, 1e-300)
+    with pytest.raises(sl.InvalidInputError, match="exactly one"):
+        sl.allocation_cost(s, c)
+    with pytest.raises(sl.InvalidInputError, match="token"):
+        sl.allocation_cost(s, c, tokens=-1.0)
+
+
+DATA = ROOT_DATA = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def test_dark_matter_matches_cli(cli, tmp_path):
+    runs = DATA.parent / "shared" / "data" / "chinchilla" / "svg_extracted_data.csv"
+    if not runs.exists():
+        pytest.fail(f"shared data missing: {runs}")
+    opts = ["--metrics", "tokens", "--folds", "2", "--bootstrap", "8"]
+    py = sl.dark_matter(runs, tmp_path / "py", metrics=["tokens"], folds=2, bootstrap=8)
+    js = cli("dark-matter", "--data", runs, "--out", tmp_path / "cli", *opts)
+    assert py == js
+    assert (tmp_path / "py").is_dir()
+    with pytest.raises(sl.InvalidInputError, match="no-such-column"):
+        sl.dark_matter(runs, tmp_path / "bad", loss_col="no-such-column")
+
+
+def test_training_curves_match_cli(cli):
+    registry = DATA / "data" / "registry.toml"
+    py = sl.training_curves(registry=registry, names=["opt_trajectories"], bootstrap=8)
+    js = cli("hitchhiker", "--registry", registry, "opt_trajectories", "--bootstrap", 8)
+    assert py == js
+    (d,) = py["datasets"]
+    assert d["alpha"] < 0 and d["beta"] < 0 and isinstance(d["warnings"], list)
+    with pytest.raises(sl.InvalidInputError):
+        sl.training_curves(registry=registry, names=["no-such-dataset"])
