@@ -24,7 +24,8 @@ use scaling_laws::fitters::approach3::{Approach3Start, Objective};
 use scaling_laws::fitters::grid5::Grid5Params;
 use scaling_laws::fitters::vpnls::VpnlsMethod;
 use scaling_laws::fitters::{
-    fit_approach2, Approach2Error, Approach2Fit, FitError, SurfaceData, SurfaceFit, SurfaceMethod,
+    fit_approach2, Approach2Error, Approach2Fit, FitError, PowerLaw, SurfaceData, SurfaceFit,
+    SurfaceMethod,
 };
 use scaling_laws::models::{LossSurface, ModelError, Preset};
 use scaling_laws::numerics::lbfgsb::GradientSource;
@@ -268,10 +269,7 @@ fn vertex_shift_small_width_coefficients(
 
 fn law_dict<'py>(py: Python<'py>, fit: &Approach2Fit<f64>) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("a", fit.n_law.exponent)?;
-    d.set_item("b", fit.d_law.exponent)?;
-    d.set_item("a_intercept", fit.n_law.intercept)?;
-    d.set_item("b_intercept", fit.d_law.intercept)?;
+    set_laws(&d, &fit.n_law, &fit.d_law)?;
     let budgets: Vec<f64> = fit.vertices.iter().map(|v| v.budget).collect();
     let n_opt: Vec<f64> = fit.vertices.iter().map(|v| v.log10_n_opt).collect();
     let d_opt: Vec<f64> = fit.vertices.iter().map(|v| v.log10_d_opt).collect();
@@ -281,8 +279,28 @@ fn law_dict<'py>(py: Python<'py>, fit: &Approach2Fit<f64>) -> PyResult<Bound<'py
     Ok(d)
 }
 
-fn budgets_or_default(budgets: Option<Column<'_>>) -> Vec<f64> {
-    budgets.map_or_else(default_budgets, |b| column(&b))
+/// Approach 2's two laws under the JSON keys `a`, `b`, `a_intercept`,
+/// `b_intercept`.
+fn set_laws(d: &Bound<'_, PyDict>, n_law: &PowerLaw<f64>, d_law: &PowerLaw<f64>) -> PyResult<()> {
+    d.set_item("a", n_law.exponent)?;
+    d.set_item("b", d_law.exponent)?;
+    d.set_item("a_intercept", n_law.intercept)?;
+    d.set_item("b_intercept", d_law.intercept)
+}
+
+/// The simulated design: budgets (default 1e17 … 1e21), the IsoFLOP grid and
+/// the sampling bias, validated by the library.
+fn design(
+    width: f64,
+    points: usize,
+    budgets: Option<Column<'_>>,
+    drift: f64,
+    scale: f64,
+) -> PyResult<(Vec<f64>, IsoflopGrid<f64>, SamplingBias<f64>)> {
+    let budgets = budgets.map_or_else(default_budgets, |b| column(&b));
+    let grid = IsoflopGrid::new(width, points).map_err(sampling_err)?;
+    let bias = SamplingBias::new(drift, scale).map_err(sampling_err)?;
+    Ok((budgets, grid, bias))
 }
 
 /// What Approach 2 will report on noise-free IsoFLOP data, in closed form
@@ -298,15 +316,10 @@ fn predict_approach2_fit<'py>(
     drift: f64,
     scale: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let budgets = budgets_or_default(budgets);
-    let grid = IsoflopGrid::new(width, points).map_err(sampling_err)?;
-    let bias = SamplingBias::new(drift, scale).map_err(sampling_err)?;
+    let (budgets, grid, bias) = design(width, points, budgets, drift, scale)?;
     let p = predict_approach2(&surface.inner, &budgets, &grid, &bias).map_err(analysis_err)?;
     let d = PyDict::new(py);
-    d.set_item("a", p.n_law.exponent)?;
-    d.set_item("b", p.d_law.exponent)?;
-    d.set_item("a_intercept", p.n_law.intercept)?;
-    d.set_item("b_intercept", p.d_law.intercept)?;
+    set_laws(&d, &p.n_law, &p.d_law)?;
     Ok(d)
 }
 
@@ -363,9 +376,7 @@ fn simulate_isoflops<'py>(
     drift: f64,
     scale: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let budgets = budgets_or_default(budgets);
-    let grid = IsoflopGrid::new(width, points).map_err(sampling_err)?;
-    let bias = SamplingBias::new(drift, scale).map_err(sampling_err)?;
+    let (budgets, grid, bias) = design(width, points, budgets, drift, scale)?;
     let pts = sample_isoflops(&surface.inner, &budgets, &grid, &bias).map_err(sampling_err)?;
     let d = PyDict::new(py);
     let pick = |f: fn(&IsoflopPoint<f64>) -> f64| pts.iter().map(f).collect::<Vec<f64>>();
