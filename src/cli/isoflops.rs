@@ -14,7 +14,7 @@ use crate::plots::write_figure;
 use crate::studies::isoflops::fits::{fit_experiment, ExperimentFit, FitSettings, Resample};
 use crate::studies::isoflops::{cost, reproductions, residuals};
 use crate::studies::isoflops::{
-    experiment_names, experiments, recompute_flags, Reason, StudyFiles,
+    experiment_names, experiments, recompute_flags, Reason, StudyError, StudyFiles,
 };
 
 /// Where the shared data live, relative to the working directory.
@@ -274,10 +274,27 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
         resample: parse_resample(&a.resample),
         exclude_outliers: a.exclude_outliers,
     };
-    let fits = exps
+    // Each experiment is fitted on its own: one that a method cannot fit
+    // (a concave parabola in one budget, no points left) is reported with
+    // its reason and the others go on. Only when none could be fitted does
+    // the command fail (exit 2, the first reason).
+    let mut results: Vec<(String, Result<ExperimentFit, StudyError>)> = exps
         .iter()
-        .map(|e| fit_experiment(e, &settings))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|e| (e.name.clone(), fit_experiment(e, &settings)))
+        .collect();
+    if results.iter().all(|(_, r)| r.is_err()) {
+        if let Some((_, Err(e))) = results.drain(..).next() {
+            return Err(e.into());
+        }
+    }
+    let fits: Vec<&ExperimentFit> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .collect();
+    let failed: Vec<(&String, &StudyError)> = results
+        .iter()
+        .filter_map(|(n, r)| r.as_ref().err().map(|e| (n, e)))
+        .collect();
     let mut written = Vec::new();
     if let Some(dir) = &a.out {
         create_dir(dir)?;
@@ -290,17 +307,33 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
         let path = dir.join("fits.csv");
         fits_table(&fits).write_csv(&path)?;
         written.push(path);
+        if !failed.is_empty() {
+            let mut t = crate::io::Table::new(&["experiment", "error"]);
+            for (n, e) in &failed {
+                t.push(vec![(*n).clone(), e.to_string()]);
+            }
+            let path = dir.join("fit_errors.csv");
+            t.write_csv(&path)?;
+            written.push(path);
+        }
     }
     if a.json {
         let mut m = Map::new();
-        for f in &fits {
-            m.insert(f.name.clone(), fit_json(f));
+        for (name, r) in &results {
+            let v = match r {
+                Ok(f) => fit_json(f),
+                Err(e) => json!({"error": e.to_string()}),
+            };
+            m.insert(name.clone(), v);
         }
         return Ok(Value::Object(m).to_string());
     }
     let mut s = String::new();
-    for f in &fits {
-        s.push_str(&fit_text(f));
+    for (name, r) in &results {
+        match r {
+            Ok(f) => s.push_str(&fit_text(f)),
+            Err(e) => s.push_str(&format!("{name}: not fitted: {e}\n")),
+        }
     }
     for w in written {
         s.push_str(&format!("wrote {}\n", w.display()));
@@ -308,7 +341,7 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
     Ok(s.trim_end().to_string())
 }
 
-fn fits_table(fits: &[ExperimentFit]) -> crate::io::Table {
+fn fits_table(fits: &[&ExperimentFit]) -> crate::io::Table {
     let mut t = crate::io::Table::new(&[
         "experiment",
         "group",

@@ -523,6 +523,65 @@ fn isoflops_json_has_the_contract_keys_and_intervals() {
     assert!((e["approach2"]["a"].as_f64().unwrap() - 0.46322087).abs() < 5e-9);
 }
 
+/// Plain Approach 2 cannot fit Marin Nemotron or misfitting on all their
+/// points (a budget whose parabola is concave): the run over all
+/// experiments reports each with its reason and fits the others (exit 0);
+/// asked for alone, the experiment's failure is the command's (exit 2).
+#[test]
+fn isoflops_over_all_experiments_reports_a_failing_one_and_goes_on() {
+    let path = shared("isoflops/isoflops.csv");
+    let data = path.to_str().unwrap();
+    let (ok, code, out, err) = run_cli(&["isoflops", "--data", data, "--json"]);
+    assert!(ok, "{code:?} {err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let all = v.as_object().unwrap();
+    assert_eq!(all.len(), 8);
+    for failing in [
+        "marin_202603__nemotron__llama_2",
+        "misfitting__fineweb_c4__transformer",
+    ] {
+        let e = v[failing]["error"].as_str().expect(failing);
+        assert!(e.contains("Approach 2") && e.contains("curvature"), "{e}");
+        assert_eq!(v[failing].as_object().unwrap().len(), 1, "{failing}");
+    }
+    // The experiments after the first failure are fitted.
+    let fitted: Vec<&String> = all
+        .keys()
+        .filter(|k| all[*k].get("error").is_none())
+        .collect();
+    assert_eq!(fitted.len(), 6, "{fitted:?}");
+    assert!((v["llama_3__raw_loss"]["approach2"]["a"].as_f64().unwrap() - 0.46322087).abs() < 5e-9);
+    // The text table says the same.
+    let (ok, _, out, err) = run_cli(&["isoflops", "--data", data]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("marin_202603__nemotron__llama_2: not fitted: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("misfitting__fineweb_c4__transformer: not fitted: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("llama_3__raw_loss: 133 points, 10 budgets"),
+        "{out}"
+    );
+    // Alone, it fails the command, naming the experiment and the budget.
+    let (ok, code, _, err) = run_cli(&[
+        "isoflops",
+        "--data",
+        data,
+        "--experiment",
+        "marin_202603__nemotron__llama_2",
+    ]);
+    assert!(!ok);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("marin_202603__nemotron__llama_2") && err.contains("C = 1.8e18"),
+        "{err}"
+    );
+}
+
 #[test]
 fn isoflops_errors_name_the_file_and_the_experiment() {
     let (ok, code, _, err) = run_cli(&["isoflops", "qc", "--data", "/nonexistent/isoflops.csv"]);
