@@ -582,6 +582,110 @@ fn isoflops_over_all_experiments_reports_a_failing_one_and_goes_on() {
     );
 }
 
+/// No null anywhere in a JSON answer (serde_json cannot hold NaN, so a
+/// non-finite number would have become null).
+fn assert_no_null(v: &serde_json::Value, at: &str) {
+    match v {
+        serde_json::Value::Null => panic!("null at {at}"),
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                assert_no_null(x, &format!("{at}[{i}]"));
+            }
+        }
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                assert_no_null(x, &format!("{at}.{k}"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn isoflops_studies_json_has_stable_keys_and_finite_numbers() {
+    let data = shared("isoflops/isoflops.csv");
+    let chin = shared("chinchilla/svg_extracted_data.csv");
+    let (d, c) = (data.to_str().unwrap(), chin.to_str().unwrap());
+    let json = |args: &[&str]| -> serde_json::Value {
+        let (ok, code, out, err) = run_cli(args);
+        assert!(ok, "{args:?}: {code:?} {err}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert_no_null(&v, &args[1]);
+        v
+    };
+    // Cost: 4 surfaces × 2 biases × 4 widths, simulation beside closed form.
+    let v = json(&[
+        "isoflops",
+        "cost",
+        "--data",
+        d,
+        "--bootstrap",
+        "40",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(v["eval_budget"], 3.8e25);
+    let sim = v["simulated"].as_array().unwrap();
+    assert_eq!(sim.len(), 32);
+    for r in sim {
+        let (s, f) = (&r["simulated"]["d_error"], &r["closed_form"]["d_error"]);
+        let (s, f) = (s.as_f64().unwrap(), f.as_f64().unwrap());
+        assert!((s - f).abs() <= 1e-8 * f.abs(), "{r}");
+    }
+    for (name, levels) in [
+        ("llama_3__raw_loss", 5),
+        ("epochai_chinchilla__massivetext__chinchilla", 5),
+    ] {
+        for truth in ["vpnls", "approach3"] {
+            let t = &v["real"][name]["truths"][truth];
+            assert!(t["wasted_flops"].as_f64().unwrap() >= 0.0, "{name} {truth}");
+            assert_eq!(t["interval"]["wasted_flops"].as_array().unwrap().len(), 2);
+            assert_eq!(
+                t["filter"].as_array().unwrap().len(),
+                levels,
+                "{name} {truth}"
+            );
+        }
+    }
+    // Residuals: the six studies, a FLOP factor per budget.
+    let v = json(&["isoflops", "residuals", "--data", d, "--json"]);
+    assert_eq!(v.as_object().unwrap().len(), 6);
+    let l = &v["llama_3__raw_loss"];
+    assert_eq!(l["fits"]["log_loss"]["status"], "converged");
+    let factors = l["flop_factors"].as_array().unwrap();
+    assert_eq!(factors.len(), l["budgets"].as_u64().unwrap() as usize);
+    for f in factors {
+        assert!(f["kappa"].as_f64().unwrap() > 0.0 && f["k"].as_f64().unwrap() > 0.0);
+    }
+    // Reproductions: Epoch's published values beside ours.
+    let v = json(&[
+        "isoflops",
+        "reproduce",
+        "--data",
+        d,
+        "--chinchilla",
+        c,
+        "--bootstrap",
+        "16",
+        "--json",
+    ]);
+    let e = &v["epoch"];
+    assert_eq!(e["runs"], 240);
+    assert_eq!(e["published"]["A"], 482.01);
+    assert_eq!(e["bootstrap"]["replicates"], 16);
+    assert!((e["huber_likelihood"]["A"].as_f64().unwrap() - 482.01).abs() < 0.01);
+    for k in ["E", "A", "B", "alpha", "beta", "a"] {
+        assert!(e["bootstrap"]["se"][k].as_f64().unwrap() > 0.0, "{k}");
+    }
+    for s in [
+        "ml_scalefit__massivetext__chinchilla",
+        "epochai_chinchilla__massivetext__chinchilla",
+    ] {
+        assert_eq!(v["subsets"][s]["vpnls"]["status"], "converged", "{s}");
+    }
+}
+
 #[test]
 fn isoflops_errors_name_the_file_and_the_experiment() {
     let (ok, code, _, err) = run_cli(&["isoflops", "qc", "--data", "/nonexistent/isoflops.csv"]);
