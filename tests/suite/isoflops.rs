@@ -610,7 +610,7 @@ fn isoflops_studies_json_has_stable_keys_and_finite_numbers() {
         let (ok, code, out, err) = run_cli(args);
         assert!(ok, "{args:?}: {code:?} {err}");
         let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-        assert_no_null(&v, &args[1]);
+        assert_no_null(&v, args[1]);
         v
     };
     // Cost: 4 surfaces × 2 biases × 4 widths, simulation beside closed form.
