@@ -6,10 +6,11 @@ use scaling_laws::analysis::{
     vertex_shift_offset, vertex_shift_small_width, AnalysisError, InterceptErrors,
     SMALL_WIDTH_SWITCH,
 };
-use scaling_laws::fitters::approach3::{Approach3Start, Objective};
+use scaling_laws::fitters::approach3::{Approach3Params, Approach3Start, Objective};
 use scaling_laws::fitters::grid5::Grid5Params;
 use scaling_laws::fitters::{
-    fit_approach2, pool_budgets, Approach2Error, FitStatus, SurfaceData, SurfaceFit, SurfaceMethod,
+    fit_approach2, fit_approach3, fit_vpnls, pool_budgets, Approach2Error, FitError, FitStatus,
+    SurfaceData, SurfaceFit, SurfaceMethod, VpnlsParams,
 };
 use scaling_laws::io::remove_stale_temps;
 use scaling_laws::models::LossSurface;
@@ -310,4 +311,95 @@ fn stale_temporaries_of_dead_processes_are_removed() {
         assert!(dir.join(f).exists(), "{f}");
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Five points, one of them at N = `n0` (far below 1, so N^−α is huge).
+fn extreme_n_data(n0: f64) -> SurfaceData<f64> {
+    SurfaceData::new(
+        &[n0, 1e-300, 1e9, 1e10, 1e11],
+        &[1e10, 1e11, 1e12, 1e9, 1e10],
+        &[3.0, 2.5, 2.2, 2.4, 2.3],
+    )
+    .unwrap()
+}
+
+#[test]
+fn approach3_names_a_gradient_overflow_at_the_start_as_such() {
+    // ln N = −700, α = 0.5: A·N^−α = 30·e³⁵⁰ ≈ 3e153, so the objective
+    // r² ≈ 9e306 is finite but ∂/∂α = −2 r A N^−α ln N ≈ 1.3e310 is not.
+    // It was reported as "not finite at the start … : 9e306".
+    let data = extreme_n_data((-700f64).exp());
+    let start = [1.0, 30.0, 10.0, 0.5, 0.3];
+    let params = Approach3Params {
+        start: Approach3Start::Point(start),
+        ..Approach3Params::default()
+    };
+    let err = fit_approach3(&data, &params).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FitError::ObjectiveOverflow {
+                objective: "rss",
+                quantity: "gradient ∂/∂α",
+                at_start: true,
+                at,
+                value,
+            } if at == start && value.is_infinite()
+        ),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("gradient ∂/∂α overflowed f64 at the start"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn approach3_names_an_objective_overflow_during_the_search() {
+    // From the grid start the search steps to α = 0.99, where
+    // A·N^−α at N = 1e-320 overflows: a point of the search, not the start.
+    let data = extreme_n_data(1e-320);
+    let err = fit_approach3(&data, &Approach3Params::default()).unwrap_err();
+    match &err {
+        FitError::ObjectiveOverflow {
+            quantity: "value",
+            at_start: false,
+            at,
+            value,
+            ..
+        } => {
+            assert!(value.is_infinite(), "{err:?}");
+            assert!(at.iter().all(|v| v.is_finite()), "{err:?}");
+        }
+        _ => panic!("{err:?}"),
+    }
+    assert!(err.to_string().contains("during the search"), "{err}");
+}
+
+#[test]
+fn vpnls_names_the_point_whose_design_term_overflows() {
+    // D = 5e-324: D^−β = e^{744.4 β} overflows for β > 0.954, inside the
+    // (α, β) grid. It was reported as "non-finite input at row 0, column Some(2)".
+    let data = SurfaceData::new(
+        &[1e9, 1e-300, 1e9, 1e10, 1e11],
+        &[5e-324, 1e11, 1e12, 1e9, 1e10],
+        &[3.0, 2.5, 2.2, 2.4, 2.3],
+    )
+    .unwrap();
+    let err = fit_vpnls(&data, &VpnlsParams::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FitError::DesignOverflow {
+                index: 0,
+                term: "D^−β",
+                axis: "D",
+                base,
+                exponent,
+            } if base == 5e-324 && exponent > 0.954
+        ),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("Some("), "{err}");
 }
