@@ -675,7 +675,9 @@ pub fn fit_approach3(
     // error here is a value or gradient that overflowed, at the start or at
     // the last point evaluated.
     .map_err(|e| {
-        let last = cache.borrow().map(|(x, _, _)| objective.from_coordinates(&x));
+        let last = cache
+            .borrow()
+            .map(|(x, _, _)| objective.from_coordinates(&x));
         FitError::from_lbfgsb(
             e,
             objective.name(),

@@ -68,8 +68,8 @@ pub enum FitError {
         quantity: &'static str,
         /// Whether the point is the start (otherwise a point of the search).
         at_start: bool,
-        /// The point, as (E, A, B, α, β).
-        at: [f64; 5],
+        /// The point, as (E, A, B, α, β) (boxed: keeps every error small).
+        at: Box<[f64; 5]>,
         /// The non-finite number.
         value: f64,
     },
@@ -168,15 +168,14 @@ impl FitError {
             "gradient ∂/∂β",
         ];
         let at = last.unwrap_or(start);
-        let overflow = |quantity: &'static str, value: f64, at_start: bool| {
-            FitError::ObjectiveOverflow {
+        let overflow =
+            |quantity: &'static str, value: f64, at_start: bool| FitError::ObjectiveOverflow {
                 objective,
                 quantity,
                 at_start,
-                at,
+                at: Box::new(at),
                 value,
-            }
-        };
+            };
         match err {
             E::NonFiniteInitialValue { value } => overflow("value", value, true),
             E::NonFiniteObjective { value } => overflow("value", value, at == start),
