@@ -488,6 +488,15 @@ fn issue7_defects_answer_right_or_fail_clearly() {
         );
         assert!(!v.to_string().contains("null"), "{w}: {v}");
     }
+    // The text form quotes inputs as written, not as 300 zeros.
+    let (ok, out, err) = run(&words(
+        "vertex-shift --alpha .34 --beta .28 --width 1e-300 --offset 1e-200",
+    ));
+    assert!(
+        ok && out.contains("W = 1e-300") && out.contains("offset = 1e-200"),
+        "{out}{err}"
+    );
+    assert!(out.len() < 300, "{out}");
     // W = 1e-8: ≈ d₂W² (d₂ = ln10·(α−β)·r₄/(6r₂) ≈ 0.0157 for n = 15), not noise.
     let dw = vs_json("--width 1e-8")["delta_w"].as_f64().unwrap();
     assert!(dw > 1.5e-18 && dw < 1.6e-18, "{dw}");
@@ -666,6 +675,60 @@ fn fit_reports_warnings_statuses_and_refuses_a_meaningless_objective() {
     for f in [p, q, r, s, t, u] {
         let _ = std::fs::remove_file(f);
     }
+}
+
+/// Issue 7 §2: `huber-log` returned α = 0 or β = 5 outside the documented
+/// [0.01, 0.99]. Its box is documented as [0, 5] (specs/commands.md), and a
+/// fit that ends on it says so: `bound_hit`, or `not_identifiable` at α = 0
+/// (where A·N^0 merges with E) with the optimizer's bound hit in the warning.
+#[test]
+fn huber_log_ends_inside_its_documented_box_and_says_so_at_its_edge() {
+    let table = |f: &dyn Fn(f64, f64) -> f64, log10_n0: f64, step: f64| {
+        let mut t = String::from("params,tokens,loss\n");
+        for i in 0..6 {
+            for j in 0..6 {
+                let (n, d) = (
+                    10f64.powf(log10_n0 + step * i as f64),
+                    10f64.powf(9.0 + 0.4 * j as f64),
+                );
+                t.push_str(&format!("{n:?},{d:?},{:?}\n", f(n, d)));
+            }
+        }
+        t
+    };
+    // Loss rising with N: α wants to be negative and stops at 0.
+    let up = write_csv(
+        "huber-up",
+        &table(
+            &|n, d| 1.7 + 0.02 * n.log10() + 400.0 * d.powf(-0.3),
+            8.0,
+            0.4,
+        ),
+    );
+    // Loss falling like N^−7 over N ∈ [1, 3.2]: α stops at 5.
+    let steep = write_csv(
+        "huber-steep",
+        &table(
+            &|n, d| 1.7 + 2.0 * n.powf(-7.0) + 400.0 * d.powf(-0.3),
+            0.0,
+            0.1,
+        ),
+    );
+    for (p, edge, statuses) in [
+        (&up, 0.0, &["bound_hit", "not_identifiable"][..]),
+        (&steep, 5.0, &["bound_hit"][..]),
+    ] {
+        let v = json_of(&fit_args("approach3", p, "--objective huber-log --json"));
+        let alpha = v["alpha"].as_f64().unwrap();
+        assert!((0.0..=5.0).contains(&alpha), "{v}");
+        assert!((alpha - edge).abs() <= 1e-6, "{v}");
+        assert!(statuses.contains(&v["status"].as_str().unwrap()), "{v}");
+        if v["status"] == "not_identifiable" {
+            assert!(v["warnings"].to_string().contains("bound_hit"), "{v}");
+        }
+    }
+    let _ = std::fs::remove_file(up);
+    let _ = std::fs::remove_file(steep);
 }
 
 #[test]

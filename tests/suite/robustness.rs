@@ -12,7 +12,7 @@ use scaling_laws::fitters::{
     fit_approach2, fit_approach3, fit_vpnls, pool_budgets, Approach2Error, FitError, FitStatus,
     SurfaceData, SurfaceFit, SurfaceMethod, VpnlsParams,
 };
-use scaling_laws::io::remove_stale_temps;
+use scaling_laws::io::{remove_stale_temps, write_atomic};
 use scaling_laws::models::LossSurface;
 use scaling_laws::numerics::mpf::Mpf;
 use scaling_laws::numerics::{lit, to_f64};
@@ -479,4 +479,21 @@ fn vpnls_names_the_point_whose_design_term_overflows() {
         "{err:?}"
     );
     assert!(!err.to_string().contains("Some("), "{err}");
+}
+
+#[test]
+fn a_failed_atomic_write_leaves_no_temporary_behind() {
+    // Issue 7 §2: temporaries are removed on error paths too. The rename
+    // onto an existing directory fails after the temporary was written.
+    let dir = std::env::temp_dir().join(format!("scaling-laws-atomic-{}", std::process::id()));
+    let target = dir.join("report.txt");
+    std::fs::create_dir_all(&target).unwrap();
+    let err = write_atomic(&target, b"text").unwrap_err();
+    assert!(err.to_string().contains("report.txt"), "{err}");
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["report.txt"], "{left:?}");
+    let _ = std::fs::remove_dir_all(dir);
 }
