@@ -94,25 +94,37 @@ fn bad_arguments_exit_nonzero_with_a_message_naming_the_value() {
     }
 }
 
-#[test]
-fn experiment_6_writes_csv_figures_and_report() {
-    let dir = std::env::temp_dir().join(format!("scaling-laws-exp6-{}", std::process::id()));
-    let (ok, out, err) = run(&["experiment", "6", "--out", dir.to_str().unwrap()]);
+/// Run `experiment N` into a fresh temporary folder; assert it succeeds,
+/// prints `needle`, and writes every file of `files` (more than 100 bytes)
+/// under `DIR/expN/`. Returns DIR.
+fn experiment_writes(number: &str, needle: &str, files: &[&str]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("scaling-laws-exp{number}-{}", std::process::id()));
+    let (ok, out, err) = run(&["experiment", number, "--out", dir.to_str().unwrap()]);
     assert!(ok, "{err}");
-    assert!(out.contains("chinchilla"));
-    for f in [
-        "analytical_error.csv",
-        "analytical_error.png",
-        "analytical_error.svg",
-        "report.txt",
-    ] {
-        let p = dir.join("exp6").join(f);
+    assert!(out.contains(needle), "{out}");
+    for f in files {
+        let p = dir.join(format!("exp{number}")).join(f);
         assert!(
             p.metadata().map(|m| m.len() > 100).unwrap_or(false),
             "{}",
             p.display()
         );
     }
+    dir
+}
+
+#[test]
+fn experiment_6_writes_csv_figures_and_report() {
+    let dir = experiment_writes(
+        "6",
+        "chinchilla",
+        &[
+            "analytical_error.csv",
+            "analytical_error.png",
+            "analytical_error.svg",
+            "report.txt",
+        ],
+    );
     let csv = std::fs::read_to_string(dir.join("exp6/analytical_error.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 3 * 20);
     // Every row's numerical and predicted errors agree (max_abs_deviation column).
@@ -360,18 +372,11 @@ fn fit_approach3_and_grid_answer_with_the_contract_keys() {
 
 #[test]
 fn experiment_8_writes_its_report_and_tables() {
-    let dir = std::env::temp_dir().join(format!("scaling-laws-exp8-{}", std::process::id()));
-    let (ok, out, err) = run(&["experiment", "8", "--out", dir.to_str().unwrap()]);
-    assert!(ok, "{err}");
-    assert!(out.contains("condition number"));
-    for f in ["fits.csv", "hessians.csv", "noise.csv", "report.txt"] {
-        let p = dir.join("exp8").join(f);
-        assert!(
-            p.metadata().map(|m| m.len() > 100).unwrap_or(false),
-            "{}",
-            p.display()
-        );
-    }
+    let dir = experiment_writes(
+        "8",
+        "condition number",
+        &["fits.csv", "hessians.csv", "noise.csv", "report.txt"],
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
