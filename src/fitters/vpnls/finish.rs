@@ -9,7 +9,8 @@ use crate::fitters::outcome::{FitError, FitStatus, SurfaceData, SurfaceFit, BOUN
 use crate::numerics::{lit, to_f64};
 
 /// Close a fit at θ: the conditioning check, then `MaxIter` when the final
-/// NNLS ran out of iterations, `BoundHit` when α or β is within
+/// NNLS ran out of iterations; a `Converged` or `GridPoint` fit becomes
+/// `BoundHit` when α or β is within
 /// [`BOUND_TOLERANCE`] of a bound, `edge` (a grid edge was chosen), or E, A
 /// or B is pinned at zero.
 pub(super) fn finish<T: RealField>(
@@ -36,7 +37,8 @@ pub(super) fn finish<T: RealField>(
     let (lo, hi) = (lit::<T>(params.bounds.0), lit::<T>(params.bounds.1));
     let near = |x: &T, b: &T| (x.clone() - b.clone()).abs() <= lit(BOUND_TOLERANCE);
     let at_bound = [&alpha, &beta].iter().any(|t| near(t, &lo) || near(t, &hi));
-    if status == FitStatus::Converged && (at_bound || edge || p.c.iter().any(|c| *c <= T::zero())) {
+    let claims_answer = matches!(status, FitStatus::Converged | FitStatus::GridPoint);
+    if claims_answer && (at_bound || edge || p.c.iter().any(|c| *c <= T::zero())) {
         status = FitStatus::BoundHit;
     }
     Ok(SurfaceFit::from_parameters(

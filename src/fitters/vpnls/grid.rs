@@ -6,26 +6,32 @@ use super::VpnlsParams;
 use crate::fitters::outcome::SurfaceData;
 use crate::numerics::{int, lit};
 
-/// Column data of one exponent on the grid: `x = exp(−θ·ln z)`, Σx, Σx², Σx·L.
-struct Column<T> {
-    x: Vec<T>,
+/// Sums of one exponent's column on the grid, `x = exp(−θ·ln z)`: Σx, Σx², Σx·L.
+struct ColumnSums<T> {
     sum: T,
     sq: T,
     dot_l: T,
 }
 
-fn column<T: RealField>(ln_z: &[T], theta: &T, loss: &[T]) -> Column<T> {
-    let x: Vec<T> = ln_z
-        .iter()
-        .map(|l| (-theta.clone() * l.clone()).exp())
-        .collect();
+/// The column `x_i = exp(−θ·ln z_i)` written into `out` (stride `stride`:
+/// 1 for a plain column, the grid size for the transposed layout), and its
+/// sums, accumulated in point order.
+fn column<T: RealField>(
+    ln_z: &[T],
+    theta: &T,
+    loss: &[T],
+    out: &mut [T],
+    stride: usize,
+) -> ColumnSums<T> {
     let (mut sum, mut sq, mut dot_l) = (T::zero(), T::zero(), T::zero());
-    for (xi, li) in x.iter().zip(loss) {
+    for (i, (lz, li)) in ln_z.iter().zip(loss).enumerate() {
+        let xi = (-theta.clone() * lz.clone()).exp();
         sum += xi.clone();
         sq += xi.clone() * xi.clone();
         dot_l += xi.clone() * li.clone();
+        out[i * stride] = xi;
     }
-    Column { x, sum, sq, dot_l }
+    ColumnSums { sum, sq, dot_l }
 }
 
 /// The RSS `LᵀL − c_Sᵀh_S` of the least-squares solution on the support
@@ -106,57 +112,120 @@ fn gram_nnls_rss<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T) -> T {
     best
 }
 
-/// Data size from which the grid's Gram sums are spread over rayon's
-/// threads (one grid row per task); smaller fits stay single-threaded.
+/// Data size from which the grid's columns and Gram sums are spread over
+/// rayon's threads ([`VpnlsParams::parallel_grid_points`]); smaller fits stay
+/// single-threaded. Set from `cargo bench --bench fitters -- vpnls_large`
+/// (sequential against parallel at 10³, 10⁴ and 10⁵ points; see that bench).
 pub const PARALLEL_GRID_POINTS: usize = 20_000;
+
+/// Points per block of the cross sums: a block of the transposed D columns
+/// (`BLOCK_VALUES` values, 128 KiB of f64) stays in L1/L2 while every N
+/// column of the task passes over it.
+const BLOCK_VALUES: usize = 16_384;
+
+/// The cross sums `S[a][b] = Σ_i x_a[i]·y_b[i]` for the rows `xs` (N
+/// columns, each of length m) against every D column, held transposed in
+/// `yt` (`yt[i·g + b] = y_b[i]`). Every sum runs over i in increasing order
+/// from zero, as a plain dot product would, so the result does not depend
+/// on the blocking or on how rows are split between threads; the inner loop
+/// updates g independent sums (one per D column), which the compiler keeps
+/// in SIMD lanes instead of waiting on one chain of additions.
+fn cross_sums<T: RealField>(xs: &[&[T]], yt: &[T], g: usize) -> Vec<T> {
+    let m = yt.len() / g;
+    let mut acc = vec![T::zero(); xs.len() * g];
+    let block = (BLOCK_VALUES / g).max(1);
+    let mut i0 = 0;
+    while i0 < m {
+        let i1 = (i0 + block).min(m);
+        for (x, acc_row) in xs.iter().zip(acc.chunks_mut(g)) {
+            for (xi, y_row) in x[i0..i1].iter().zip(yt[i0 * g..i1 * g].chunks(g)) {
+                for (s, y) in acc_row.iter_mut().zip(y_row) {
+                    *s += xi.clone() * y.clone();
+                }
+            }
+        }
+        i0 = i1;
+    }
+    acc
+}
 
 /// The grid cell (i, j) of least projected RSS; first minimum wins (α
 /// outer, β inner). Columns are computed once per exponent (2·g·m
-/// exponentials instead of g²·m) and each cell costs one m-term dot product
-/// and a 3×3 enumeration.
-fn grid_search<T: RealField>(data: &SurfaceData<T>, grid: &[T]) -> (usize, usize) {
-    let m = int::<T>(data.len() as i64);
+/// exponentials instead of g²·m); the g² cross sums Σ x_a·y_b pass over
+/// the data once, block by block ([`cross_sums`]); each cell then costs a
+/// 3×3 enumeration. From `parallel_from` points on, the columns and the
+/// cross sums (rows of the grid split evenly between rayon's threads) run in
+/// parallel; every sum runs in the same order either way and the scan is
+/// serial, so both paths return exactly the same cell.
+fn grid_search<T: RealField>(
+    data: &SurfaceData<T>,
+    grid: &[T],
+    parallel_from: usize,
+) -> (usize, usize) {
+    use rayon::prelude::*;
+    let n_points = data.len();
+    let g = grid.len();
+    let parallel = n_points >= parallel_from;
+    let m = int::<T>(n_points as i64);
     let sum_l = data.loss().iter().fold(T::zero(), |s, l| s + l.clone());
     let ll = data
         .loss()
         .iter()
         .fold(T::zero(), |s, l| s + l.clone() * l.clone());
-    let xs: Vec<Column<T>> = grid
-        .iter()
-        .map(|a| column(data.ln_n(), a, data.loss()))
-        .collect();
-    let ys: Vec<Column<T>> = grid
-        .iter()
-        .map(|b| column(data.ln_d(), b, data.loss()))
-        .collect();
-    let cell = |x: &Column<T>, y: &Column<T>| -> T {
-        let xy =
-            x.x.iter()
-                .zip(&y.x)
-                .fold(T::zero(), |s, (a, b)| s + a.clone() * b.clone());
-        let g = [
-            [m.clone(), x.sum.clone(), y.sum.clone()],
-            [x.sum.clone(), x.sq.clone(), xy.clone()],
-            [y.sum.clone(), xy, y.sq.clone()],
-        ];
-        let h = [sum_l.clone(), x.dot_l.clone(), y.dot_l.clone()];
-        gram_nnls_rss(&g, &h, &ll)
-    };
-    // Each cell's sums run in the same order either way, and the scan below
-    // is serial, so the parallel path returns exactly the serial cell.
-    let rows: Vec<Vec<T>> = if data.len() >= PARALLEL_GRID_POINTS {
-        use rayon::prelude::*;
-        xs.par_iter()
-            .map(|x| ys.iter().map(|y| cell(x, y)).collect())
+    // N columns, one after another (x[a·m + i]).
+    let mut x = vec![T::zero(); g * n_points];
+    let x_col = |(a, out): (&T, &mut [T])| column(data.ln_n(), a, data.loss(), out, 1);
+    let x_sums: Vec<ColumnSums<T>> = if parallel {
+        grid.par_iter()
+            .zip(x.par_chunks_mut(n_points))
+            .map(x_col)
             .collect()
     } else {
-        xs.iter()
-            .map(|x| ys.iter().map(|y| cell(x, y)).collect())
+        grid.iter().zip(x.chunks_mut(n_points)).map(x_col).collect()
+    };
+    // D columns transposed (yt[i·g + b]), so that a point's g values are adjacent.
+    let mut yt = vec![T::zero(); g * n_points];
+    let y_sums: Vec<ColumnSums<T>> = if parallel {
+        // Each task writes its own column with stride g: split the buffer's
+        // columns by computing them into plain columns first, then transposing.
+        let mut y = vec![T::zero(); g * n_points];
+        let sums = grid
+            .par_iter()
+            .zip(y.par_chunks_mut(n_points))
+            .map(|(b, out)| column(data.ln_d(), b, data.loss(), out, 1))
+            .collect();
+        yt.par_chunks_mut(g).enumerate().for_each(|(i, row)| {
+            for (b, v) in row.iter_mut().enumerate() {
+                *v = y[b * n_points + i].clone();
+            }
+        });
+        sums
+    } else {
+        grid.iter()
+            .enumerate()
+            .map(|(b, theta)| column(data.ln_d(), theta, data.loss(), &mut yt[b..], g))
             .collect()
     };
+    let rows: Vec<&[T]> = x.chunks(n_points).collect();
+    let xy: Vec<T> = if parallel {
+        let per_task = g.div_ceil(rayon::current_num_threads().max(1));
+        rows.par_chunks(per_task)
+            .flat_map_iter(|r| cross_sums(r, &yt, g))
+            .collect()
+    } else {
+        cross_sums(&rows, &yt, g)
+    };
     let mut best: Option<(T, usize, usize)> = None;
-    for (i, row) in rows.into_iter().enumerate() {
-        for (j, rss) in row.into_iter().enumerate() {
+    for (i, xs) in x_sums.iter().enumerate() {
+        for (j, ys) in y_sums.iter().enumerate() {
+            let s = xy[i * g + j].clone();
+            let gram = [
+                [m.clone(), xs.sum.clone(), ys.sum.clone()],
+                [xs.sum.clone(), xs.sq.clone(), s.clone()],
+                [ys.sum.clone(), s, ys.sq.clone()],
+            ];
+            let h = [sum_l.clone(), xs.dot_l.clone(), ys.dot_l.clone()];
+            let rss = gram_nnls_rss(&gram, &h, &ll);
             if best.as_ref().is_none_or(|(b, _, _)| rss < *b) {
                 best = Some((rss, i, j));
             }
@@ -183,7 +252,7 @@ pub(super) fn grid_start<T: RealField>(
     params: &VpnlsParams,
 ) -> ([T; 2], bool) {
     let grid = grid_values::<T>(params);
-    let (i, j) = grid_search(data, &grid);
+    let (i, j) = grid_search(data, &grid, params.parallel_grid_points);
     let last = grid.len() - 1;
     let edge = i == 0 || j == 0 || i == last || j == last;
     ([grid[i].clone(), grid[j].clone()], edge)

@@ -80,7 +80,9 @@ pub enum VpnlsMethod {
     /// variable-projection gradient or finite differences.
     Lbfgsb(GradientSource),
     /// The grid alone (`params.grid` per axis; 256 for the study,
-    /// [`VpnlsParams::fine_grid`]), no refinement.
+    /// [`VpnlsParams::fine_grid`]), no refinement: status
+    /// [`FitStatus::GridPoint`](super::FitStatus::GridPoint), or `BoundHit`
+    /// on an edge cell.
     Grid,
 }
 
@@ -133,12 +135,17 @@ pub struct VpnlsParams {
     /// L-BFGS-B settings (the reference's, [`LbfgsbSettings::reference`];
     /// scipy's own defaults are the study's labelled variant).
     pub lbfgsb: LbfgsbSettings,
+    /// Data size from which the grid's columns and cross sums run on
+    /// rayon's threads ([`PARALLEL_GRID_POINTS`] by default; `usize::MAX`
+    /// keeps every fit on one thread). Both paths give the same cell.
+    pub parallel_grid_points: usize,
 }
 
 impl Default for VpnlsParams {
     /// 32×32 grid on [0.05, 0.95]², refinement bounds [0.01, 0.99], 100 LM
     /// iterations, 2000 Nelder–Mead iterations, the reference's L-BFGS-B
-    /// settings (ftol = gtol = 1e-15, 10,000 iterations).
+    /// settings (ftol = gtol = 1e-15, 10,000 iterations), the grid on
+    /// rayon's threads from [`PARALLEL_GRID_POINTS`] points.
     fn default() -> Self {
         Self {
             grid: 32,
@@ -147,6 +154,7 @@ impl Default for VpnlsParams {
             max_iter: 100,
             nm_max_iter: 2000,
             lbfgsb: LbfgsbSettings::reference(),
+            parallel_grid_points: PARALLEL_GRID_POINTS,
         }
     }
 }
@@ -188,6 +196,7 @@ pub fn fit_vpnls<T: RealField>(
 ///
 /// Status: L-BFGS-B's abnormal end → `Abnormal`, its iteration limit →
 /// `MaxIter`; Nelder–Mead's iteration limit → `MaxIter`; the grid method is
+/// [`FitStatus::GridPoint`] (its best cell, no convergence claimed), or
 /// `BoundHit` when an edge cell is chosen; all: `BoundHit` as in
 /// [`FitStatus::BoundHit`].
 ///
@@ -204,10 +213,12 @@ pub fn fit_vpnls_with(
         VpnlsMethod::NelderMead => fit_nelder_mead(data, params),
         VpnlsMethod::Lbfgsb(source) => fit_lbfgsb(data, source, params),
         VpnlsMethod::Grid => {
+            // The best cell, not refined: a grid point, never `Converged`
+            // (issue 7; as `fitters::grid5`).
             let (theta, edge) = grid_start(data, params);
             let p = project(data, &theta[0], &theta[1])?;
             let cells = params.grid.max(2).pow(2);
-            finish(data, theta, p, FitStatus::Converged, cells, params, edge)
+            finish(data, theta, p, FitStatus::GridPoint, cells, params, edge)
         }
     }
 }
