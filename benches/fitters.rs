@@ -181,6 +181,20 @@ fn bench_cpu_time(c: &mut Criterion<cpu_time::ThreadCpu>) {
     g.bench_function("vpnls/grid32_lm/points=75", |b| {
         b.iter(|| fit_vpnls(black_box(&data), &params).unwrap())
     });
+    for method in VpnlsMethod::study() {
+        let p = if method == VpnlsMethod::Grid {
+            VpnlsParams::fine_grid()
+        } else {
+            VpnlsParams::default()
+        };
+        let name = match method {
+            VpnlsMethod::Grid => format!("vpnls/grid-{}/points=75", p.grid),
+            _ => format!("vpnls/{}/points=75", method.name()),
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| fit_vpnls_with(black_box(&data), method, &p).unwrap())
+        });
+    }
     g.finish();
 }
 
@@ -232,9 +246,10 @@ fn bench_bandwidth(c: &mut Criterion) {
     let mut g = c.benchmark_group("memory");
     g.sample_size(10);
     for mib in [32usize, 1024] {
-        let v: Vec<f64> = (0..mib << 17).map(|i| (i % 7) as f64).collect();
         g.throughput(Throughput::Bytes((mib << 20) as u64));
         g.bench_function(format!("sum_f64/mib={mib}"), |b| {
+            // Allocated only when this bench is selected.
+            let v: Vec<f64> = (0..mib << 17).map(|i| (i % 7) as f64).collect();
             b.iter(|| {
                 let mut acc = [0.0f64; 8];
                 for chunk in black_box(&v).chunks_exact(8) {

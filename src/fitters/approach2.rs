@@ -138,84 +138,114 @@ pub struct Parabola<T> {
 /// the half range, the test a QR of `[1, t, t²]` with `t = u/half range`
 /// makes on its R diagonal, |R_kk| = ‖p_k(t)‖).
 pub fn fit_parabola<T: RealField>(x: &[T], y: &[T]) -> Option<Parabola<T>> {
-    let n = x.len();
-    if n < 3 || y.len() != n {
-        return None;
+    let [p] = fit_parabolas([x], y);
+    p
+}
+
+/// [`fit_parabola`] for K abscissae against the same losses (Approach 2's
+/// log10 N and log10 D of one budget): the passes over the points run the
+/// K fits side by side (independent sums the processor overlaps) and share
+/// the losses' mean and norm. Each fit is exactly [`fit_parabola`]'s.
+pub fn fit_parabolas<T: RealField, const K: usize>(
+    xs: [&[T]; K],
+    y: &[T],
+) -> [Option<Parabola<T>>; K] {
+    let n = y.len();
+    let zeros = || -> [T; K] { std::array::from_fn(|_| T::zero()) };
+    if n < 3 || xs.iter().any(|x| x.len() != n) {
+        return std::array::from_fn(|_| None);
     }
     let nt = int::<T>(n as i64);
-    // Pass 1: centre, half range, mean loss.
-    let (mut sx, mut sy) = (T::zero(), T::zero());
-    let (mut lo, mut hi) = (x[0].clone(), x[0].clone());
-    for (xi, yi) in x.iter().zip(y) {
-        sx += xi.clone();
+    // Pass 1: centres, half ranges, mean loss, ‖y‖².
+    let (mut sx, mut sy, mut yy) = (zeros(), T::zero(), T::zero());
+    let mut lo: [T; K] = std::array::from_fn(|k| xs[k][0].clone());
+    let mut hi = lo.clone();
+    for (i, yi) in y.iter().enumerate() {
         sy += yi.clone();
-        lo = lo.min(xi.clone());
-        hi = hi.max(xi.clone());
-    }
-    let mean = sx / nt.clone();
-    let y_mean = sy / nt.clone();
-    let half = (hi - lo) / int::<T>(2);
-    if !is_positive_finite(&half) {
-        return None;
-    }
-    // Pass 2: a₁.
-    let a1 = x
-        .iter()
-        .fold(T::zero(), |s, xi| s + (xi.clone() - mean.clone()))
-        / nt.clone();
-    // Pass 3: Σp₁², Σu·p₁², Σp₁(y − ȳ), ‖y‖².
-    let (mut p1p1, mut up1p1, mut p1y, mut yy) = (T::zero(), T::zero(), T::zero(), T::zero());
-    for (xi, yi) in x.iter().zip(y) {
-        let u = xi.clone() - mean.clone();
-        let p1 = u.clone() - a1.clone();
-        let q = p1.clone() * p1.clone();
-        up1p1 += u * q.clone();
-        p1p1 += q;
-        p1y += p1 * (yi.clone() - y_mean.clone());
         yy += yi.clone() * yi.clone();
+        for k in 0..K {
+            let xi = &xs[k][i];
+            sx[k] += xi.clone();
+            lo[k] = lo[k].clone().min(xi.clone());
+            hi[k] = hi[k].clone().max(xi.clone());
+        }
     }
-    if !is_positive_finite(&p1p1) {
-        return None;
+    let mean: [T; K] = std::array::from_fn(|k| sx[k].clone() / nt.clone());
+    let y_mean = sy / nt.clone();
+    let half: [T; K] = std::array::from_fn(|k| (hi[k].clone() - lo[k].clone()) / int::<T>(2));
+    // Pass 2: a₁ = Σu/n (zero up to the rounding of x̄).
+    let mut a1 = zeros();
+    for i in 0..n {
+        for k in 0..K {
+            a1[k] += xs[k][i].clone() - mean[k].clone();
+        }
     }
-    let a2 = up1p1 / p1p1.clone();
-    let b1 = p1p1.clone() / nt.clone();
+    for a in a1.iter_mut() {
+        *a /= nt.clone();
+    }
+    // Pass 3: Σp₁², Σu·p₁², Σp₁(y − ȳ).
+    let (mut p1p1, mut up1p1, mut p1y) = (zeros(), zeros(), zeros());
+    for (i, yi) in y.iter().enumerate() {
+        let dy = yi.clone() - y_mean.clone();
+        for k in 0..K {
+            let u = xs[k][i].clone() - mean[k].clone();
+            let p1 = u.clone() - a1[k].clone();
+            let q = p1.clone() * p1.clone();
+            up1p1[k] += u * q.clone();
+            p1p1[k] += q;
+            p1y[k] += p1 * dy.clone();
+        }
+    }
+    let a2: [T; K] = std::array::from_fn(|k| up1p1[k].clone() / p1p1[k].clone());
+    let b1: [T; K] = std::array::from_fn(|k| p1p1[k].clone() / nt.clone());
     // Pass 4: Σp₂², Σp₂(y − ȳ).
-    let (mut p2p2, mut p2y) = (T::zero(), T::zero());
-    for (xi, yi) in x.iter().zip(y) {
-        let u = xi.clone() - mean.clone();
-        let p1 = u.clone() - a1.clone();
-        let p2 = (u - a2.clone()) * p1 - b1.clone();
-        p2y += p2.clone() * (yi.clone() - y_mean.clone());
-        p2p2 += p2.clone() * p2;
+    let (mut p2p2, mut p2y) = (zeros(), zeros());
+    for (i, yi) in y.iter().enumerate() {
+        let dy = yi.clone() - y_mean.clone();
+        for k in 0..K {
+            let u = xs[k][i].clone() - mean[k].clone();
+            let p1 = u.clone() - a1[k].clone();
+            let p2 = (u - a2[k].clone()) * p1 - b1[k].clone();
+            p2y[k] += p2.clone() * dy.clone();
+            p2p2[k] += p2.clone() * p2;
+        }
     }
-    // Rank check in the units of the half range (‖p_k(t)‖ = ‖p_k(u)‖/half^k):
-    // a norm negligible against the largest.
-    let h2 = half.clone() * half.clone();
-    let norms = [
-        nt.clone().sqrt(),
-        p1p1.clone().sqrt() / half.clone(),
-        p2p2.clone().sqrt() / h2.clone(),
-    ];
-    let rmax = norms.iter().cloned().fold(T::zero(), |a, b| a.max(b));
-    let tiny = rmax * T::default_epsilon() * int::<T>(64 * n as i64);
-    if norms.iter().any(|r| *r <= tiny) {
-        return None;
-    }
-    let d1 = p1y / p1p1;
-    let d2 = p2y / p2p2.clone();
-    // y = ȳ + d₁(u − a₁) + d₂(u² − (a₁ + a₂)u + a₁a₂ − b₁) = c0 + c1 u + c2 u².
-    let c1 = d1.clone() - d2.clone() * (a1.clone() + a2.clone());
-    let c0 = y_mean - d1 * a1.clone() + d2.clone() * (a1 * a2 - b1);
-    // |R₂₂| in x units is ‖p₂(u)‖: the rounding level 8n·ε·‖y‖/|R₂₂|.
-    let curvature_rounding =
-        int::<T>(8 * n as i64) * T::default_epsilon() * yy.sqrt() / p2p2.sqrt();
-    let u_star = -c1.clone() / (int::<T>(2) * d2.clone());
-    let minimum = c0 + c1 * u_star.clone() / int::<T>(2);
-    Some(Parabola {
-        vertex: mean + u_star,
-        curvature: d2,
-        minimum,
-        curvature_rounding,
+    let y_norm = yy.sqrt();
+    std::array::from_fn(|k| {
+        let half = half[k].clone();
+        if !is_positive_finite(&half) || !is_positive_finite(&p1p1[k]) {
+            return None;
+        }
+        // Rank check in the units of the half range (‖p_j(t)‖ =
+        // ‖p_j(u)‖/half^j): a norm negligible against the largest.
+        let h2 = half.clone() * half.clone();
+        let norms = [
+            nt.clone().sqrt(),
+            p1p1[k].clone().sqrt() / half,
+            p2p2[k].clone().sqrt() / h2,
+        ];
+        let rmax = norms.iter().cloned().fold(T::zero(), |a, b| a.max(b));
+        let tiny = rmax * T::default_epsilon() * int::<T>(64 * n as i64);
+        if norms.iter().any(|r| *r <= tiny) {
+            return None;
+        }
+        let (a1, a2, b1) = (a1[k].clone(), a2[k].clone(), b1[k].clone());
+        let d1 = p1y[k].clone() / p1p1[k].clone();
+        let d2 = p2y[k].clone() / p2p2[k].clone();
+        // y = ȳ + d₁(u − a₁) + d₂(u² − (a₁ + a₂)u + a₁a₂ − b₁) = c0 + c1 u + c2 u².
+        let c1 = d1.clone() - d2.clone() * (a1.clone() + a2.clone());
+        let c0 = y_mean.clone() - d1 * a1.clone() + d2.clone() * (a1 * a2 - b1);
+        // |R₂₂| in x units is ‖p₂(u)‖: the rounding level 8n·ε·‖y‖/|R₂₂|.
+        let curvature_rounding =
+            int::<T>(8 * n as i64) * T::default_epsilon() * y_norm.clone() / p2p2[k].clone().sqrt();
+        let u_star = -c1.clone() / (int::<T>(2) * d2.clone());
+        let minimum = c0 + c1 * u_star.clone() / int::<T>(2);
+        Some(Parabola {
+            vertex: mean[k].clone() + u_star,
+            curvature: d2,
+            minimum,
+            curvature_rounding,
+        })
     })
 }
 
@@ -372,13 +402,12 @@ pub(crate) fn check_budget_size(budget: f64, got: usize) -> Result<(), Approach2
 /// The parabola of one budget along one axis, checked: a rank-deficient
 /// design, a curvature that is not positive or is at its rounding level are
 /// typed errors.
-fn fit_axis<T: RealField>(
+fn check_parabola<T: RealField>(
     budget: f64,
     axis: &'static str,
-    x: &[T],
-    loss: &[T],
+    p: Option<Parabola<T>>,
 ) -> Result<Parabola<T>, Approach2Error> {
-    let p = fit_parabola(x, loss).ok_or(Approach2Error::Degenerate { budget, axis })?;
+    let p = p.ok_or(Approach2Error::Degenerate { budget, axis })?;
     // A curvature within its rounding level, of either sign (exactly 0 for
     // constant losses), is noise; beyond it, a non-positive one is a concave
     // or flat curve.
@@ -432,9 +461,13 @@ pub fn fit_approach2<T: RealField>(
         Vec::with_capacity(m),
         Vec::with_capacity(m),
     );
+    // log10 as ln·log10(e): within 1.5 ulp, as the C library's log10 (which
+    // computes ln and scales it, ≤ 2 ulp), at half its cost; proofs/06 §6.2
+    // allows the abscissae a rounding of a few ulp (its X term).
+    let log10_e = T::log10_e();
     for &i in &groups.order {
-        ln_n.push(points[i].n.clone().log10());
-        ln_d.push(points[i].d.clone().log10());
+        ln_n.push(points[i].n.clone().ln() * log10_e.clone());
+        ln_d.push(points[i].d.clone().ln() * log10_e.clone());
         loss.push(points[i].loss.clone());
     }
     let mut vertices = Vec::with_capacity(groups.runs.len());
@@ -442,9 +475,9 @@ pub fn fit_approach2<T: RealField>(
         let c = &points[groups.order[run.start]].budget;
         let cf = to_f64(c);
         check_budget_size(cf, run.len())?;
-        let y = &loss[run.clone()];
-        let pn = fit_axis(cf, "N", &ln_n[run.clone()], y)?;
-        let pd = fit_axis(cf, "D", &ln_d[run.clone()], y)?;
+        let [pn, pd] = fit_parabolas([&ln_n[run.clone()], &ln_d[run.clone()]], &loss[run.clone()]);
+        let pn = check_parabola(cf, "N", pn)?;
+        let pd = check_parabola(cf, "D", pd)?;
         vertices.push(BudgetVertex {
             budget: c.clone(),
             points: run.len(),
