@@ -174,15 +174,12 @@ pub fn fit_parabolas<T: RealField, const K: usize>(
     let y_mean = sy / nt.clone();
     let half: [T; K] = std::array::from_fn(|k| (hi[k].clone() - lo[k].clone()) / int::<T>(2));
     // Pass 2: a₁ = Σu/n (zero up to the rounding of x̄).
-    let mut a1 = zeros();
-    for i in 0..n {
-        for k in 0..K {
-            a1[k] += xs[k][i].clone() - mean[k].clone();
-        }
-    }
-    for a in a1.iter_mut() {
-        *a /= nt.clone();
-    }
+    let a1: [T; K] = std::array::from_fn(|k| {
+        xs[k]
+            .iter()
+            .fold(T::zero(), |s, xi| s + (xi.clone() - mean[k].clone()))
+            / nt.clone()
+    });
     // Pass 3: Σp₁², Σu·p₁², Σp₁(y − ȳ).
     let (mut p1p1, mut up1p1, mut p1y) = (zeros(), zeros(), zeros());
     for (i, yi) in y.iter().enumerate() {
