@@ -200,19 +200,24 @@ fn bench_cpu_time(c: &mut Criterion<cpu_time::ThreadCpu>) {
 
 /// VPNLS on 10³, 10⁴ and 10⁵ points (5 budgets × 200, 2,000, 20,000),
 /// grid and refinement on one thread (`sequential`) and with the grid on
-/// rayon (`parallel`, from `PARALLEL_GRID_POINTS`), in wall time; and the
-/// refinement alone from the truth, to split a fit into grid and
-/// refinement.
+/// rayon (`parallel`), in wall time; and the refinement alone from the
+/// truth, to split a fit into grid and refinement.
 ///
-/// Bytes a 10⁵-point fit moves through memory, counted from the code (g = 32
-/// grid values, m points, 8-byte f64): the grid reads ln N or ln D and L for
-/// each of its 2g columns (2g·2·8m = 1,024m B), writes the N columns and the
-/// transposed D columns (2g·8m = 512m B) and reads both once more for the
-/// cross sums, block by block (512m B): ≈ 2 KiB·m, 205 MB at m = 10⁵. Each
-/// Levenberg–Marquardt step forms the m×3 design, its QR and Q, the residual
-/// and the Kaufman Jacobian: ≈ 20 passes over m×3 f64 (≈ 480m B), ~10 steps
-/// ≈ 4.8 KiB·m. A fit is ≈ 0.7 GB at m = 10⁵ — compare the time with
-/// 0.7 GB / bandwidth (`memory/sum_f64`).
+/// Measured on this 2-core machine while shared with four other jobs (load
+/// average ~9, 2026-11-30), wall medians: sequential / parallel 3.29 / 3.14 ms
+/// at 10³, 44.8 / 48.4 ms at 10⁴, 413 / 387 ms at 10⁵; refinement alone
+/// 0.27, 2.3 and 24 ms. With the second core busy, the parallel grid gains
+/// nothing at 10⁴ and 6 % at 10⁵: hence `PARALLEL_GRID_POINTS` = 50,000.
+///
+/// Bytes the grid of a fit moves, counted from the code (g = 32 grid values,
+/// m points, 8-byte f64): it reads ln N or ln D and L for each of its 2g
+/// columns (2g·2·8m = 1,024m B), writes the N columns and the transposed D
+/// columns (2g·8m = 512m B) and reads both once more for the cross sums,
+/// block by block (512m B): ≈ 2 KiB·m, 205 MB at m = 10⁵. At the streaming
+/// rate measured here (`memory/sum_f64`: 3.0 GiB/s from DRAM, 6.7 GiB/s
+/// within L3) that is 64 ms (29 ms): the 10⁵-point fit (≈ 390 ms, of which
+/// 24 ms refinement) is 5–12× above the bandwidth floor — bound by its
+/// 6.4·10⁶ exponentials and 10⁸ multiply-adds, not by memory.
 fn bench_vpnls_large(c: &mut Criterion) {
     let mut g = c.benchmark_group("vpnls_large");
     g.sample_size(10);

@@ -115,8 +115,10 @@ fn gram_nnls_rss<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T) -> T {
 /// Data size from which the grid's columns and Gram sums are spread over
 /// rayon's threads ([`VpnlsParams::parallel_grid_points`]); smaller fits stay
 /// single-threaded. Set from `cargo bench --bench fitters -- vpnls_large`
-/// (sequential against parallel at 10³, 10⁴ and 10⁵ points; see that bench).
-pub const PARALLEL_GRID_POINTS: usize = 20_000;
+/// (sequential against parallel at 10³, 10⁴ and 10⁵ points, on this 2-core
+/// machine shared with other jobs): parallel was no faster at 10⁴ (48 vs
+/// 45 ms) and 6 % faster at 10⁵ (387 vs 413 ms).
+pub const PARALLEL_GRID_POINTS: usize = 50_000;
 
 /// Points per block of the cross sums: a block of the transposed D columns
 /// (`BLOCK_VALUES` values, 128 KiB of f64) stays in L1/L2 while every N
