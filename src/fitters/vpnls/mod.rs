@@ -177,7 +177,8 @@ impl VpnlsParams {
 ///
 /// # Errors
 /// [`FitError::IllConditioned`] when the design at the result is
-/// ill-conditioned; [`FitError::Nnls`] for a non-finite design.
+/// ill-conditioned; [`FitError::DesignOverflow`] when a design term
+/// overflows f64 at an (α, β) the fit visits.
 pub fn fit_vpnls<T: RealField>(
     data: &SurfaceData<T>,
     params: &VpnlsParams,
