@@ -190,27 +190,54 @@ fn qc_cmd(a: &QcArgs) -> Result<String, CliError> {
     Ok(s.trim_end().to_string())
 }
 
-/// The JSON object of one fitted experiment.
+/// The JSON object of one fitted experiment. A number a method could not
+/// give (a surface fit that did not converge, an interval with too few
+/// finite replicates) is left out and named with its reason in that
+/// object's `errors` {key: reason}: never `null`, never NaN.
 pub(crate) fn fit_json(f: &ExperimentFit) -> Value {
     let mut groups: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut intervals: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    let mut errors: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     for (k, (g, key, v)) in f.numbers.iter().enumerate() {
-        groups
-            .entry(g.clone())
-            .or_default()
-            .insert((*key).to_string(), num(*v));
-        if let Some((iv, _)) = f.intervals.get(k) {
-            let iv = iv.map_or(Value::Null, |[l, h]| json!([l, h]));
-            intervals
+        if v.is_finite() {
+            groups
                 .entry(g.clone())
                 .or_default()
-                .insert((*key).to_string(), iv);
+                .insert((*key).to_string(), json!(v));
+        } else {
+            groups.entry(g.clone()).or_default();
+            errors.entry(g.clone()).or_default().insert(
+                (*key).to_string(),
+                json!("not available: the method gave no finite value (see its status)"),
+            );
+        }
+        if let Some((iv, finite)) = f.intervals.get(k) {
+            match iv {
+                Some([l, h]) => {
+                    intervals
+                        .entry(g.clone())
+                        .or_default()
+                        .insert((*key).to_string(), json!([l, h]));
+                }
+                None => {
+                    errors.entry(g.clone()).or_default().insert(
+                        format!("interval.{key}"),
+                        json!(format!(
+                            "no interval: {finite} of {} replicates gave a finite value",
+                            f.replicates
+                        )),
+                    );
+                }
+            }
         }
     }
     let mut obj = |g: &str| {
         let mut m = groups.remove(g).unwrap_or_default();
         if let Some(iv) = intervals.remove(g) {
             m.insert("interval".into(), Value::Object(iv));
+        }
+        if let Some(e) = errors.remove(g) {
+            m.insert("errors".into(), Value::Object(e));
         }
         m
     };
@@ -250,15 +277,6 @@ pub(crate) fn fit_json(f: &ExperimentFit) -> Value {
         out["bootstrap"] = json!({"replicates": f.replicates, "level": crate::studies::isoflops::fits::INTERVAL_LEVEL});
     }
     out
-}
-
-/// A number for JSON: non-finite values as null (never NaN in the output).
-pub(crate) fn num(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        Value::Null
-    }
 }
 
 fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {

@@ -764,3 +764,66 @@ fn corrected_approach2_on_llama3_raw_agrees_with_vpnls_within_the_vertex_scatter
     // And not trivially: the bound is tighter than the exponent's own range.
     assert!(3.0 * se < 0.1, "se {se}");
 }
+
+#[test]
+fn isoflops_fits_json_over_every_experiment_has_no_null() {
+    // The fits' JSON over all experiments, with a small bootstrap: an
+    // experiment Approach 2 cannot fit is an {"error"} entry, a number or
+    // interval a method could not give is named in `errors` — nothing is
+    // ever `null` (it was, for non-converged numbers and missing intervals).
+    let data = shared("isoflops/isoflops.csv");
+    let (ok, code, out, err) = run_cli(&[
+        "isoflops",
+        "--data",
+        data.to_str().unwrap(),
+        "--bootstrap",
+        "4",
+        "--seed",
+        "2",
+        "--json",
+    ]);
+    assert!(ok, "{code:?} {err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_no_null(&v, "isoflops");
+    let fitted = v
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|e| e.get("error").is_none());
+    for e in fitted {
+        for m in ["approach2", "approach3", "vpnls"] {
+            let o = e[m].as_object().unwrap();
+            for (k, x) in o {
+                if k != "status" && k != "interval" && k != "errors" {
+                    assert!(x.as_f64().is_some_and(f64::is_finite), "{m}.{k}: {x}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn reproductions_csv_writes_no_nan() {
+    // Epoch published no standard error for a: its cell is empty, not "NaN".
+    let dir = std::env::temp_dir().join(format!("sl-repro-{}", std::process::id()));
+    let (ok, code, _, err) = run_cli(&[
+        "isoflops",
+        "reproduce",
+        "--data",
+        shared("isoflops/isoflops.csv").to_str().unwrap(),
+        "--chinchilla",
+        shared("chinchilla/svg_extracted_data.csv")
+            .to_str()
+            .unwrap(),
+        "--bootstrap",
+        "8",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(ok, "{code:?} {err}");
+    let csv = std::fs::read_to_string(dir.join("reproductions.csv")).unwrap();
+    assert!(!csv.to_lowercase().contains("nan"), "{csv}");
+    let se = csv.lines().find(|l| l.contains("published_se")).unwrap();
+    assert!(se.ends_with(",,"), "{se}");
+    std::fs::remove_dir_all(&dir).ok();
+}

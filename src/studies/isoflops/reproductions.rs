@@ -486,7 +486,15 @@ pub fn reproduction_files(
     let mut report = String::from("Reproductions of published Chinchilla fits\n");
     let row = |t: &mut Table, src: &str, fit: &str, n: usize, v: [f64; 6], status: &str| {
         let mut r = vec![src.to_string(), fit.to_string(), n.to_string()];
-        r.extend(v.iter().map(|x| fmt_f64(*x)));
+        // A number that was not published (the SE of a) is an empty cell,
+        // never "NaN".
+        r.extend(v.iter().map(|x| {
+            if x.is_finite() {
+                fmt_f64(*x)
+            } else {
+                String::new()
+            }
+        }));
         r.push(status.to_string());
         t.push(r);
     };
