@@ -59,6 +59,61 @@ pub struct LbfgsbSettings {
     pub maxcor: usize,
     /// Iteration limit (scipy default 15000).
     pub maxiter: usize,
+    /// Which stopping rule the relative-reduction test follows (scipy's by
+    /// default; proofs/10 §10.5).
+    pub stop: StopRule,
+}
+
+/// The relative-reduction test and what a failed line search means
+/// (proofs/10 §10.4–10.5).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StopRule {
+    /// scipy's rules exactly: stop when `f_old − f ≤ ftol·max(|f_old|, |f|, 1)`;
+    /// a line search that fails without stored corrections ends the run
+    /// `Abnormal`. For `f < 1` the reduction test is absolute.
+    Scipy,
+    /// Relative down to the objective's resolution. For an objective that
+    /// sums per-point losses of residuals (least squares, Huber), `floor` is
+    /// F = Σ ℓ(ρᵢ), ρᵢ the rounding of residual i: the value f takes when
+    /// every residual is rounding alone, and moving every residual by its
+    /// rounding changes a value f by at most `F + 2√(F·f)` (Cauchy–Schwarz).
+    /// Stop when `f_old − f ≤ max(ftol·max(|f_old|, |f|), F)`, and when a
+    /// quasi-Newton
+    /// line search fails although the decrease it was asked for, `−gᵀd`,
+    /// was at most that threshold or at most `F + 2√(F·f)` (`Converged`: a
+    /// step would have passed the reduction test, or the decrease is within
+    /// f's rounding). A failure with a larger
+    /// predicted decrease still discards the memory and, without stored
+    /// corrections, ends `Abnormal`.
+    Resolution {
+        /// The objective's absolute resolution (≥ 0, finite).
+        floor: f64,
+    },
+}
+
+impl StopRule {
+    /// The reduction below which the run stops, for values `f_old`, `f`.
+    fn threshold(self, ftol: f64, f_old: f64, f: f64) -> f64 {
+        match self {
+            StopRule::Scipy => ftol * f_old.abs().max(f.abs()).max(1.0),
+            StopRule::Resolution { floor } => (ftol * f_old.abs().max(f.abs())).max(floor),
+        }
+    }
+
+    /// Whether a failed line search from a point with value `f`, asked for
+    /// the decrease `predicted`, ends the run as converged: never under
+    /// [`StopRule::Scipy`]; under [`StopRule::Resolution`] when `predicted`
+    /// is within the reduction test or within the rounding bound
+    /// `F + 2√(F·|f|)` of f.
+    fn failure_converges(self, ftol: f64, f: f64, predicted: f64) -> bool {
+        match self {
+            StopRule::Scipy => false,
+            StopRule::Resolution { floor } => {
+                let rounding = floor + 2.0 * (floor * f.abs()).sqrt();
+                predicted <= self.threshold(ftol, f, f).max(rounding)
+            }
+        }
+    }
 }
 
 impl Default for LbfgsbSettings {
@@ -69,6 +124,7 @@ impl Default for LbfgsbSettings {
             gtol: 1e-5,
             maxcor: 10,
             maxiter: 15_000,
+            stop: StopRule::Scipy,
         }
     }
 }
@@ -85,6 +141,7 @@ impl LbfgsbSettings {
             gtol: 1e-15,
             maxcor: 10,
             maxiter: 10_000,
+            stop: StopRule::Scipy,
         }
     }
 
@@ -132,6 +189,8 @@ pub struct LbfgsbOutcome {
 
 const MSG_PGTOL: &str = "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL";
 const MSG_FTOL: &str = "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH";
+const MSG_PREDICTED: &str =
+    "CONVERGENCE: LINE SEARCH FAILED WHERE THE PREDICTED REDUCTION OF F <= THE REDUCTION TEST";
 const MSG_MAXITER: &str = "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT";
 const MSG_ABNORMAL: &str = "ABNORMAL: LINE SEARCH FAILED WITHOUT STORED CORRECTIONS";
 
@@ -224,7 +283,22 @@ pub fn minimize_lbfgsb(
                         problem.evaluations,
                     );
                 }
-                None => model.clear(),
+                None => {
+                    let predicted = -dot(&g, &direction);
+                    if settings
+                        .stop
+                        .failure_converges(settings.ftol, fx, predicted)
+                    {
+                        return finish(
+                            x,
+                            fx,
+                            LbfgsbEnd::Converged,
+                            MSG_PREDICTED,
+                            problem.evaluations,
+                        );
+                    }
+                    model.clear();
+                }
             }
         };
         iteration += 1;
@@ -241,7 +315,7 @@ pub fn minimize_lbfgsb(
         if projected_gradient_norm(&x, &g, lo, hi) <= settings.gtol {
             return finish(x, fx, LbfgsbEnd::Converged, MSG_PGTOL, problem.evaluations);
         }
-        if f_old - fx <= settings.ftol * f_old.abs().max(fx.abs()).max(1.0) {
+        if f_old - fx <= settings.stop.threshold(settings.ftol, f_old, fx) {
             return finish(x, fx, LbfgsbEnd::Converged, MSG_FTOL, problem.evaluations);
         }
         model.push(s, y, descent);
@@ -277,6 +351,11 @@ fn validate(
     }
     if !(settings.gtol >= 0.0 && settings.gtol.is_finite()) {
         return bad("pgtol", "must be finite and nonnegative");
+    }
+    if let StopRule::Resolution { floor } = settings.stop {
+        if !(floor >= 0.0 && floor.is_finite()) {
+            return bad("floor", "must be finite and nonnegative");
+        }
     }
     Ok(())
 }
