@@ -78,13 +78,12 @@ pub enum StopRule {
     /// every residual is rounding alone, and moving every residual by its
     /// rounding changes a value f by at most `F + 2√(F·f)` (Cauchy–Schwarz).
     /// Stop when `f_old − f ≤ max(ftol·max(|f_old|, |f|), F)`, and when a
-    /// quasi-Newton
-    /// line search fails although the decrease it was asked for, `−gᵀd`,
-    /// was at most that threshold or at most `F + 2√(F·f)` (`Converged`: a
-    /// step would have passed the reduction test, or the decrease is within
-    /// f's rounding). A failure with a larger
-    /// predicted decrease still discards the memory and, without stored
-    /// corrections, ends `Abnormal`.
+    /// quasi-Newton line search along a descent direction fails after at
+    /// least one trial point although the decrease it was asked for, `−gᵀd`,
+    /// was at most `max(ftol·|f|, F + 2√(F·|f|))` (`Converged`: a step would
+    /// have passed the reduction test, or the decrease is within f's
+    /// rounding). Any other failure still discards the memory and, without
+    /// stored corrections, ends `Abnormal` (proofs/10 §10.5).
     Resolution {
         /// The objective's absolute resolution (≥ 0, finite).
         floor: f64,
@@ -259,6 +258,7 @@ pub fn minimize_lbfgsb(
                 }
             };
             let direction: Vec<f64> = target.iter().zip(&x).map(|(t, x)| t - x).collect();
+            let evaluated_before = problem.evaluations;
             let search = line_search(
                 &mut problem,
                 &x,
@@ -284,10 +284,17 @@ pub fn minimize_lbfgsb(
                     );
                 }
                 None => {
+                    // Rule 2 of proofs/10 §10.5 judges a search that looked:
+                    // a descent direction along which trial points were
+                    // evaluated. A direction that is not descent, or a
+                    // search rejected before any trial, says nothing about
+                    // f's resolution and restarts as in the Fortran.
                     let predicted = -dot(&g, &direction);
-                    if settings
-                        .stop
-                        .failure_converges(settings.ftol, fx, predicted)
+                    let searched = problem.evaluations > evaluated_before && predicted > 0.0;
+                    if searched
+                        && settings
+                            .stop
+                            .failure_converges(settings.ftol, fx, predicted)
                     {
                         return finish(
                             x,
