@@ -59,6 +59,7 @@ pub fn comparison_methods() -> Vec<SurfaceMethod> {
             start: Approach3Start::Grid,
             gradient,
             lbfgsb: LbfgsbSettings::reference(),
+            ..Approach3Params::default()
         })
     };
     let three_point = GradientSource::FiniteDifference(FdScheme::ThreePoint);

@@ -44,7 +44,9 @@ use std::cell::RefCell;
 use nalgebra::RealField;
 
 use super::outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
-use crate::numerics::lbfgsb::{minimize_lbfgsb, GradientSource, LbfgsbEnd, LbfgsbSettings};
+use crate::numerics::lbfgsb::{
+    minimize_lbfgsb, GradientSource, LbfgsbEnd, LbfgsbSettings, StopRule,
+};
 use crate::numerics::{int, linspace, ratio};
 use crate::sampling::noise::Rng;
 
@@ -189,8 +191,30 @@ pub struct Approach3Params {
     pub start: Approach3Start,
     /// Analytic or finite-difference gradients.
     pub gradient: GradientSource,
-    /// L-BFGS-B settings.
+    /// L-BFGS-B settings; their [`stop`](LbfgsbSettings::stop) rule is
+    /// replaced by the one [`stop`](Self::stop) names.
     pub lbfgsb: LbfgsbSettings,
+    /// How the run decides it has converged.
+    pub stop: Approach3Stop,
+}
+
+/// The stopping rule of [`fit_approach3`] (proofs/10 §10.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approach3Stop {
+    /// The default: [`StopRule::Resolution`] with the floor
+    /// [`objective_resolution`] of the data: the relative-reduction test is
+    /// relative down to the size of f that the residuals' rounding alone
+    /// produces, and a quasi-Newton line search that fails where the
+    /// decrease it was asked for is below that test is convergence. Only
+    /// with the analytic gradient: a finite-difference gradient is biased by
+    /// its truncation error far above F (its stationary point is off the
+    /// minimiser by ~h²), so finite-difference runs keep scipy's rule.
+    Resolution,
+    /// scipy's rules exactly ([`StopRule::Scipy`]): the reduction test is
+    /// absolute for f < 1, a failed line search without stored corrections
+    /// is `Abnormal`. The reference implementation's behaviour; kept for
+    /// parity checks.
+    Scipy,
 }
 
 /// The reference implementation's L-BFGS-B settings for Approach 3:
@@ -207,17 +231,20 @@ pub const REFERENCE_LBFGSB: LbfgsbSettings = LbfgsbSettings {
     gtol: 1e-15,
     maxcor: 10,
     maxiter: 1000,
+    stop: StopRule::Scipy,
 };
 
 impl Default for Approach3Params {
     /// Objective (i) `Rss` (the reference implementation's plain Approach 3)
-    /// from the 4⁵ grid, analytic gradient, [`REFERENCE_LBFGSB`].
+    /// from the 4⁵ grid, analytic gradient, [`REFERENCE_LBFGSB`], stopping
+    /// at the objective's resolution ([`Approach3Stop::Resolution`]).
     fn default() -> Self {
         Self {
             objective: Objective::Rss,
             start: Approach3Start::Grid,
             gradient: GradientSource::Analytic,
             lbfgsb: REFERENCE_LBFGSB,
+            stop: Approach3Stop::Resolution,
         }
     }
 }
@@ -344,6 +371,46 @@ pub fn objective_value_and_gradient<T: RealField>(
 ) -> (T, [T; 5]) {
     let ln_loss: Vec<T> = data.loss().iter().map(|l| l.clone().ln()).collect();
     evaluate(data, &ln_loss, objective, x)
+}
+
+/// The objective's resolution on these data: its value when every residual
+/// equals an estimate of its own rounding error,
+///
+/// ```text
+/// F = Σᵢ ℓ(ρᵢ),   ρᵢ = ε · (1 + |yᵢ|) · (3 + θ_max · (|ln Nᵢ| + |ln Dᵢ|))
+/// ```
+///
+/// with ℓ the per-point loss (r² for the least-squares objectives, the Huber
+/// function for `HuberLog`), yᵢ the datum the residual compares with (Lᵢ,
+/// or ln Lᵢ for the log-loss objectives), θ_max the upper bound of α, β in
+/// the objective's box and ε = 2⁻⁵². Below F a change of f is rounding, not
+/// progress: [`Approach3Stop::Resolution`] stops there.
+///
+/// # Derivation
+/// proofs/10 §10.5: near a fit the prediction is of the size of yᵢ (of 1 on
+/// the log scale); its terms carry exponent arguments θ ln z rounded to
+/// ε·|θ ln z|, which `exp` turns into relative errors of the same size, and
+/// at most three further roundings enter each residual.
+pub fn objective_resolution(data: &SurfaceData<f64>, objective: Objective) -> f64 {
+    let (_, hi) = objective.bounds();
+    let theta_max = hi[3].max(hi[4]);
+    data.ln_n()
+        .iter()
+        .zip(data.ln_d())
+        .zip(data.loss())
+        .map(|((ln_n, ln_d), l)| {
+            let y = match objective {
+                Objective::Rss | Objective::RssLogParams => *l,
+                Objective::LogLoss | Objective::HuberLog => l.ln(),
+            };
+            let rho =
+                f64::EPSILON * (1.0 + y.abs()) * (3.0 + theta_max * (ln_n.abs() + ln_d.abs()));
+            match objective {
+                Objective::HuberLog => rho * rho / 2.0,
+                _ => rho * rho,
+            }
+        })
+        .sum()
 }
 
 /// The plain RSS on L, Σ (E + A N^−α + B D^−β − L)², at `p` = (E, A, B, α, β).
@@ -669,7 +736,15 @@ pub fn fit_approach3(
         &lo,
         &hi,
         params.gradient,
-        &params.lbfgsb,
+        &LbfgsbSettings {
+            stop: match (params.stop, params.gradient) {
+                (Approach3Stop::Resolution, GradientSource::Analytic) => StopRule::Resolution {
+                    floor: objective_resolution(data, objective),
+                },
+                _ => StopRule::Scipy,
+            },
+            ..params.lbfgsb
+        },
     )
     // The start, the data and the bounds are finite (checked above), so an
     // error here is a value or gradient that overflowed, at the start or at
