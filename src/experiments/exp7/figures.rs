@@ -3,7 +3,7 @@
 use crate::fitters::approach3::Approach3Start;
 use crate::fitters::SurfaceMethod;
 use crate::models::LossSurface;
-use crate::plots::{Figure, LegendPosition, Panel, Series};
+use crate::plots::{method_color, Figure, LegendPosition, Panel, Series};
 use crate::sampling::noise::{add_loss_noise, Rng};
 use crate::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 
@@ -11,19 +11,19 @@ use super::run::budgets;
 use super::{Exp7Config, Exp7Output, ExponentMethod, NoisyConfig, PooledErrors};
 use crate::experiments::{floored, geometric_mean, ExperimentError, ERROR_FLOOR};
 
-/// One line-with-markers series per method, in palette order, its points
-/// from `points(label)`.
+/// One line-with-markers series per method, each in its own colour
+/// ([`method_color`]), its points from `points(label)`.
 fn method_series(
     methods: &[ExponentMethod],
     points: impl Fn(&str) -> Vec<(f64, f64)>,
 ) -> Vec<Series> {
     methods
         .iter()
-        .enumerate()
-        .map(|(ci, m)| {
+        .map(|m| {
             let lbl = m.label();
             let pts = points(&lbl);
-            Series::line(lbl, pts, ci).with_markers()
+            let color = method_color(&lbl);
+            Series::line(lbl, pts, color).with_markers()
         })
         .collect()
 }
@@ -111,11 +111,7 @@ impl Exp7Output {
                 .copied()
                 .filter(|d| d.is_finite())
                 .fold(0.0, f64::max);
-            let color = nc
-                .methods
-                .iter()
-                .position(|m| m.label() == p.method)
-                .unwrap_or(i);
+            let color = method_color(&p.method);
             if top > 0.0 {
                 let curve = grid
                     .iter()
@@ -135,10 +131,12 @@ impl Exp7Output {
             title: "pooled |relative error| of a and b: KDE, geometric mean (dot), min–max (bar)"
                 .into(),
             x_label: "|relative error|".into(),
-            y_label: "method (row, top = largest max error)".into(),
+            y_label: "method (top: largest max error)".into(),
             x_log: true,
             series,
-            legend: LegendPosition::LowerLeft,
+            // Rows are named on the y axis: no legend.
+            legend: LegendPosition::None,
+            y_categories: pooled.iter().rev().map(|p| p.method.clone()).collect(),
             ..Panel::default()
         };
         let heat = crate::plots::heatmap::HeatMap {
@@ -180,8 +178,7 @@ impl Exp7Output {
         let shown: Vec<(usize, String)> = nc
             .methods
             .iter()
-            .enumerate()
-            .filter(|(_, m)| {
+            .filter(|m| {
                 !matches!(
                     m,
                     ExponentMethod::Surface(SurfaceMethod::Approach3(p))
@@ -191,7 +188,10 @@ impl Exp7Output {
                         )
                 )
             })
-            .map(|(i, m)| (i, m.label()))
+            .map(|m| {
+                let label = m.label();
+                (method_color(&label), label)
+            })
             .collect();
         let mut panels = Vec::new();
         for &nb in &nc.budget_counts {
@@ -228,12 +228,9 @@ impl Exp7Output {
                         symlog: SymLog::new(1e-4),
                         reference: None,
                     }),
-                    // The first panel carries the legend.
-                    legend: if panels.is_empty() {
-                        LegendPosition::UpperRight
-                    } else {
-                        LegendPosition::None
-                    },
+                    // One legend for the figure, in a strip under the title:
+                    // inside a panel it would cover boxes.
+                    legend: LegendPosition::None,
                     ..Panel::default()
                 });
             }
@@ -248,6 +245,7 @@ impl Exp7Output {
             panels,
         );
         fig.panel_size = (620, 420);
+        fig.shared_legend = true;
         Some(fig)
     }
 

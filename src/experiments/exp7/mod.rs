@@ -4,7 +4,7 @@
 //! `specs/experiment-7.md`.
 
 use crate::fitters::approach3::{Approach3Start, Objective};
-use crate::fitters::{fit_approach2, FitStatus, SurfaceData, SurfaceMethod};
+use crate::fitters::{fit_approach2, FitError, FitStatus, SurfaceData, SurfaceMethod};
 use crate::models::Preset;
 use crate::sampling::IsoflopPoint;
 
@@ -33,9 +33,15 @@ impl ExponentMethod {
         }
     }
 
-    /// Estimate (a, b) from points; `Err(status word)` when the method fails
-    /// or, for surface fits, the status with the estimate.
-    fn exponents(&self, points: &[IsoflopPoint<f64>]) -> Estimate {
+    /// Estimate (a, b) from points (`data`: the same points prepared once
+    /// for every surface fitter of a data set: their logs are computed once,
+    /// not once per method); `failed` when the method fails or, for surface
+    /// fits, the status with the estimate.
+    fn exponents(
+        &self,
+        points: &[IsoflopPoint<f64>],
+        data: &Result<SurfaceData<f64>, FitError>,
+    ) -> Estimate {
         match self {
             Self::Approach2 => match fit_approach2(points) {
                 Ok(f) => Estimate {
@@ -45,7 +51,7 @@ impl ExponentMethod {
                 },
                 Err(_) => Estimate::failed(),
             },
-            Self::Surface(m) => match SurfaceData::from_points(points).and_then(|d| m.fit(&d)) {
+            Self::Surface(m) => match data.as_ref().map_err(Clone::clone).and_then(|d| m.fit(d)) {
                 Ok(f) => {
                     let s = f.alpha + f.beta;
                     Estimate {

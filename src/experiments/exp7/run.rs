@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use crate::fitters::approach3::Approach3Start;
-use crate::fitters::SurfaceMethod;
+use crate::fitters::{SurfaceData, SurfaceMethod};
 use crate::models::LossSurface;
 use crate::sampling::noise::{add_loss_noise, Rng};
 use crate::sampling::{sample_isoflops, IsoflopGrid, SamplingBias};
@@ -60,11 +60,12 @@ pub fn run_exp7(config: &Exp7Config) -> Result<Exp7Output, ExperimentError> {
         .par_iter()
         .map(|(label, grid)| {
             let pts = sample_isoflops(&surface, &clean_budgets, grid, &bias)?;
+            let data = SurfaceData::from_points(&pts);
             Ok(config
                 .methods
                 .iter()
                 .map(|m| {
-                    let e = m.exponents(&pts);
+                    let e = m.exponents(&pts, &data);
                     CleanRow {
                         width_label: label,
                         points: grid.points(),
@@ -120,9 +121,10 @@ fn run_noisy(
             let mut pts = cells[c].3.clone();
             add_loss_noise(&mut pts, cells[c].0, &mut rng);
             let start_seed = rng.next_u64();
+            let data = SurfaceData::from_points(&pts);
             nc.methods
                 .iter()
-                .map(|meth| with_seed(meth, start_seed).exponents(&pts))
+                .map(|meth| with_seed(meth, start_seed).exponents(&pts, &data))
                 .collect()
         })
         .collect();
