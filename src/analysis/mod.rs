@@ -10,5 +10,5 @@ pub mod vertex_shift;
 pub use vertex_shift::{
     predict_approach2, vertex_shift, vertex_shift_continuum, vertex_shift_offset,
     vertex_shift_small_width, vertex_shift_sum, AnalysisError, Approach2Prediction,
-    InterceptErrors, SmallWidthExpansion, SMALL_WIDTH_SWITCH,
+    InterceptErrors, SmallWidthExpansion, SMALL_WIDTH_SWITCH, SMALL_WIDTH_TRUNCATION,
 };

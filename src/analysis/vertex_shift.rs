@@ -208,15 +208,23 @@ pub fn vertex_shift_offset<T: RealField>(
 /// the closed form. The closed form's numerator cancels (its two leading
 /// terms are equal and opposite for o = 0), so its *relative* error grows
 /// like K·ε/z², K ≈ 26 for (α, β) = (0.34, 0.28) and larger as α → β (W =
-/// 1e-8 gave noise of 100 %); the expansion's truncation error is relative
-/// c·z⁴ with c ≤ 1.2e-3 (measured against 256 bits for α, β ∈ [0.05, 0.95],
-/// n ∈ {3, 15, 101}: the test
-/// `robustness::centred_vertex_shift_is_accurate_at_every_width`). The two
-/// cross near z ≈ 2e-2; the switch sits at 5e-3, just below the smallest z of
-/// the closed form's precision domain (α, β ≥ 0.05, W ≥ 0.05: z ≥ 5.8e-3,
-/// proofs/06), so the closed form is what is checked there, and the
-/// expansion's relative error below the switch is at most 1.2e-3·z⁴ ≤ 7.5e-13.
+/// 1e-8 gave noise of 100 %); the expansion's relative truncation error is
+/// at most [`SMALL_WIDTH_TRUNCATION`]·z⁴ for every α, β > 0 and n ≥ 3
+/// (proofs/04 §4.3). The two cross near z ≈ 1e-2; the switch sits at 5e-3,
+/// just below the smallest z of the closed form's precision domain (α, β ≥
+/// 0.05, W ≥ 0.05: z ≥ 5.8e-3, proofs/06), so the closed form is what is
+/// checked there, and below the switch the f64 result is within
+/// 2.1e-3·z⁴ + 16ε ≤ 1.32e-12 relative of exact (the test
+/// `robustness::small_width_expansion_is_within_its_truncation_bound_below_the_switch`).
 pub const SMALL_WIDTH_SWITCH: f64 = 5e-3;
+
+/// The constant C of the small-width expansion's truncation bound: for a
+/// centred grid, |d₂W² + d₄W⁴ − δw| ≤ C·z⁴·|δw| with z = max(α, β)·ln 10·W
+/// ≤ [`SMALL_WIDTH_SWITCH`], every α, β > 0 and n ≥ 3. The ratio depends only
+/// on r = min(α, β)/max(α, β), n and z (δw(λα, λβ, W/λ) = δw(α, β, W)/λ);
+/// its z⁴ coefficient is largest as r → 0 with n = 5, 2.0777e-3 (measured
+/// at 256 bits; proofs/04 §4.3), rounded up to 2.1e-3.
+pub const SMALL_WIDTH_TRUNCATION: f64 = 2.1e-3;
 
 /// [`vertex_shift_offset`] with the series coefficients supplied (built once
 /// by the caller when many shifts are evaluated).

@@ -131,6 +131,12 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
         )));
     }
     if a.method == "approach2-corrected" {
+        if a.bootstrap > 0 {
+            return Err(CliError::Usage(format!(
+                "--bootstrap {} is not available for --method approach2-corrected (only for vpnls, approach3, grid and approach2)",
+                a.bootstrap
+            )));
+        }
         return super::approach2_corrected::fit_corrected_cmd(a);
     }
     if a.method == "approach2" {

@@ -37,7 +37,7 @@ pub(crate) fn vertex_shift_cmd(a: &VertexShiftArgs) -> Result<String, CliError> 
         Ok(json!({"delta_w": dw, "n_intercept_error": e.n, "d_intercept_error": e.d}).to_string())
     } else {
         Ok(format!(
-            "vertex shift δw = {dw:.10e} decades (α = {}, β = {}, W = {}, n = {}, offset = {})\n\
+            "vertex shift δw = {dw:.10e} decades (α = {:?}, β = {:?}, W = {:?}, n = {}, offset = {:?})\n\
              N* prefactor error 10^δw − 1  = {:+.6e}\n\
              D* prefactor error 10^−δw − 1 = {:+.6e}",
             a.alpha, a.beta, a.width, a.points, a.offset, e.n, e.d

@@ -619,7 +619,9 @@ pub fn approach3_start(
 /// # Errors
 /// [`FitError::NonFiniteStart`] when the objective is not finite at the
 /// start (a non-finite explicit start, or a non-positive coefficient for a
-/// log-parametrised objective).
+/// log-parametrised objective); [`FitError::ObjectiveOverflow`] when the
+/// objective or its gradient overflows f64 at the start or during the
+/// search (extreme data).
 ///
 /// ```
 /// use scaling_laws::fitters::approach3::{Approach3Params, Objective};
@@ -644,12 +646,7 @@ pub fn fit_approach3(
     let objective = params.objective;
     let (lo, hi) = objective.bounds();
     let ln_loss: Vec<f64> = data.loss().iter().map(|l| l.ln()).collect();
-    let (x0, f0) = start_coordinates(data, params, &ln_loss)?;
-    let start_error = |value: f64| FitError::NonFiniteStart {
-        objective: objective.name(),
-        start: objective.from_coordinates(&x0),
-        value,
-    };
+    let (x0, _) = start_coordinates(data, params, &ln_loss)?;
     // L-BFGS-B asks for f and ∇f at the same points: evaluate both once.
     let cache: RefCell<Option<Evaluation>> = RefCell::new(None);
     let eval = |x: &[f64]| -> (f64, [f64; 5]) {
@@ -674,9 +671,21 @@ pub fn fit_approach3(
         params.gradient,
         &params.lbfgsb,
     )
-    // The optimizer rejects only a non-finite start or bad bounds; both are
-    // excluded above, so an error here means it found the start non-finite.
-    .map_err(|_| start_error(f0))?;
+    // The start, the data and the bounds are finite (checked above), so an
+    // error here is a value or gradient that overflowed, at the start or at
+    // the last point evaluated.
+    .map_err(|e| {
+        let last = cache
+            .borrow()
+            .map(|(x, _, _)| objective.from_coordinates(&x));
+        FitError::from_lbfgsb(
+            e,
+            objective.name(),
+            objective.log_params(),
+            objective.from_coordinates(&x0),
+            last,
+        )
+    })?;
     let mut status = match out.end {
         LbfgsbEnd::Converged => FitStatus::Converged,
         LbfgsbEnd::MaxIter => FitStatus::MaxIter,

@@ -51,6 +51,43 @@ pub enum FitError {
         /// The objective's value there.
         value: f64,
     },
+    /// The objective or its gradient left f64's range where the optimizer
+    /// evaluated it, at the start or during the search: the data are so
+    /// extreme (N or D near f64's smallest positive number, losses near its
+    /// largest) that a power N^−α, D^−β or a product with them overflows.
+    /// Not a non-finite *input*: every data value and the start are finite.
+    #[error(
+        "the {objective} objective's {quantity} overflowed f64 {} at (E, A, B, α, β) = {at:?}: {value} (the data's N, D or L are too extreme for f64 there)",
+        if *at_start { "at the start" } else { "during the search" }
+    )]
+    ObjectiveOverflow {
+        /// The objective's name.
+        objective: &'static str,
+        /// `value`, or the gradient component that is not finite
+        /// (`gradient ∂/∂β`, `gradient ∂/∂ln A`, …).
+        quantity: &'static str,
+        /// Whether the point is the start (otherwise a point of the search).
+        at_start: bool,
+        /// The point, as (E, A, B, α, β) (boxed: keeps every error small).
+        at: Box<[f64; 5]>,
+        /// The non-finite number.
+        value: f64,
+    },
+    /// A term of the design `[1, N^−α, D^−β]` overflows f64 at an (α, β) the
+    /// fitter visits: N or D is so small that its power leaves f64's range.
+    #[error("point {index}: {term} = {base:e}^−{exponent} overflows f64 (the {axis} value is too small for an exponent this large)")]
+    DesignOverflow {
+        /// Index of the point (0-based, data order).
+        index: usize,
+        /// `N^−α` or `D^−β`.
+        term: &'static str,
+        /// `N` or `D`.
+        axis: &'static str,
+        /// N or D of that point.
+        base: f64,
+        /// α or β at which it overflows.
+        exponent: f64,
+    },
     /// A fitter setting outside its domain (a grid with fewer than 2 points
     /// per axis, an empty or inverted range, a non-finite bound).
     #[error("fitter setting {name} is out of its domain: {value}")]
@@ -97,6 +134,65 @@ pub enum FitError {
     /// NNLS failed on the design (non-finite entries).
     #[error(transparent)]
     Nnls(#[from] NnlsError),
+}
+
+impl FitError {
+    /// The error L-BFGS-B reported on an Approach 3 objective, as what it
+    /// means: a non-finite value or gradient at `start` or at `last` (the
+    /// last point evaluated, where the search stopped) is
+    /// [`FitError::ObjectiveOverflow`] (the start and the data are finite,
+    /// both checked before); anything else (bounds or settings rejected) is
+    /// [`FitError::OptimizerFailed`] with the optimizer's message. Points are
+    /// (E, A, B, α, β); `log_params` names the gradient's first three
+    /// components ∂/∂ln E, ∂/∂ln A, ∂/∂ln B.
+    pub(crate) fn from_lbfgsb(
+        err: rcompat_lbfgsb::OptimError,
+        objective: &'static str,
+        log_params: bool,
+        start: [f64; 5],
+        last: Option<[f64; 5]>,
+    ) -> Self {
+        use rcompat_lbfgsb::OptimError as E;
+        const PLAIN: [&str; 5] = [
+            "gradient ∂/∂E",
+            "gradient ∂/∂A",
+            "gradient ∂/∂B",
+            "gradient ∂/∂α",
+            "gradient ∂/∂β",
+        ];
+        const LOG: [&str; 5] = [
+            "gradient ∂/∂ln E",
+            "gradient ∂/∂ln A",
+            "gradient ∂/∂ln B",
+            "gradient ∂/∂α",
+            "gradient ∂/∂β",
+        ];
+        let at = last.unwrap_or(start);
+        let overflow =
+            |quantity: &'static str, value: f64, at_start: bool| FitError::ObjectiveOverflow {
+                objective,
+                quantity,
+                at_start,
+                at: Box::new(at),
+                value,
+            };
+        match err {
+            E::NonFiniteInitialValue { value } => overflow("value", value, true),
+            E::NonFiniteObjective { value } => overflow("value", value, at == start),
+            E::InvalidGradient {
+                index: Some(k),
+                value: Some(value),
+                ..
+            } if k < 5 => {
+                let names = if log_params { LOG } else { PLAIN };
+                overflow(names[k], value, at == start)
+            }
+            other => FitError::OptimizerFailed {
+                method: "L-BFGS-B",
+                message: other.to_string(),
+            },
+        }
+    }
 }
 
 /// A coordinate within this of a bound counts as on it, and makes the status

@@ -191,6 +191,23 @@ fn project<T: RealField>(
     let phi = data.design(alpha, beta);
     let l = data.rhs();
     let m = data.len();
+    if let Some((i, j)) = (0..m)
+        .flat_map(|i| (1..3).map(move |j| (i, j)))
+        .find(|&(i, j)| !phi[(i, j)].is_finite())
+    {
+        let (term, axis, ln_z, exponent) = if j == 1 {
+            ("N^−α", "N", &data.ln_n()[i], alpha)
+        } else {
+            ("D^−β", "D", &data.ln_d()[i], beta)
+        };
+        return Err(FitError::DesignOverflow {
+            index: i,
+            term,
+            axis,
+            base: to_f64(&ln_z.clone().exp()),
+            exponent: to_f64(exponent),
+        });
+    }
     // Fast path: the unconstrained least-squares solution by one QR; when it
     // is strictly positive it satisfies the KKT conditions (Φᵀr = 0, c > 0)
     // and is the NNLS solution (proofs/07 §7.6). Otherwise Lawson–Hanson.
@@ -247,8 +264,10 @@ fn project<T: RealField>(
 /// ‖L − Φc‖² at fixed c (proofs/07 §7.3).
 ///
 /// # Errors
-/// [`FitError::Nnls`] when the design is not finite (an α, β so large that
-/// N^−α underflows is still finite; overflow needs α, β < 0 and huge |ln N|).
+/// [`FitError::DesignOverflow`] when a design term overflows f64, naming the
+/// point (N^−α = e^{−α ln N} overflows once −α ln N > ln(f64::MAX) ≈ 709.8:
+/// N below e^{−709.8/α}, e.g. N = 5e-324 with α > 0.954; an underflow to 0
+/// is harmless).
 ///
 /// ```
 /// use scaling_laws::fitters::{vpnls::projected_objective, SurfaceData};
@@ -559,7 +578,8 @@ fn grid_start<T: RealField>(data: &SurfaceData<T>, params: &VpnlsParams) -> ([T;
 ///
 /// # Errors
 /// [`FitError::IllConditioned`] when the design at the result is
-/// ill-conditioned; [`FitError::Nnls`] for a non-finite design.
+/// ill-conditioned; [`FitError::DesignOverflow`] when a design term
+/// overflows f64 at an (α, β) the fit visits.
 pub fn fit_vpnls<T: RealField>(
     data: &SurfaceData<T>,
     params: &VpnlsParams,

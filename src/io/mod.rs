@@ -213,6 +213,83 @@ pub enum DataError {
         /// The value.
         value: f64,
     },
+    /// A cell is not valid UTF-8 text.
+    #[error("{path}: line {line}, column {column}: the cell is not valid UTF-8 text (after its first {valid_bytes} bytes)")]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// The column: its name in quotes (`'tokens'`), or `number k`
+        /// (1-based) when the header itself is unreadable.
+        column: String,
+        /// How many bytes of the cell are valid UTF-8.
+        valid_bytes: usize,
+    },
+    /// A line has more or fewer fields than the header.
+    #[error("{path}: line {line} has {got} field(s) where the header has {expected}{}: {}", if header.is_empty() { String::new() } else { format!(" ({header})") }, if got < expected { "a missing cell, or a quote \" that is never closed" } else { "an extra cell, or a comma inside an unquoted cell" })]
+    FieldCount {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// Fields on that line.
+        got: u64,
+        /// Fields in the header.
+        expected: u64,
+        /// The header's columns, comma separated (empty if unknown).
+        header: String,
+    },
+    /// The file has no header line.
+    #[error("{path}: the file is empty (a header line naming the columns is needed)")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// A CSV reader's error as a [`DataError`] naming the line and the column
+/// (by name from `header` when known, else by 1-based number): invalid
+/// UTF-8 and a wrong number of fields get their own variants; any other
+/// error (the file cannot be opened or read) stays [`IoError::Csv`].
+pub fn csv_data_error(
+    path: &Path,
+    header: Option<&csv::StringRecord>,
+    source: csv::Error,
+) -> DataError {
+    let header_text = header
+        .map(|h| h.iter().collect::<Vec<_>>().join(", "))
+        .unwrap_or_default();
+    match source.kind() {
+        csv::ErrorKind::Utf8 { pos, err } => {
+            let k = err.field();
+            let column = match header.and_then(|h| h.get(k)) {
+                Some(name) => format!("'{name}'"),
+                None => format!("number {}", k + 1),
+            };
+            DataError::NotUtf8 {
+                path: path.to_path_buf(),
+                line: pos.as_ref().map_or(1, |p| p.line()),
+                column,
+                valid_bytes: err.valid_up_to(),
+            }
+        }
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => DataError::FieldCount {
+            path: path.to_path_buf(),
+            line: pos.as_ref().map_or(0, |p| p.line()),
+            got: *len,
+            expected: *expected_len,
+            header: header_text,
+        },
+        _ => DataError::Io(IoError::Csv {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
 }
 
 /// Read the named columns of a CSV file (with a header) as positive finite
@@ -221,17 +298,19 @@ pub enum DataError {
 /// # Errors
 /// [`DataError`] naming the file, line and column of the first bad cell.
 pub fn read_positive_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<f64>>, DataError> {
-    let csv_err = |source| {
-        DataError::Io(IoError::Csv {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
-        .map_err(csv_err)?;
-    let header = rdr.headers().map_err(csv_err)?.clone();
+        .map_err(|e| csv_data_error(path, None, e))?;
+    let header = rdr
+        .headers()
+        .map_err(|e| csv_data_error(path, None, e))?
+        .clone();
+    if header.iter().all(str::is_empty) {
+        return Err(DataError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
     let mut idx = Vec::with_capacity(columns.len());
     for c in columns {
         match header.iter().position(|h| h == *c) {
@@ -247,7 +326,7 @@ pub fn read_positive_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<f6
     }
     let mut out = vec![Vec::new(); columns.len()];
     for rec in rdr.records() {
-        let rec = rec.map_err(csv_err)?;
+        let rec = rec.map_err(|e| csv_data_error(path, Some(&header), e))?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         for (k, &i) in idx.iter().enumerate() {
             let text = rec.get(i).unwrap_or("");

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
-use super::{DataError, IoError};
+use super::DataError;
 
 /// Where a curve's token counts come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,10 +237,7 @@ fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>, CurveError> {
 }
 
 fn csv_error(path: &Path, source: csv::Error) -> CurveError {
-    CurveError::Data(DataError::Io(IoError::Csv {
-        path: path.to_path_buf(),
-        source,
-    }))
+    CurveError::Data(super::csv_data_error(path, None, source))
 }
 
 fn column_index(

@@ -35,7 +35,7 @@ pub enum NnlsError {
         len_b: usize,
     },
     /// A non-finite entry (`col` is `None` for an entry of b).
-    #[error("non-finite input at row {row}, column {col:?}")]
+    #[error("non-finite input at row {row} of {}", match col { Some(c) => format!("the matrix, column {c}"), None => "the right-hand side".to_string() })]
     NonFinite {
         /// Row.
         row: usize,

@@ -2,33 +2,57 @@
 
 use std::process::Command;
 
-fn run(args: &[&str]) -> (bool, String, String) {
+/// Run the binary: (exit status, stdout, stderr).
+fn run_status(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
         .args(args)
         .output()
         .unwrap();
     (
-        out.status.success(),
+        out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
 
+/// Run the binary: (success, stdout, stderr).
+fn run(args: &[&str]) -> (bool, String, String) {
+    let (code, out, err) = run_status(args);
+    (code == Some(0), out, err)
+}
+
+/// The words of a command line written as one string (for arguments
+/// without spaces).
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// Run a command that must succeed and print one JSON object; the object.
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let (ok, out, err) = run(args);
+    assert!(ok, "{args:?} failed: {err}");
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+}
+
+/// Run a command that must fail as bad input: exit status 2, nothing on
+/// stdout, no panic, and every needle in the message. Returns the message.
+fn fails_clearly(args: &[&str], needles: &[&str]) -> String {
+    let (code, out, err) = run_status(args);
+    assert_eq!(code, Some(2), "{args:?} should exit 2: {err}");
+    assert!(out.is_empty(), "{args:?} printed {out}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: {err} lacks {n:?}");
+    }
+    err
+}
+
 #[test]
 fn vertex_shift_json_has_the_contract_keys() {
     let w = 16f64.log10().to_string();
-    let (ok, out, _) = run(&[
-        "vertex-shift",
-        "--alpha",
-        "0.34",
-        "--beta",
-        "0.28",
-        "--width",
-        &w,
-        "--json",
-    ]);
-    assert!(ok);
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let mut args = words("vertex-shift --alpha 0.34 --beta 0.28 --json --width");
+    args.push(&w);
+    let v = json_of(&args);
     let dw = v["delta_w"].as_f64().unwrap();
     assert!((dw - 0.0227349).abs() < 1e-7);
     assert!((v["n_intercept_error"].as_f64().unwrap() - (10f64.powf(dw) - 1.0)).abs() < 1e-15);
@@ -37,18 +61,9 @@ fn vertex_shift_json_has_the_contract_keys() {
 
 #[test]
 fn approach2_json_has_fitted_true_and_predicted_laws() {
-    let (ok, out, _) = run(&[
-        "approach2",
-        "--surface",
-        "asymmetric",
-        "--width",
-        "1.0",
-        "--drift",
-        "0.3",
-        "--json",
-    ]);
-    assert!(ok);
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let v = json_of(&words(
+        "approach2 --surface asymmetric --width 1.0 --drift 0.3 --json",
+    ));
     for k in ["a", "b", "a_intercept", "b_intercept"] {
         let fitted = v[k].as_f64().unwrap();
         let predicted = v["predicted"][k].as_f64().unwrap();
@@ -61,101 +76,55 @@ fn approach2_json_has_fitted_true_and_predicted_laws() {
 
 #[test]
 fn bad_arguments_exit_nonzero_with_a_message_naming_the_value() {
-    for (args, needle) in [
+    for (line, needle) in [
+        ("vertex-shift --alpha -0.3 --beta 0.28 --width 1", "-0.3"),
+        ("vertex-shift --alpha 0.3 --beta 0.28 --width 0", "W"),
         (
-            vec![
-                "vertex-shift",
-                "--alpha",
-                "-0.3",
-                "--beta",
-                "0.28",
-                "--width",
-                "1",
-            ],
-            "-0.3",
-        ),
-        (
-            vec![
-                "vertex-shift",
-                "--alpha",
-                "0.3",
-                "--beta",
-                "0.28",
-                "--width",
-                "0",
-            ],
-            "W",
-        ),
-        (
-            vec![
-                "vertex-shift",
-                "--alpha",
-                "0.3",
-                "--beta",
-                "0.28",
-                "--width",
-                "1",
-                "--points",
-                "2",
-            ],
+            "vertex-shift --alpha 0.3 --beta 0.28 --width 1 --points 2",
             "3 points",
         ),
-        (
-            vec!["approach2", "--width", "1", "--budgets", "1e18,-5"],
-            "-5",
-        ),
-        (
-            vec!["approach2", "--width", "1", "--alpha", "0.3"],
-            "missing",
-        ),
-        (
-            vec!["approach2", "--width", "1", "--surface", "nope"],
-            "nope",
-        ),
-        (
-            vec!["approach2", "--width", "1", "--scale", "0"],
-            "center_scale",
-        ),
-        (
-            vec![
-                "vertex-shift",
-                "--alpha",
-                "abc",
-                "--beta",
-                "0.28",
-                "--width",
-                "1",
-            ],
-            "abc",
-        ),
-        (vec!["experiment", "14"], "14"),
+        ("approach2 --width 1 --budgets 1e18,-5", "-5"),
+        ("approach2 --width 1 --alpha 0.3", "missing"),
+        ("approach2 --width 1 --surface nope", "nope"),
+        ("approach2 --width 1 --scale 0", "center_scale"),
+        ("vertex-shift --alpha abc --beta 0.28 --width 1", "abc"),
+        ("experiment 14", "14"),
     ] {
-        let (ok, _, err) = run(&args);
-        assert!(!ok, "{args:?} should fail");
-        assert!(err.contains(needle), "{args:?}: {err}");
-        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        fails_clearly(&words(line), &[needle]);
     }
 }
 
-#[test]
-fn experiment_6_writes_csv_figures_and_report() {
-    let dir = std::env::temp_dir().join(format!("scaling-laws-exp6-{}", std::process::id()));
-    let (ok, out, err) = run(&["experiment", "6", "--out", dir.to_str().unwrap()]);
+/// Run `experiment N` into a fresh temporary folder; assert it succeeds,
+/// prints `needle`, and writes every file of `files` (more than 100 bytes)
+/// under `DIR/expN/`. Returns DIR.
+fn experiment_writes(number: &str, needle: &str, files: &[&str]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("scaling-laws-exp{number}-{}", std::process::id()));
+    let (ok, out, err) = run(&["experiment", number, "--out", dir.to_str().unwrap()]);
     assert!(ok, "{err}");
-    assert!(out.contains("chinchilla"));
-    for f in [
-        "analytical_error.csv",
-        "analytical_error.png",
-        "analytical_error.svg",
-        "report.txt",
-    ] {
-        let p = dir.join("exp6").join(f);
+    assert!(out.contains(needle), "{out}");
+    for f in files {
+        let p = dir.join(format!("exp{number}")).join(f);
         assert!(
             p.metadata().map(|m| m.len() > 100).unwrap_or(false),
             "{}",
             p.display()
         );
     }
+    dir
+}
+
+#[test]
+fn experiment_6_writes_csv_figures_and_report() {
+    let dir = experiment_writes(
+        "6",
+        "chinchilla",
+        &[
+            "analytical_error.csv",
+            "analytical_error.png",
+            "analytical_error.svg",
+            "report.txt",
+        ],
+    );
     let csv = std::fs::read_to_string(dir.join("exp6/analytical_error.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 3 * 20);
     // Every row's numerical and predicted errors agree (max_abs_deviation column).
@@ -176,6 +145,13 @@ fn write_csv(name: &str, body: &str) -> std::path::PathBuf {
     let p = std::env::temp_dir().join(format!("scaling-laws-{}-{name}.csv", std::process::id()));
     std::fs::write(&p, body).unwrap();
     p
+}
+
+/// `fit --method METHOD --data PATH` followed by the words of `extra`.
+fn fit_args<'a>(method: &'a str, path: &'a std::path::Path, extra: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["fit", "--method", method, "--data", path.to_str().unwrap()];
+    args.extend(words(extra));
+    args
 }
 
 fn chinchilla_csv() -> String {
@@ -199,19 +175,27 @@ fn chinchilla_csv() -> String {
     out
 }
 
+/// `chinchilla_csv` with every data line (1-based line number `i` ≥ 2, its
+/// fields) rewritten by `f`; the header kept.
+fn chinchilla_csv_with(f: impl Fn(usize, &[&str]) -> String) -> String {
+    chinchilla_csv()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                let fields: Vec<&str> = l.split(',').collect();
+                f(i, &fields) + "\n"
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn fit_vpnls_json_recovers_the_surface_from_csv() {
     let p = write_csv("vpnls", &chinchilla_csv());
-    let (ok, out, err) = run(&[
-        "fit",
-        "--method",
-        "vpnls",
-        "--data",
-        p.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(ok, "{err}");
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let v = json_of(&fit_args("vpnls", &p, "--json"));
     for (k, want) in [
         ("E", 1.69),
         ("A", 406.4),
@@ -223,16 +207,7 @@ fn fit_vpnls_json_recovers_the_surface_from_csv() {
     }
     assert_eq!(v["status"], "converged");
     assert!(v["rss"].as_f64().is_some() && v["iterations"].as_u64().is_some());
-    let (ok, out, _) = run(&[
-        "fit",
-        "--method",
-        "approach2",
-        "--data",
-        p.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(ok);
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let v = json_of(&fit_args("approach2", &p, "--json"));
     assert!((v["a"].as_f64().unwrap() - 0.28 / 0.62).abs() < 1e-10);
     let _ = std::fs::remove_file(p);
 }
@@ -243,32 +218,103 @@ fn fit_names_the_line_and_column_of_malformed_data() {
     let mut lines: Vec<String> = good.lines().map(String::from).collect();
     lines[3] = lines[3].replacen(|c: char| c.is_ascii_digit(), "x", 1);
     let p = write_csv("bad", &(lines.join("\n") + "\n"));
-    let (ok, _, err) = run(&["fit", "--method", "vpnls", "--data", p.to_str().unwrap()]);
-    assert!(!ok);
-    assert!(err.contains("line 4") && err.contains("'params'"), "{err}");
+    fails_clearly(&fit_args("vpnls", &p, ""), &["line 4", "'params'"]);
     let q = write_csv(
         "neg",
         &good.replacen("\n", "\n-", 2).replacen("\n-", "\n", 1),
     );
-    let (ok, _, err) = run(&["fit", "--method", "vpnls", "--data", q.to_str().unwrap()]);
-    assert!(
-        !ok && err.contains("line 3") && err.contains("positive"),
-        "{err}"
+    fails_clearly(&fit_args("vpnls", &q, ""), &["line 3", "positive"]);
+    fails_clearly(&fit_args("vpnls", &p, "--n-col N"), &["no column 'N'"]);
+    fails_clearly(
+        &words("fit --method vpnls --data /nonexistent/x.csv"),
+        &["/nonexistent/x.csv"],
     );
-    let (ok, _, err) = run(&[
-        "fit",
-        "--method",
-        "vpnls",
-        "--data",
-        p.to_str().unwrap(),
-        "--n-col",
-        "N",
-    ]);
-    assert!(!ok && err.contains("no column 'N'"), "{err}");
-    let (ok, _, err) = run(&["fit", "--method", "vpnls", "--data", "/nonexistent/x.csv"]);
-    assert!(!ok && err.contains("/nonexistent/x.csv"), "{err}");
     let _ = std::fs::remove_file(p);
     let _ = std::fs::remove_file(q);
+}
+
+/// Issue 7 §2 "column Some(1)": the CSV reader's own errors (a short or long
+/// line, an unclosed quote, bytes that are not UTF-8, an empty file) name
+/// the file, the line and the column or the header, never a Rust `Option`.
+#[test]
+fn fit_names_the_line_of_a_malformed_csv_structure() {
+    let cases: [(&str, &[u8], &[&str]); 6] = [
+        (
+            "short",
+            b"params,tokens,loss\n1e9,1e10,3\n1e9,1e10\n",
+            &[
+                "line 3 has 2 field(s)",
+                "header has 3 (params, tokens, loss)",
+            ],
+        ),
+        (
+            "long",
+            b"params,tokens,loss\n1e9,1e10,3,4\n",
+            &["line 2 has 4 field(s)", "an extra cell"],
+        ),
+        (
+            "quote",
+            b"params,tokens,loss\n\"1e9,1e10,3\n",
+            &["line 2 has 1 field(s)", "never closed"],
+        ),
+        (
+            "utf8",
+            b"params,tokens,loss\n1e9,\xff1e10,3\n",
+            &["line 2, column 'tokens'", "not valid UTF-8"],
+        ),
+        (
+            "utf8-header",
+            b"par\xffams,tokens,loss\n1e9,1e10,3\n",
+            &["line 1, column number 1", "not valid UTF-8"],
+        ),
+        ("empty", b"", &["the file is empty"]),
+    ];
+    for (name, body, needles) in cases {
+        let p =
+            std::env::temp_dir().join(format!("scaling-laws-{}-{name}.csv", std::process::id()));
+        std::fs::write(&p, body).unwrap();
+        let err = fails_clearly(&fit_args("vpnls", &p, ""), needles);
+        assert!(err.contains(p.to_str().unwrap()), "{err}");
+        assert!(!err.contains("Some(") && !err.contains("None"), "{err}");
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// Issue 7 §2 "a gradient overflow reported as a non-finite input value":
+/// data so extreme that the objective or a design term overflows f64 are an
+/// error that says so and where (status 2), not "not finite at the start"
+/// with a finite value, nor "column Some(2)".
+#[test]
+fn fit_reports_an_overflow_as_an_overflow_naming_where() {
+    // N = 1e-320: A·N^−α overflows once the search reaches α = 0.99.
+    let tiny_n = write_csv(
+        "i7-tiny-n",
+        "params,tokens,loss\n1e-320,1e10,3\n1e-300,1e11,2.5\n1e9,1e12,2.2\n1e10,1e9,2.4\n1e11,1e10,2.3\n",
+    );
+    let err = fails_clearly(
+        &fit_args("approach3", &tiny_n, ""),
+        &["rss objective's value overflowed f64 during the search at (E, A, B, α, β)"],
+    );
+    assert!(!err.contains("not finite at the start"), "{err}");
+    // D = 5e-324: D^−β overflows for β > 0.954, inside VPNLS's (α, β) grid.
+    let tiny_d = write_csv(
+        "i7-tiny-d",
+        "params,tokens,loss\n1e9,5e-324,3\n1e-300,1e11,2.5\n1e9,1e12,2.2\n1e10,1e9,2.4\n1e11,1e10,2.3\n",
+    );
+    let err = fails_clearly(
+        &fit_args("vpnls", &tiny_d, ""),
+        &["point 0: D^−β", "overflows f64"],
+    );
+    assert!(!err.contains("Some("), "{err}");
+    // The grid search still answers; its VPNLS check names the same point.
+    let v = json_of(&fit_args("grid", &tiny_d, "--json"));
+    let warnings = v["warnings"].to_string();
+    assert!(
+        warnings.contains("point 0: D^−β") && !warnings.contains("Some("),
+        "{warnings}"
+    );
+    let _ = std::fs::remove_file(tiny_n);
+    let _ = std::fs::remove_file(tiny_d);
 }
 
 #[test]
@@ -281,14 +327,12 @@ fn fit_approach3_and_grid_answer_with_the_contract_keys() {
         ("approach3", "huber-log"),
         ("grid", "rss"),
     ] {
-        let mut args = vec!["fit", "--method", method];
-        if method == "approach3" {
-            args.extend(["--objective", objective]);
-        }
-        args.extend(["--data", p.to_str().unwrap(), "--json"]);
-        let (ok, out, err) = run(&args);
-        assert!(ok, "{method} {objective}: {err}");
-        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let extra = if method == "approach3" {
+            format!("--objective {objective} --json")
+        } else {
+            "--json".to_string()
+        };
+        let v = json_of(&fit_args(method, &p, &extra));
         for k in ["E", "A", "B", "alpha", "beta", "rss"] {
             assert!(
                 v[k].as_f64().is_some_and(f64::is_finite),
@@ -315,37 +359,24 @@ fn fit_approach3_and_grid_answer_with_the_contract_keys() {
             // precision is what Experiment 8 studies; 1e-3 has wide margin).
             assert!(
                 (v["alpha"].as_f64().unwrap() / 0.34 - 1.0).abs() < 1e-3,
-                "{out}"
+                "{v}"
             );
         }
     }
-    let (ok, _, err) = run(&[
-        "fit",
-        "--method",
-        "approach3",
-        "--objective",
-        "nonsense",
-        "--data",
-        p.to_str().unwrap(),
-    ]);
-    assert!(!ok && err.contains("nonsense"), "{err}");
+    fails_clearly(
+        &fit_args("approach3", &p, "--objective nonsense"),
+        &["nonsense"],
+    );
     let _ = std::fs::remove_file(p);
 }
 
 #[test]
 fn experiment_8_writes_its_report_and_tables() {
-    let dir = std::env::temp_dir().join(format!("scaling-laws-exp8-{}", std::process::id()));
-    let (ok, out, err) = run(&["experiment", "8", "--out", dir.to_str().unwrap()]);
-    assert!(ok, "{err}");
-    assert!(out.contains("condition number"));
-    for f in ["fits.csv", "hessians.csv", "noise.csv", "report.txt"] {
-        let p = dir.join("exp8").join(f);
-        assert!(
-            p.metadata().map(|m| m.len() > 100).unwrap_or(false),
-            "{}",
-            p.display()
-        );
-    }
+    let dir = experiment_writes(
+        "8",
+        "condition number",
+        &["fits.csv", "hessians.csv", "noise.csv", "report.txt"],
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -362,22 +393,10 @@ fn chinchilla_runs_csv() -> String {
 #[test]
 fn dark_matter_json_has_the_contract_keys_and_writes_its_folder() {
     let out = std::env::temp_dir().join(format!("sl-dm-cli-{}", std::process::id()));
-    let (ok, stdout, stderr) = run(&[
-        "dark-matter",
-        "--data",
-        &chinchilla_runs_csv(),
-        "--out",
-        out.to_str().unwrap(),
-        "--metrics",
-        "tokens",
-        "--folds",
-        "2",
-        "--bootstrap",
-        "8",
-        "--json",
-    ]);
-    assert!(ok, "{stderr}");
-    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let (data, dir) = (chinchilla_runs_csv(), out.to_str().unwrap().to_string());
+    let mut args = vec!["dark-matter", "--data", &data, "--out", &dir];
+    args.extend(words("--metrics tokens --folds 2 --bootstrap 8 --json"));
+    let v = json_of(&args);
     let t = &v["tokens"];
     for k in ["C", "alpha", "E"] {
         assert!(t["single"][k].as_f64().is_some(), "single.{k}");
@@ -439,22 +458,15 @@ fn dark_matter_bad_input_exits_2_naming_file_line_and_column_and_writes_nothing(
     for (name, text, needles) in cases {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
-        let out_cmd = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
-            .args([
-                "dark-matter",
-                "--data",
-                p.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(out_cmd.status.code(), Some(2), "{name}");
-        let err = String::from_utf8_lossy(&out_cmd.stderr);
+        let args = [
+            "dark-matter",
+            "--data",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let err = fails_clearly(&args, needles);
         assert!(err.contains(name), "{name}: {err}");
-        for n in needles {
-            assert!(err.contains(n), "{name}: {err} lacks {n}");
-        }
         assert!(!out.exists(), "{name}: output folder written");
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -464,112 +476,65 @@ fn dark_matter_bad_input_exits_2_naming_file_line_and_column_and_writes_nothing(
 /// or a right answer — never `null`, `inf` echoed, or a panic.
 #[test]
 fn issue7_defects_answer_right_or_fail_clearly() {
-    let vs = |extra: &[&str]| {
-        let mut a = vec!["vertex-shift", "--alpha", ".34", "--beta", ".28", "--json"];
-        a.extend_from_slice(extra);
-        run(&a)
-    };
+    let vs = |extra: &str| format!("vertex-shift --alpha .34 --beta .28 --json {extra}");
+    let vs_json = |extra: &str| json_of(&words(&vs(extra)));
     // n² overflowed: δw 0.00518 where the truth is 0.02001.
-    let (ok, out, err) = vs(&["--width", "1.2041", "--points", "3037000500"]);
-    assert!(ok, "{err}");
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let v = vs_json("--width 1.2041 --points 3037000500");
     assert!(
         (v["delta_w"].as_f64().unwrap() - 0.02001).abs() < 1e-5,
-        "{out}"
+        "{v}"
     );
     // Wide and tiny widths: finite numbers, no null.
     for w in ["1000", "1e-300", "1e-8"] {
-        let (ok, out, err) = vs(&["--width", w]);
-        assert!(ok && !out.contains("null"), "{w}: {out} {err}");
+        let v = vs_json(&format!("--width {w}"));
+        assert!(
+            v["delta_w"].as_f64().is_some_and(f64::is_finite),
+            "{w}: {v}"
+        );
+        assert!(!v.to_string().contains("null"), "{w}: {v}");
     }
+    // The text form quotes inputs as written, not as 300 zeros.
+    let (ok, out, err) = run(&words(
+        "vertex-shift --alpha .34 --beta .28 --width 1e-300 --offset 1e-200",
+    ));
+    assert!(
+        ok && out.contains("W = 1e-300") && out.contains("offset = 1e-200"),
+        "{out}{err}"
+    );
+    assert!(out.len() < 300, "{out}");
     // W = 1e-8: ≈ d₂W² (d₂ = ln10·(α−β)·r₄/(6r₂) ≈ 0.0157 for n = 15), not noise.
-    let (_, out, _) = vs(&["--width", "1e-8"]);
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    let dw = v["delta_w"].as_f64().unwrap();
+    let dw = vs_json("--width 1e-8")["delta_w"].as_f64().unwrap();
     assert!(dw > 1.5e-18 && dw < 1.6e-18, "{dw}");
     // No f64 answer: an error, not null.
-    for extra in [
-        ["--width", "1", "--offset", "1e300"],
-        ["--width", "1e308", "--offset", "0"],
-    ] {
-        let (ok, out, err) = vs(&extra);
-        assert!(
-            !ok && out.is_empty() && err.contains("f64"),
-            "{extra:?}: {err}"
-        );
+    for extra in ["--width 1 --offset 1e300", "--width 1e308 --offset 0"] {
+        fails_clearly(&words(&vs(extra)), &["f64"]);
     }
-    for (args, needle) in [
+    for (line, needle) in [
         // 1e400 was echoed as "inf".
         (
-            vec![
-                "vertex-shift",
-                "--alpha",
-                ".3",
-                "--beta",
-                ".2",
-                "--width",
-                "1e400",
-            ],
+            "vertex-shift --alpha .3 --beta .2 --width 1e400",
             "'1e400' overflows f64",
         ),
         // Capacity overflow panic / 16 GB abort / "0 compute budget(s)".
-        (
-            vec![
-                "approach2",
-                "--width",
-                "1",
-                "--points",
-                "4611686018427387904",
-            ],
-            "2^53",
-        ),
-        (
-            vec![
-                "approach2",
-                "--width",
-                "1",
-                "--points",
-                "18446744073709551615",
-            ],
-            "2^53",
-        ),
-        (
-            vec!["approach2", "--width", "1", "--points", "100000000"],
-            "limit is 1000000",
-        ),
+        ("approach2 --width 1 --points 4611686018427387904", "2^53"),
+        ("approach2 --width 1 --points 18446744073709551615", "2^53"),
+        ("approach2 --width 1 --points 100000000", "limit is 1000000"),
         // a = 0.029 with exit 0 where the truth is 0.4516.
         (
-            vec!["approach2", "--width", "1", "--budgets", "1e300,1e301"],
+            "approach2 --width 1 --budgets 1e300,1e301",
             "rounding level",
         ),
         // "2 budgets … needs at least 2".
         (
-            vec![
-                "approach2",
-                "--width",
-                "1",
-                "--budgets",
-                "1e20,1.0000000000000002e20",
-            ],
+            "approach2 --width 1 --budgets 1e20,1.0000000000000002e20",
             "distinct, but their log10 C",
         ),
         // "point 30: N must be positive" without naming the argument.
-        (
-            vec!["approach2", "--width", "1", "--drift", "1e3"],
-            "--drift",
-        ),
-        (
-            vec!["approach2", "--width", "1", "--scale", "1e300"],
-            "--scale",
-        ),
+        ("approach2 --width 1 --drift 1e3", "--drift"),
+        ("approach2 --width 1 --scale 1e300", "--scale"),
     ] {
-        let (ok, _, err) = run(&args);
-        assert!(!ok, "{args:?} should fail");
-        assert!(err.contains(needle), "{args:?}: {err}");
-        assert!(
-            !err.contains("panicked") && !err.contains("got inf"),
-            "{args:?}: {err}"
-        );
+        let err = fails_clearly(&words(line), &[needle]);
+        assert!(!err.contains("got inf"), "{line}: {err}");
     }
 }
 
@@ -639,36 +604,31 @@ fn a_full_or_closed_stdout_exits_1_with_a_message_not_a_panic() {
 #[test]
 fn fit_reports_warnings_statuses_and_refuses_a_meaningless_objective() {
     let p = write_csv("i7", &chinchilla_csv());
-    let path = p.to_str().unwrap();
     // --objective silently ignored by vpnls and grid: an error.
     for method in ["vpnls", "grid", "approach2"] {
-        let (ok, _, err) = run(&[
-            "fit",
-            "--method",
-            method,
-            "--objective",
-            "log-loss",
-            "--data",
-            path,
-        ]);
-        assert!(!ok && err.contains("approach3 only"), "{method}: {err}");
+        fails_clearly(
+            &fit_args(method, &p, "--objective log-loss"),
+            &["approach3 only"],
+        );
     }
+    // --bootstrap silently ignored by approach2-corrected: an error.
+    fails_clearly(
+        &fit_args("approach2-corrected", &p, "--bootstrap 10"),
+        &["--bootstrap 10", "approach2-corrected"],
+    );
     // grid: a grid point, and a warning that VPNLS goes lower.
-    let (ok, out, err) = run(&["fit", "--method", "grid", "--data", path, "--json"]);
-    assert!(ok, "{err}");
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let v = json_of(&fit_args("grid", &p, "--json"));
     assert_eq!(v["status"], "grid_point");
     assert!(
         v["warnings"][0]
             .as_str()
             .unwrap()
             .contains("coarse grid point"),
-        "{out}"
+        "{v}"
     );
     // vpnls at the minimum: no warnings.
-    let (_, out, _) = run(&["fit", "--method", "vpnls", "--data", path, "--json"]);
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(v["warnings"].as_array().unwrap().len(), 0, "{out}");
+    let v = json_of(&fit_args("vpnls", &p, "--json"));
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 0, "{v}");
     // One IsoFLOP curve: Approach 3 stops in a local minimum and is told so.
     let one: String = chinchilla_csv()
         .lines()
@@ -677,21 +637,12 @@ fn fit_reports_warnings_statuses_and_refuses_a_meaningless_objective() {
         .map(|(_, l)| format!("{l}\n"))
         .collect();
     let q = write_csv("i7-one", &one);
-    let (ok, out, err) = run(&[
-        "fit",
-        "--method",
-        "approach3",
-        "--data",
-        q.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(ok, "{err}");
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let v = json_of(&fit_args("approach3", &q, "--json"));
     assert!(
         v["warnings"]
             .to_string()
             .contains("a lower rss objective exists"),
-        "{out}"
+        "{v}"
     );
     // N = D with α = β: not identifiable, for every surface method.
     let mut nd = String::from("params,tokens,loss\n");
@@ -701,94 +652,88 @@ fn fit_reports_warnings_statuses_and_refuses_a_meaningless_objective() {
     }
     let r = write_csv("i7-nd", &nd);
     for method in ["vpnls", "approach3", "grid"] {
-        let (ok, out, err) = run(&[
-            "fit",
-            "--method",
-            method,
-            "--data",
-            r.to_str().unwrap(),
-            "--json",
-        ]);
-        assert!(ok, "{method}: {err}");
-        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-        assert_eq!(v["status"], "not_identifiable", "{method}: {out}");
+        let v = json_of(&fit_args(method, &r, "--json"));
+        assert_eq!(v["status"], "not_identifiable", "{method}: {v}");
     }
     // Approach 2 on constant losses: a typed error, not a = 0.404.
-    let flat: String = chinchilla_csv()
-        .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            if i == 0 {
-                format!("{l}\n")
-            } else {
-                let f: Vec<&str> = l.split(',').collect();
-                format!("{},{},2.5,{},x\n", f[0], f[1], f[3])
-            }
-        })
-        .collect();
+    let flat = chinchilla_csv_with(|_, f| format!("{},{},2.5,{},x", f[0], f[1], f[3]));
     let s = write_csv("i7-flat", &flat);
-    let (ok, _, err) = run(&[
-        "fit",
-        "--method",
-        "approach2",
-        "--data",
-        s.to_str().unwrap(),
-    ]);
-    assert!(!ok && err.contains("rounding level"), "{err}");
+    fails_clearly(&fit_args("approach2", &s, ""), &["rounding level"]);
     // A per-row budget column: named, and --budget-tolerance pools it.
-    let per_row: String = chinchilla_csv()
-        .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            if i == 0 {
-                return format!("{l}\n");
-            }
-            let f: Vec<&str> = l.split(',').collect();
-            let c: f64 = f[3].parse().unwrap();
-            format!(
-                "{},{},{},{:?},x\n",
-                f[0],
-                f[1],
-                f[2],
-                c * (1.0 + i as f64 * 1e-12)
-            )
-        })
-        .collect();
+    let per_row = chinchilla_csv_with(|i, f| {
+        let c: f64 = f[3].parse().unwrap();
+        format!(
+            "{},{},{},{:?},x",
+            f[0],
+            f[1],
+            f[2],
+            c * (1.0 + i as f64 * 1e-12)
+        )
+    });
     let t = write_csv("i7-row", &per_row);
-    let (ok, _, err) = run(&[
-        "fit",
-        "--method",
-        "approach2",
-        "--data",
-        t.to_str().unwrap(),
-    ]);
-    assert!(!ok && err.contains("computed per row"), "{err}");
-    let (ok, out, err) = run(&[
-        "fit",
-        "--method",
-        "approach2",
-        "--data",
-        t.to_str().unwrap(),
-        "--budget-tolerance",
-        "1e-6",
-        "--json",
-    ]);
-    assert!(ok, "{err}");
-    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    assert!(
-        (v["a"].as_f64().unwrap() - 0.28 / 0.62).abs() < 1e-9,
-        "{out}"
-    );
+    fails_clearly(&fit_args("approach2", &t, ""), &["computed per row"]);
+    let v = json_of(&fit_args("approach2", &t, "--budget-tolerance 1e-6 --json"));
+    assert!((v["a"].as_f64().unwrap() - 0.28 / 0.62).abs() < 1e-9, "{v}");
     // A cell that overflows f64 is quoted as written.
     let u = write_csv("i7-big", "params,tokens,loss\n1e9,1e10,1e400\n");
-    let (ok, _, err) = run(&["fit", "--method", "vpnls", "--data", u.to_str().unwrap()]);
-    assert!(
-        !ok && err.contains("'1e400'") && err.contains("overflows"),
-        "{err}"
-    );
+    fails_clearly(&fit_args("vpnls", &u, ""), &["'1e400'", "overflows"]);
     for f in [p, q, r, s, t, u] {
         let _ = std::fs::remove_file(f);
     }
+}
+
+/// Issue 7 §2: `huber-log` returned α = 0 or β = 5 outside the documented
+/// [0.01, 0.99]. Its box is documented as [0, 5] (specs/commands.md), and a
+/// fit that ends on it says so: `bound_hit`, or `not_identifiable` at α = 0
+/// (where A·N^0 merges with E) with the optimizer's bound hit in the warning.
+#[test]
+fn huber_log_ends_inside_its_documented_box_and_says_so_at_its_edge() {
+    let table = |f: &dyn Fn(f64, f64) -> f64, log10_n0: f64, step: f64| {
+        let mut t = String::from("params,tokens,loss\n");
+        for i in 0..6 {
+            for j in 0..6 {
+                let (n, d) = (
+                    10f64.powf(log10_n0 + step * i as f64),
+                    10f64.powf(9.0 + 0.4 * j as f64),
+                );
+                t.push_str(&format!("{n:?},{d:?},{:?}\n", f(n, d)));
+            }
+        }
+        t
+    };
+    // Loss rising with N: α wants to be negative and stops at 0.
+    let up = write_csv(
+        "huber-up",
+        &table(
+            &|n, d| 1.7 + 0.02 * n.log10() + 400.0 * d.powf(-0.3),
+            8.0,
+            0.4,
+        ),
+    );
+    // Loss falling like N^−7 over N ∈ [1, 3.2]: α stops at 5.
+    let steep = write_csv(
+        "huber-steep",
+        &table(
+            &|n, d| 1.7 + 2.0 * n.powf(-7.0) + 400.0 * d.powf(-0.3),
+            0.0,
+            0.1,
+        ),
+    );
+    for (p, edge, statuses) in [
+        (&up, 0.0, &["bound_hit", "not_identifiable"][..]),
+        (&steep, 5.0, &["bound_hit"][..]),
+    ] {
+        let v = json_of(&fit_args("approach3", p, "--objective huber-log --json"));
+        let alpha = v["alpha"].as_f64().unwrap();
+        assert!((0.0..=5.0).contains(&alpha), "{v}");
+        assert!((alpha - edge).abs() <= 1e-6, "{v}");
+        assert!(statuses.contains(&v["status"].as_str().unwrap()), "{v}");
+        if v["status"] == "not_identifiable" {
+            assert!(v["warnings"].to_string().contains("bound_hit"), "{v}");
+        }
+    }
+    let _ = std::fs::remove_file(up);
+    let _ = std::fs::remove_file(steep);
 }
 
 #[test]
