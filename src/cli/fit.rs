@@ -91,15 +91,20 @@ fn bootstrap_intervals(
         "95% intervals ({} replicates, resampling {}):",
         a.bootstrap, a.resample
     );
-    for (k, (iv, _)) in keys.iter().zip(iv) {
+    for (k, (iv, finite)) in keys.iter().zip(iv) {
         match iv {
             Some([l, h]) => {
                 m.insert((*k).to_string(), json!([l, h]));
                 text.push_str(&format!(" {k} [{l:.6}, {h:.6}]"));
             }
             None => {
-                m.insert((*k).to_string(), serde_json::Value::Null);
-                text.push_str(&format!(" {k} [none]"));
+                // Never `null`: say why there is no interval.
+                let why = format!(
+                    "unavailable: {finite} of {} replicates gave a finite value",
+                    a.bootstrap
+                );
+                text.push_str(&format!(" {k} [{why}]"));
+                m.insert((*k).to_string(), json!(why));
             }
         }
     }
@@ -230,7 +235,13 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
             .collect();
         let numbers = |pts: &[IsoflopPoint<f64>]| -> Vec<f64> {
             match SurfaceData::from_points(pts).and_then(|d| method.fit(&d)) {
-                Ok(f) if f.status == crate::fitters::FitStatus::Converged => {
+                // A replicate counts when the method gave its own kind of
+                // answer: a converged fit, or the grid search's grid point.
+                Ok(f)
+                    if f.status == crate::fitters::FitStatus::Converged
+                        || (matches!(method, SurfaceMethod::Grid5(_))
+                            && f.status == crate::fitters::FitStatus::GridPoint) =>
+                {
                     vec![f.e, f.a, f.b, f.alpha, f.beta]
                 }
                 _ => vec![f64::NAN; 5],

@@ -747,3 +747,25 @@ fn experiment_removes_temporaries_an_interrupted_run_left() {
     assert!(!stale.exists());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn fit_grid_bootstrap_gives_intervals_from_its_grid_points_and_never_null() {
+    // The grid method's answer is its grid point (status `grid_point`, not
+    // `converged`); its bootstrap replicates are those grid points, so every
+    // interval is a finite [low, high] that contains the fit's own value.
+    let p = write_csv("grid_bootstrap", &chinchilla_csv());
+    let v = json_of(&fit_args("grid", &p, "--bootstrap 16 --seed 3 --json"));
+    assert_eq!(v["status"], "grid_point");
+    for k in ["E", "A", "B", "alpha", "beta"] {
+        let iv = v["interval"][k]
+            .as_array()
+            .unwrap_or_else(|| panic!("{k}: {}", v["interval"][k]));
+        let (lo, hi) = (iv[0].as_f64().unwrap(), iv[1].as_f64().unwrap());
+        let x = v[k].as_f64().unwrap();
+        assert!(
+            lo.is_finite() && hi.is_finite() && lo <= hi,
+            "{k}: [{lo}, {hi}]"
+        );
+        assert!(lo <= x && x <= hi, "{k}: {x} outside [{lo}, {hi}]");
+    }
+}
