@@ -14,7 +14,7 @@ use crate::plots::write_figure;
 use crate::studies::isoflops::fits::{fit_experiment, ExperimentFit, FitSettings, Resample};
 use crate::studies::isoflops::{cost, reproductions, residuals};
 use crate::studies::isoflops::{
-    experiment_names, experiments, recompute_flags, Reason, StudyFiles,
+    experiment_names, experiments, recompute_flags, Reason, StudyError, StudyFiles,
 };
 
 /// Where the shared data live, relative to the working directory.
@@ -64,6 +64,9 @@ pub(crate) struct StudyArgs {
     /// Write the tables, figures and report to this directory.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -274,10 +277,27 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
         resample: parse_resample(&a.resample),
         exclude_outliers: a.exclude_outliers,
     };
-    let fits = exps
+    // Each experiment is fitted on its own: one that a method cannot fit
+    // (a concave parabola in one budget, no points left) is reported with
+    // its reason and the others go on. Only when none could be fitted does
+    // the command fail (exit 2, the first reason).
+    let mut results: Vec<(String, Result<ExperimentFit, StudyError>)> = exps
         .iter()
-        .map(|e| fit_experiment(e, &settings))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|e| (e.name.clone(), fit_experiment(e, &settings)))
+        .collect();
+    if results.iter().all(|(_, r)| r.is_err()) {
+        if let Some((_, Err(e))) = results.drain(..).next() {
+            return Err(e.into());
+        }
+    }
+    let fits: Vec<&ExperimentFit> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .collect();
+    let failed: Vec<(&String, &StudyError)> = results
+        .iter()
+        .filter_map(|(n, r)| r.as_ref().err().map(|e| (n, e)))
+        .collect();
     let mut written = Vec::new();
     if let Some(dir) = &a.out {
         create_dir(dir)?;
@@ -290,17 +310,33 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
         let path = dir.join("fits.csv");
         fits_table(&fits).write_csv(&path)?;
         written.push(path);
+        if !failed.is_empty() {
+            let mut t = crate::io::Table::new(&["experiment", "error"]);
+            for (n, e) in &failed {
+                t.push(vec![(*n).clone(), e.to_string()]);
+            }
+            let path = dir.join("fit_errors.csv");
+            t.write_csv(&path)?;
+            written.push(path);
+        }
     }
     if a.json {
         let mut m = Map::new();
-        for f in &fits {
-            m.insert(f.name.clone(), fit_json(f));
+        for (name, r) in &results {
+            let v = match r {
+                Ok(f) => fit_json(f),
+                Err(e) => json!({"error": e.to_string()}),
+            };
+            m.insert(name.clone(), v);
         }
         return Ok(Value::Object(m).to_string());
     }
     let mut s = String::new();
-    for f in &fits {
-        s.push_str(&fit_text(f));
+    for (name, r) in &results {
+        match r {
+            Ok(f) => s.push_str(&fit_text(f)),
+            Err(e) => s.push_str(&format!("{name}: not fitted: {e}\n")),
+        }
     }
     for w in written {
         s.push_str(&format!("wrote {}\n", w.display()));
@@ -308,7 +344,7 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
     Ok(s.trim_end().to_string())
 }
 
-fn fits_table(fits: &[ExperimentFit]) -> crate::io::Table {
+fn fits_table(fits: &[&ExperimentFit]) -> crate::io::Table {
     let mut t = crate::io::Table::new(&[
         "experiment",
         "group",
@@ -417,7 +453,7 @@ pub(crate) fn study_experiment(
     };
     let iso = data_dir.map(|d| d.join("isoflops").join("isoflops.csv"));
     let chin = data_dir.map(|d| d.join("chinchilla").join("svg_extracted_data.csv"));
-    let f = run_study(study, iso.as_deref(), chin.as_deref(), None, 0)?;
+    let (f, _) = run_study(study, iso.as_deref(), chin.as_deref(), None, 0)?;
     Ok(crate::experiments::ExperimentFiles {
         tables: f.tables,
         figures: f.figures,
@@ -425,16 +461,17 @@ pub(crate) fn study_experiment(
     })
 }
 
-/// Run a study. `isoflops`/`chinchilla` are the data files, `None` when
-/// absent: the parts that need them are skipped with a line in the report
-/// (the simulation of the cost study needs none).
+/// Run a study: its files and its JSON object. `isoflops`/`chinchilla` are
+/// the data files, `None` when absent: the parts that need them are skipped
+/// with a line in the report and in the JSON's `skipped` (the simulation of
+/// the cost study needs none).
 pub(crate) fn run_study(
     study: Study,
     isoflops: Option<&Path>,
     chinchilla: Option<&Path>,
     bootstrap: Option<usize>,
     seed: u64,
-) -> Result<StudyFiles, CliError> {
+) -> Result<(StudyFiles, Value), CliError> {
     let rows = match isoflops {
         Some(p) => Some(read_isoflops(p)?),
         None => None,
@@ -480,24 +517,51 @@ pub(crate) fn run_study(
             }
             let mut files = cost::cost_files(&sim, &real);
             files.report.insert_str(0, &notes);
-            Ok(files)
+            let mut v = cost_json(&sim, &real);
+            if llama.is_none() {
+                v["skipped"] = json!(["Llama 3 surface and real-data costs: no IsoFLOP file"]);
+            }
+            Ok((files, v))
         }
         Study::Residuals => {
             let Some(r) = &rows else {
-                return Ok(StudyFiles {
+                let files = StudyFiles {
                     report: "Experiment 12 (residuals) skipped: no IsoFLOP file\n".into(),
                     ..StudyFiles::default()
-                });
+                };
+                return Ok((files, json!({"skipped": ["residuals: no IsoFLOP file"]})));
             };
             let names: Vec<String> = residuals::RESIDUAL_EXPERIMENTS
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-            let studies = experiments(r, &names)?
+            // One experiment the study cannot run on (a budget with κ ≤ 0, a
+            // failed fit) is reported with its reason; the others go on.
+            let results: Vec<(String, Result<residuals::ResidualStudy, _>)> =
+                experiments(r, &names)?
+                    .iter()
+                    .map(|e| (e.name.clone(), residuals::residual_study(e)))
+                    .collect();
+            let studies: Vec<residuals::ResidualStudy> = results
                 .iter()
-                .map(residuals::residual_study)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(residuals::residual_files(&studies))
+                .filter_map(|(_, r)| r.as_ref().ok().cloned())
+                .collect();
+            let mut files = residuals::residual_files(&studies);
+            let mut m = Map::new();
+            for (name, r) in &results {
+                match r {
+                    Ok(st) => {
+                        m.insert(name.clone(), residual_json(st));
+                    }
+                    Err(e) => {
+                        files
+                            .report
+                            .push_str(&format!("{name}: not computed: {e}\n"));
+                        m.insert(name.clone(), json!({"error": e.to_string()}));
+                    }
+                }
+            }
+            Ok((files, Value::Object(m)))
         }
         Study::Reproductions => {
             let epoch = match chinchilla {
@@ -522,12 +586,21 @@ pub(crate) fn run_study(
                 }
             }
             let mut files = reproductions::reproduction_files(epoch.as_ref(), &subsets);
+            let mut v = reproduction_json(epoch.as_ref(), &subsets);
+            let mut skipped = Vec::new();
+            if epoch.is_none() {
+                skipped.push("Epoch AI's replication: no Chinchilla runs file");
+            }
             if rows.is_none() {
                 files
                     .report
                     .push_str("Chinchilla subsets skipped: no IsoFLOP file\n");
+                skipped.push("Chinchilla subsets: no IsoFLOP file");
             }
-            Ok(files)
+            if !skipped.is_empty() {
+                v["skipped"] = json!(skipped);
+            }
+            Ok((files, v))
         }
     }
 }
@@ -552,18 +625,210 @@ pub(crate) fn write_study(dir: &Path, files: &StudyFiles) -> Result<Vec<PathBuf>
 
 fn study_cmd(a: &StudyArgs, study: Study) -> Result<String, CliError> {
     let chinchilla = (study == Study::Reproductions).then_some(a.chinchilla.as_path());
-    let files = run_study(
+    let (files, v) = run_study(
         study,
         Some(a.data.as_path()),
         chinchilla,
         a.bootstrap,
         a.seed,
     )?;
+    let written = match &a.out {
+        Some(dir) => write_study(dir, &files)?,
+        None => Vec::new(),
+    };
+    if a.json {
+        return Ok(v.to_string());
+    }
     let mut s = files.report.clone();
-    if let Some(dir) = &a.out {
-        for w in write_study(dir, &files)? {
-            s.push_str(&format!("wrote {}\n", w.display()));
-        }
+    for w in written {
+        s.push_str(&format!("wrote {}\n", w.display()));
     }
     Ok(s.trim_end().to_string())
+}
+
+/// An object of named numbers with only the finite ones; each non-finite
+/// one is left out and named in `errors` with `why`.
+fn finite_object(pairs: &[(&str, f64)], why: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    let mut errors = Map::new();
+    for (k, x) in pairs {
+        if x.is_finite() {
+            m.insert((*k).to_string(), json!(x));
+        } else {
+            errors.insert((*k).to_string(), json!(why));
+        }
+    }
+    if !errors.is_empty() {
+        m.insert("errors".into(), Value::Object(errors));
+    }
+    m
+}
+
+/// A surface fit's numbers (E, A, B, α, β, a = β/(α+β)) and status.
+fn surface_json(f: &crate::fitters::SurfaceFit<f64>) -> Map<String, Value> {
+    let mut m = finite_object(
+        &[
+            ("E", f.e),
+            ("A", f.a),
+            ("B", f.b),
+            ("alpha", f.alpha),
+            ("beta", f.beta),
+            ("a", f.beta / (f.alpha + f.beta)),
+        ],
+        "the fit ended without a finite value",
+    );
+    m.insert("status".into(), json!(f.status.as_str()));
+    m
+}
+
+fn cost_view_json(c: &cost::CostView) -> Map<String, Value> {
+    finite_object(
+        &[
+            ("d_opt", c.d_opt),
+            ("d_inferred", c.d_inferred),
+            ("d_error", c.d_error),
+            ("wasted_flops", c.wasted_flops),
+            ("wasted_fraction", c.wasted_flops / c.budget),
+            ("wasted_dollars", c.wasted_dollars),
+        ],
+        "not finite at this allocation",
+    )
+}
+
+/// The JSON of the cost study: `eval_budget`, `dollars_per_flop`,
+/// `simulated` (one entry per surface, bias and width with `simulated` and
+/// `closed_form` costs) and `real` {experiment: {`eval_budget`, `truths`:
+/// {truth: cost, `interval`, `filter`}}}.
+fn cost_json(sim: &[cost::SimulatedCost], real: &[(String, f64, Vec<cost::RealCost>)]) -> Value {
+    let simulated: Vec<Value> = sim
+        .iter()
+        .map(|r| {
+            json!({
+                "surface": r.surface,
+                "bias": r.bias,
+                "width": r.width,
+                "simulated": cost_view_json(&r.simulated),
+                "closed_form": cost_view_json(&r.closed_form),
+            })
+        })
+        .collect();
+    let mut rm = Map::new();
+    for (name, eval, costs) in real {
+        let mut truths = Map::new();
+        for rc in costs {
+            let mut t = cost_view_json(&rc.cost);
+            if let Some(([lo, hi], n)) = rc.interval {
+                t.insert(
+                    "interval".into(),
+                    json!({"wasted_flops": [lo, hi], "replicates": n, "level": crate::studies::isoflops::fits::INTERVAL_LEVEL}),
+                );
+            }
+            let filter: Vec<Value> = rc
+                .filter
+                .iter()
+                .map(|(label, p, b, w)| {
+                    let mut m = finite_object(
+                        &[("wasted_flops", *w), ("wasted_fraction", w / eval)],
+                        "Approach 2 or its allocation cost could not be computed at this filter level",
+                    );
+                    m.insert("level".into(), json!(label));
+                    m.insert("points".into(), json!(p));
+                    m.insert("budgets".into(), json!(b));
+                    Value::Object(m)
+                })
+                .collect();
+            t.insert("filter".into(), json!(filter));
+            truths.insert(rc.truth.clone(), Value::Object(t));
+        }
+        rm.insert(name.clone(), json!({"eval_budget": eval, "truths": truths}));
+    }
+    json!({
+        "eval_budget": cost::LLAMA3_405B_BUDGET,
+        "dollars_per_flop": crate::analysis::allocation_cost::DOLLARS_PER_FLOP,
+        "simulated": simulated,
+        "real": rm,
+    })
+}
+
+/// The JSON of one experiment's residual study.
+fn residual_json(st: &residuals::ResidualStudy) -> Value {
+    let sd = |k: usize| -> f64 {
+        let v: Vec<f64> = st.residuals.iter().map(|r| [r.2, r.3, r.4][k]).collect();
+        let n = v.len() as f64;
+        let m = v.iter().sum::<f64>() / n;
+        (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n).sqrt()
+    };
+    let factors: Vec<Value> = st
+        .factors
+        .iter()
+        .map(|(c, n, kappa, k)| json!({"budget": c, "points": n, "kappa": kappa, "k": k}))
+        .collect();
+    json!({
+        "points": st.residuals.len(),
+        "budgets": st.factors.len(),
+        "fits": {"log_loss": surface_json(&st.log_fit), "rss": surface_json(&st.lin_fit)},
+        "residual_sd": finite_object(
+            &[("log_loss", sd(0)), ("rss", sd(1)), ("after_flop_factor", sd(2))],
+            "no residuals",
+        ),
+        "flop_factors": factors,
+    })
+}
+
+/// The JSON of the reproductions: `epoch` (published values and standard
+/// errors, our Huber and Huber-likelihood fits, the bootstrap) and
+/// `subsets` {experiment: {points, vpnls, approach3_log_loss}}.
+fn reproduction_json(
+    epoch: Option<&reproductions::EpochReproduction>,
+    subsets: &[(
+        String,
+        usize,
+        crate::fitters::SurfaceFit<f64>,
+        crate::fitters::SurfaceFit<f64>,
+    )],
+) -> Value {
+    let keys = ["E", "A", "B", "alpha", "beta"];
+    let mut out = Map::new();
+    if let Some(e) = epoch {
+        let p = reproductions::EPOCH_PUBLISHED;
+        let mut published: Map<String, Value> = keys
+            .iter()
+            .zip(p)
+            .map(|(k, v)| ((*k).to_string(), json!(v.0)))
+            .collect();
+        published.insert("a".into(), json!(reproductions::EPOCH_PUBLISHED_A));
+        let published_se: Map<String, Value> = keys
+            .iter()
+            .zip(p)
+            .map(|(k, v)| ((*k).to_string(), json!(v.1)))
+            .collect();
+        let se_keys = ["E", "A", "B", "alpha", "beta", "a"];
+        let se: Vec<(&str, f64)> = se_keys.iter().copied().zip(e.se).collect();
+        let mut lik = surface_json(&e.likelihood.fit);
+        lik.insert("sigma".into(), json!(e.likelihood.sigma));
+        out.insert(
+            "epoch".into(),
+            json!({
+                "runs": e.runs,
+                "published": published,
+                "published_se": published_se,
+                "huber": surface_json(&e.huber),
+                "huber_likelihood": lik,
+                "bootstrap": {
+                    "replicates": e.requested,
+                    "converged": e.converged,
+                    "se": finite_object(&se, "fewer than 2 replicates converged"),
+                },
+            }),
+        );
+    }
+    let mut sm = Map::new();
+    for (name, n, vp, a3) in subsets {
+        sm.insert(
+            name.clone(),
+            json!({"points": n, "vpnls": surface_json(vp), "approach3_log_loss": surface_json(a3)}),
+        );
+    }
+    out.insert("subsets".into(), Value::Object(sm));
+    Value::Object(out)
 }

@@ -122,12 +122,15 @@ pub struct RecoveryRow {
 }
 
 impl RecoveryRow {
-    /// The errors to draw: the values for a fit that converged or hit a
-    /// bound, gaps (NaN) for one that ended abnormally, ran out of
+    /// The errors to draw: the values for a fit that gave an answer —
+    /// converged, hit a bound, or (the grid method) ended on its best grid
+    /// point (`grid_point`: the method's answer, though no convergence is
+    /// claimed) — and gaps (NaN) for one that ended abnormally, ran out of
     /// iterations or failed.
     pub fn drawn_errors(&self) -> [f64; 5] {
         if self.status == FitStatus::Converged.as_str()
             || self.status == FitStatus::BoundHit.as_str()
+            || self.status == FitStatus::GridPoint.as_str()
         {
             self.errors
         } else {
@@ -343,10 +346,17 @@ pub struct MethodSummary {
     pub method: String,
     /// Fits run (one per width).
     pub fits: usize,
-    /// Fits that did not end `converged` or `bound_hit` (abnormal, max_iter, failed).
+    /// Fits that gave no answer: not `converged`, `bound_hit` or
+    /// `grid_point` (abnormal, max_iter, not_identifiable, non_finite,
+    /// failed).
     pub failures: usize,
     /// Fits that ended `bound_hit`.
     pub bound_hits: usize,
+    /// Fits that ended `grid_point` (the grid method's best interior cell:
+    /// an answer, not a convergence).
+    pub grid_points: usize,
+    /// Fits that ended `converged`.
+    pub converged: usize,
     /// Max |relative error| of (E, A, B, α, β) over the fits that are drawn.
     pub max_abs_error: [f64; 5],
     /// Mean iterations.
@@ -427,6 +437,8 @@ impl Exp5Output {
                     fits: rows.len(),
                     failures: rows.len() - drawn,
                     bound_hits: rows.iter().filter(|r| r.status == "bound_hit").count(),
+                    grid_points: rows.iter().filter(|r| r.status == "grid_point").count(),
+                    converged: rows.iter().filter(|r| r.status == "converged").count(),
                     max_abs_error: max,
                     mean_iterations: rows.iter().map(|r| r.iterations as f64).sum::<f64>()
                         / rows.len().max(1) as f64,
@@ -444,8 +456,10 @@ impl Exp5Output {
             "surface",
             "method",
             "fits",
+            "converged",
             "failures",
             "bound_hits",
+            "grid_points",
             "max_abs_rel_error_E",
             "max_abs_rel_error_A",
             "max_abs_rel_error_B",
@@ -460,8 +474,10 @@ impl Exp5Output {
                 s.surface.name().to_string(),
                 s.method.clone(),
                 s.fits.to_string(),
+                s.converged.to_string(),
                 s.failures.to_string(),
                 s.bound_hits.to_string(),
+                s.grid_points.to_string(),
             ];
             cells.extend(s.max_abs_error.map(fmt_f64));
             cells.push(format!("{:.1}", s.mean_iterations));
@@ -634,10 +650,10 @@ impl Exp5Output {
                 p.name()
             ));
         }
-        s.push_str("\n(c) methods on unbiased data: max |relative error| (E, A, B, α, β), failures, iterations mean / median / max\n");
+        s.push_str("\n(c) methods on unbiased data: max |relative error| (E, A, B, α, β); fits converged, failed (no answer: abnormal, max_iter, failed), at a bound, ended on a grid point (the grid method's unrefined answer: drawn, not converged); iterations mean / median / max\n");
         for m in self.method_summaries() {
             s.push_str(&format!(
-                "  {:<11} {:<40} {:>9.1e} {:>9.1e} {:>9.1e} {:>9.1e} {:>9.1e}  failures {:>2}/{:<2} bound hits {:>2}  iterations {:>7.1} / {:>6.1} / {:>5}\n",
+                "  {:<11} {:<40} {:>9.1e} {:>9.1e} {:>9.1e} {:>9.1e} {:>9.1e}  converged {:>2}/{:<2} failures {:>2} bound hits {:>2} grid points {:>2}  iterations {:>7.1} / {:>6.1} / {:>5}\n",
                 m.surface.name(),
                 m.method,
                 m.max_abs_error[0],
@@ -645,9 +661,11 @@ impl Exp5Output {
                 m.max_abs_error[2],
                 m.max_abs_error[3],
                 m.max_abs_error[4],
-                m.failures,
+                m.converged,
                 m.fits,
+                m.failures,
                 m.bound_hits,
+                m.grid_points,
                 m.mean_iterations,
                 m.median_iterations,
                 m.max_iterations

@@ -3,7 +3,9 @@
 //! log10 N*(C) (and separately against log10 D for D*(C)); then ordinary least
 //! squares of the vertices on log10 C gives the exponents and intercepts.
 
-use nalgebra::{DMatrix, DVector, RealField};
+use std::ops::Range;
+
+use nalgebra::RealField;
 use thiserror::Error;
 
 use crate::numerics::{int, is_positive_finite, to_f64};
@@ -113,59 +115,134 @@ pub struct Parabola<T> {
     pub curvature_rounding: T,
 }
 
-/// The least-squares parabola through `(x_i, y_i)`, solved in centred and
-/// scaled coordinates `t = (x − x̄)/s` by Householder QR (never the normal
-/// equations), so a symmetric grid gives a vertex exact to rounding.
+/// The least-squares parabola through `(x_i, y_i)`, in centred coordinates
+/// `u = x − x̄` on the orthogonal polynomials of the points (Forsythe's
+/// three-term recurrence)
+///
+/// ```text
+/// p₀ = 1,  p₁ = u − a₁,  p₂ = (u − a₂)·p₁ − b₁,
+/// a₁ = Σu/n,  a₂ = Σu·p₁²/Σp₁²,  b₁ = Σp₁²/n,
+/// y ≈ ȳ + d₁p₁ + d₂p₂,  d_k = Σp_k·(y − ȳ)/Σp_k²,
+/// ```
+///
+/// the form whose rounding proofs/06 §6.2 bounds (each coefficient one
+/// weighted sum of the centred losses `y − ȳ`; never the normal equations
+/// on monomials, whose Gram matrix squares the conditioning). a₁ is zero
+/// up to the rounding of x̄ and a₂ is zero on a symmetric grid, which then
+/// gives a vertex exact to rounding. No allocation: four passes over the
+/// two slices, so it costs no heap per budget and axis. (The basis is the
+/// same for any scaling of u, so unlike a QR of monomials it needs none.)
 ///
 /// Returns `None` when the x values do not span three distinct values (the
-/// design is rank deficient).
+/// design is rank deficient: some ‖p_k‖ ≤ 64n·ε·max‖p_j‖ in the units of
+/// the half range, the test a QR of `[1, t, t²]` with `t = u/half range`
+/// makes on its R diagonal, |R_kk| = ‖p_k(t)‖).
 pub fn fit_parabola<T: RealField>(x: &[T], y: &[T]) -> Option<Parabola<T>> {
-    let n = x.len();
-    if n < 3 || y.len() != n {
-        return None;
+    let [p] = fit_parabolas([x], y);
+    p
+}
+
+/// [`fit_parabola`] for K abscissae against the same losses (Approach 2's
+/// log10 N and log10 D of one budget): the passes over the points run the
+/// K fits side by side (independent sums the processor overlaps) and share
+/// the losses' mean and norm. Each fit is exactly [`fit_parabola`]'s.
+pub fn fit_parabolas<T: RealField, const K: usize>(
+    xs: [&[T]; K],
+    y: &[T],
+) -> [Option<Parabola<T>>; K] {
+    let n = y.len();
+    let zeros = || -> [T; K] { std::array::from_fn(|_| T::zero()) };
+    if n < 3 || xs.iter().any(|x| x.len() != n) {
+        return std::array::from_fn(|_| None);
     }
     let nt = int::<T>(n as i64);
-    let mean = x.iter().cloned().fold(T::zero(), |s, v| s + v) / nt;
-    let lo = x.iter().cloned().reduce(|a, b| a.min(b))?;
-    let hi = x.iter().cloned().reduce(|a, b| a.max(b))?;
-    let scale = (hi - lo) / int::<T>(2);
-    if !is_positive_finite(&scale) {
-        return None;
-    }
-    let m = DMatrix::from_fn(n, 3, |i, j| {
-        let t = (x[i].clone() - mean.clone()) / scale.clone();
-        match j {
-            0 => T::one(),
-            1 => t,
-            _ => t.clone() * t,
+    // Pass 1: centres, half ranges, mean loss, ‖y‖².
+    let (mut sx, mut sy, mut yy) = (zeros(), T::zero(), T::zero());
+    let mut lo: [T; K] = std::array::from_fn(|k| xs[k][0].clone());
+    let mut hi = lo.clone();
+    for (i, yi) in y.iter().enumerate() {
+        sy += yi.clone();
+        yy += yi.clone() * yi.clone();
+        for k in 0..K {
+            let xi = &xs[k][i];
+            sx[k] += xi.clone();
+            lo[k] = lo[k].clone().min(xi.clone());
+            hi[k] = hi[k].clone().max(xi.clone());
         }
-    });
-    let rhs = DVector::from_iterator(n, y.iter().cloned());
-    let qr = m.qr();
-    let r = qr.r();
-    // Rank check: a diagonal entry of R negligible against the largest.
-    let rmax = (0..3)
-        .map(|i| r[(i, i)].clone().abs())
-        .fold(T::zero(), |a, b| a.max(b));
-    let tiny = rmax * T::default_epsilon() * int::<T>(64 * n as i64);
-    if (0..3).any(|i| r[(i, i)].clone().abs() <= tiny) {
-        return None;
     }
-    let y_norm = rhs.norm();
-    let qtb = qr.q().transpose() * rhs;
-    let c = r.solve_upper_triangular(&qtb)?;
-    let (c0, c1, c2) = (c[0].clone(), c[1].clone(), c[2].clone());
-    // Back to x units: y = c0 + c1 t + c2 t², t = (x − mean)/scale.
-    let curvature = c2.clone() / (scale.clone() * scale.clone());
-    let curvature_rounding = int::<T>(8 * n as i64) * T::default_epsilon() * y_norm
-        / (r[(2, 2)].clone().abs() * scale.clone() * scale.clone());
-    let t_star = -c1.clone() / (int::<T>(2) * c2.clone());
-    let minimum = c0 + c1 * t_star.clone() / int::<T>(2);
-    Some(Parabola {
-        vertex: mean + scale * t_star,
-        curvature,
-        minimum,
-        curvature_rounding,
+    let mean: [T; K] = std::array::from_fn(|k| sx[k].clone() / nt.clone());
+    let y_mean = sy / nt.clone();
+    let half: [T; K] = std::array::from_fn(|k| (hi[k].clone() - lo[k].clone()) / int::<T>(2));
+    // Pass 2: a₁ = Σu/n (zero up to the rounding of x̄).
+    let a1: [T; K] = std::array::from_fn(|k| {
+        xs[k]
+            .iter()
+            .fold(T::zero(), |s, xi| s + (xi.clone() - mean[k].clone()))
+            / nt.clone()
+    });
+    // Pass 3: Σp₁², Σu·p₁², Σp₁(y − ȳ).
+    let (mut p1p1, mut up1p1, mut p1y) = (zeros(), zeros(), zeros());
+    for (i, yi) in y.iter().enumerate() {
+        let dy = yi.clone() - y_mean.clone();
+        for k in 0..K {
+            let u = xs[k][i].clone() - mean[k].clone();
+            let p1 = u.clone() - a1[k].clone();
+            let q = p1.clone() * p1.clone();
+            up1p1[k] += u * q.clone();
+            p1p1[k] += q;
+            p1y[k] += p1 * dy.clone();
+        }
+    }
+    let a2: [T; K] = std::array::from_fn(|k| up1p1[k].clone() / p1p1[k].clone());
+    let b1: [T; K] = std::array::from_fn(|k| p1p1[k].clone() / nt.clone());
+    // Pass 4: Σp₂², Σp₂(y − ȳ).
+    let (mut p2p2, mut p2y) = (zeros(), zeros());
+    for (i, yi) in y.iter().enumerate() {
+        let dy = yi.clone() - y_mean.clone();
+        for k in 0..K {
+            let u = xs[k][i].clone() - mean[k].clone();
+            let p1 = u.clone() - a1[k].clone();
+            let p2 = (u - a2[k].clone()) * p1 - b1[k].clone();
+            p2y[k] += p2.clone() * dy.clone();
+            p2p2[k] += p2.clone() * p2;
+        }
+    }
+    let y_norm = yy.sqrt();
+    std::array::from_fn(|k| {
+        let half = half[k].clone();
+        if !is_positive_finite(&half) || !is_positive_finite(&p1p1[k]) {
+            return None;
+        }
+        // Rank check in the units of the half range (‖p_j(t)‖ =
+        // ‖p_j(u)‖/half^j): a norm negligible against the largest.
+        let h2 = half.clone() * half.clone();
+        let norms = [
+            nt.clone().sqrt(),
+            p1p1[k].clone().sqrt() / half,
+            p2p2[k].clone().sqrt() / h2,
+        ];
+        let rmax = norms.iter().cloned().fold(T::zero(), |a, b| a.max(b));
+        let tiny = rmax * T::default_epsilon() * int::<T>(64 * n as i64);
+        if norms.iter().any(|r| *r <= tiny) {
+            return None;
+        }
+        let (a1, a2, b1) = (a1[k].clone(), a2[k].clone(), b1[k].clone());
+        let d1 = p1y[k].clone() / p1p1[k].clone();
+        let d2 = p2y[k].clone() / p2p2[k].clone();
+        // y = ȳ + d₁(u − a₁) + d₂(u² − (a₁ + a₂)u + a₁a₂ − b₁) = c0 + c1 u + c2 u².
+        let c1 = d1.clone() - d2.clone() * (a1.clone() + a2.clone());
+        let c0 = y_mean.clone() - d1 * a1.clone() + d2.clone() * (a1 * a2 - b1);
+        // |R₂₂| in x units is ‖p₂(u)‖: the rounding level 8n·ε·‖y‖/|R₂₂|.
+        let curvature_rounding =
+            int::<T>(8 * n as i64) * T::default_epsilon() * y_norm.clone() / p2p2[k].clone().sqrt();
+        let u_star = -c1.clone() / (int::<T>(2) * d2.clone());
+        let minimum = c0 + c1 * u_star.clone() / int::<T>(2);
+        Some(Parabola {
+            vertex: mean[k].clone() + u_star,
+            curvature: d2,
+            minimum,
+            curvature_rounding,
+        })
     })
 }
 
@@ -258,31 +335,31 @@ fn check_point<T: RealField>(index: usize, p: &IsoflopPoint<T>) -> Result<(), Ap
     Ok(())
 }
 
-/// Fit Approach 2 to IsoFLOP points `(N, D, L, C)`.
-///
-/// Points are grouped by exactly equal budget C (by sorting, O(m log m) for
-/// m points). D̂* comes from its own parabola in log10 D, not from
-/// C/(6N̂*): on real data the two differ.
+/// IsoFLOP points grouped by exactly equal budget: the point indices in
+/// increasing budget (stable: a budget's points keep their input order) and
+/// each budget's run of positions in that order.
+pub(crate) struct BudgetGroups {
+    /// Point indices sorted by budget.
+    pub order: Vec<usize>,
+    /// One range of `order` per budget, in increasing budget.
+    pub runs: Vec<Range<usize>>,
+}
+
+/// Check every point and group them by exactly equal budget C, by sorting
+/// (O(m log m) for m points; O(m) when they already come in budget order,
+/// as sampled data do). Shared by Approach 2 and its corrected form.
 ///
 /// # Errors
-/// [`Approach2Error::BadPoint`] for a non-positive or non-finite value,
-/// [`Approach2Error::BudgetsPerRow`] when more than half of the budgets (and
-/// at least two) have fewer than 3 points (a per-row budget column), [`Approach2Error::TooFewPoints`] for a
-/// budget with fewer than 3 points otherwise,
-/// [`Approach2Error::Degenerate`] when a budget's abscissae are not distinct,
-/// [`Approach2Error::NonPositiveCurvature`] when a parabola has no minimum,
-/// [`Approach2Error::CurvatureAtRoundingLevel`] when its curvature is
-/// rounding noise, [`Approach2Error::TooFewBudgets`] for fewer than 2
-/// budgets, [`Approach2Error::BudgetsUnresolved`] when the budgets' log10 C
-/// differ by no more than rounding.
-pub fn fit_approach2<T: RealField>(
+/// [`Approach2Error::BadPoint`] for a non-positive or non-finite value;
+/// [`Approach2Error::BudgetsPerRow`] when more than half of the budgets
+/// (and at least two) have fewer than 3 points.
+pub(crate) fn group_budgets<T: RealField>(
     points: &[IsoflopPoint<T>],
-) -> Result<Approach2Fit<T>, Approach2Error> {
+) -> Result<BudgetGroups, Approach2Error> {
     for (i, p) in points.iter().enumerate() {
         check_point(i, p)?;
     }
-    // Indices sorted by budget (stable: a budget's points keep their input
-    // order); a group is a run of equal budgets. Every budget is finite.
+    // Every budget is finite, so partial_cmp is total here.
     let mut order: Vec<usize> = (0..points.len()).collect();
     order.sort_by(|&i, &j| {
         points[i]
@@ -290,59 +367,117 @@ pub fn fit_approach2<T: RealField>(
             .partial_cmp(&points[j].budget)
             .unwrap_or(std::cmp::Ordering::Equal)
     });
-    let groups: Vec<&[usize]> = order
-        .chunk_by(|&i, &j| points[i].budget == points[j].budget)
-        .collect();
-    let short = groups.iter().filter(|g| g.len() < 3).count();
-    if short > 1 && 2 * short > groups.len() {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for group in order.chunk_by(|&i, &j| points[i].budget == points[j].budget) {
+        runs.push(start..start + group.len());
+        start += group.len();
+    }
+    let short = runs.iter().filter(|r| r.len() < 3).count();
+    if short > 1 && 2 * short > runs.len() {
         return Err(Approach2Error::BudgetsPerRow {
             points: points.len(),
-            budgets: groups.len(),
+            budgets: runs.len(),
         });
     }
-    let mut vertices = Vec::with_capacity(groups.len());
-    for idx in groups {
-        let c = &points[idx[0]].budget;
+    Ok(BudgetGroups { order, runs })
+}
+
+/// [`Approach2Error::TooFewPoints`] for a budget with fewer than the 3
+/// points a parabola (or a profile) needs.
+pub(crate) fn check_budget_size(budget: f64, got: usize) -> Result<(), Approach2Error> {
+    if got < 3 {
+        return Err(Approach2Error::TooFewPoints {
+            budget,
+            needed: 3,
+            got,
+        });
+    }
+    Ok(())
+}
+
+/// The parabola of one budget along one axis, checked: a rank-deficient
+/// design, a curvature that is not positive or is at its rounding level are
+/// typed errors.
+fn check_parabola<T: RealField>(
+    budget: f64,
+    axis: &'static str,
+    p: Option<Parabola<T>>,
+) -> Result<Parabola<T>, Approach2Error> {
+    let p = p.ok_or(Approach2Error::Degenerate { budget, axis })?;
+    // A curvature within its rounding level, of either sign (exactly 0 for
+    // constant losses), is noise; beyond it, a non-positive one is a concave
+    // or flat curve.
+    if p.curvature.is_finite() && p.curvature.clone().abs() <= p.curvature_rounding {
+        return Err(Approach2Error::CurvatureAtRoundingLevel {
+            budget,
+            axis,
+            curvature: to_f64(&p.curvature),
+            rounding_level: to_f64(&p.curvature_rounding),
+        });
+    }
+    if !is_positive_finite(&p.curvature) {
+        return Err(Approach2Error::NonPositiveCurvature {
+            budget,
+            axis,
+            curvature: to_f64(&p.curvature),
+        });
+    }
+    Ok(p)
+}
+
+/// Fit Approach 2 to IsoFLOP points `(N, D, L, C)`.
+///
+/// Points are grouped by exactly equal budget C (by sorting, O(m log m) for
+/// m points). D̂* comes from its own parabola in log10 D, not from
+/// C/(6N̂*): on real data the two differ. The per-budget parabolas
+/// ([`fit_parabola`]) and the power laws ([`PowerLaw::fit_log10`]) are
+/// closed-form sums: the only allocations are per fit (the sorted log10
+/// values and the vertices), none per budget.
+///
+/// # Errors
+/// [`Approach2Error::BadPoint`] for a non-positive or non-finite value,
+/// [`Approach2Error::BudgetsPerRow`] when more than half of the budgets (and
+/// at least two) have fewer than 3 points (a per-row budget column), [`Approach2Error::TooFewPoints`] for a
+/// budget with fewer than 3 points otherwise,
+/// [`Approach2Error::Degenerate`] when a budget's abscissae are not distinct,
+/// [`Approach2Error::CurvatureAtRoundingLevel`] when a parabola's curvature
+/// is within its rounding level (of either sign: rounding noise),
+/// [`Approach2Error::NonPositiveCurvature`] when, beyond that, it has no
+/// minimum, [`Approach2Error::TooFewBudgets`] for fewer than 2
+/// budgets, [`Approach2Error::BudgetsUnresolved`] when the budgets' log10 C
+/// differ by no more than rounding.
+pub fn fit_approach2<T: RealField>(
+    points: &[IsoflopPoint<T>],
+) -> Result<Approach2Fit<T>, Approach2Error> {
+    let groups = group_budgets(points)?;
+    // log10 N, log10 D and L in budget order: each budget is a slice.
+    let m = points.len();
+    let (mut ln_n, mut ln_d, mut loss) = (
+        Vec::with_capacity(m),
+        Vec::with_capacity(m),
+        Vec::with_capacity(m),
+    );
+    // log10 as ln·log10(e): within 1.5 ulp, as the C library's log10 (which
+    // computes ln and scales it, ≤ 2 ulp), at half its cost; proofs/06 §6.2
+    // allows the abscissae a rounding of a few ulp (its X term).
+    let log10_e = T::log10_e();
+    for &i in &groups.order {
+        ln_n.push(points[i].n.clone().ln() * log10_e.clone());
+        ln_d.push(points[i].d.clone().ln() * log10_e.clone());
+        loss.push(points[i].loss.clone());
+    }
+    let mut vertices = Vec::with_capacity(groups.runs.len());
+    for run in groups.runs {
+        let c = &points[groups.order[run.start]].budget;
         let cf = to_f64(c);
-        if idx.len() < 3 {
-            return Err(Approach2Error::TooFewPoints {
-                budget: cf,
-                needed: 3,
-                got: idx.len(),
-            });
-        }
-        let loss: Vec<T> = idx.iter().map(|&i| points[i].loss.clone()).collect();
-        let fit_axis = |axis: &'static str, xs: Vec<T>| {
-            let p =
-                fit_parabola(&xs, &loss).ok_or(Approach2Error::Degenerate { budget: cf, axis })?;
-            if !is_positive_finite(&p.curvature) {
-                return Err(Approach2Error::NonPositiveCurvature {
-                    budget: cf,
-                    axis,
-                    curvature: to_f64(&p.curvature),
-                });
-            }
-            if p.curvature <= p.curvature_rounding {
-                return Err(Approach2Error::CurvatureAtRoundingLevel {
-                    budget: cf,
-                    axis,
-                    curvature: to_f64(&p.curvature),
-                    rounding_level: to_f64(&p.curvature_rounding),
-                });
-            }
-            Ok(p)
-        };
-        let pn = fit_axis(
-            "N",
-            idx.iter().map(|&i| points[i].n.clone().log10()).collect(),
-        )?;
-        let pd = fit_axis(
-            "D",
-            idx.iter().map(|&i| points[i].d.clone().log10()).collect(),
-        )?;
+        check_budget_size(cf, run.len())?;
+        let [pn, pd] = fit_parabolas([&ln_n[run.clone()], &ln_d[run.clone()]], &loss[run.clone()]);
+        let pn = check_parabola(cf, "N", pn)?;
+        let pd = check_parabola(cf, "D", pd)?;
         vertices.push(BudgetVertex {
             budget: c.clone(),
-            points: idx.len(),
+            points: run.len(),
             log10_n_opt: pn.vertex,
             log10_d_opt: pd.vertex,
             n_curvature: pn.curvature,
@@ -356,25 +491,27 @@ pub fn fit_approach2<T: RealField>(
             got: vertices.len(),
         });
     }
-    let x: Vec<T> = vertices.iter().map(|v| v.budget.clone().log10()).collect();
+    // The abscissae log10 C reuse the `ln_n` buffer (no longer needed).
+    let mut x = ln_n;
+    x.clear();
+    x.extend(vertices.iter().map(|v| v.budget.clone().log10()));
     // Sorted budgets: the spread of log10 C is last − first. Within 64 ulps
     // of the largest |log10 C| the slope is rounding noise.
     let (x_lo, x_hi) = (x[0].clone(), x[x.len() - 1].clone());
     let x_max = x_lo.clone().abs().max(x_hi.clone().abs());
-    if x_hi - x_lo <= int::<T>(64) * T::default_epsilon() * x_max {
-        return Err(Approach2Error::BudgetsUnresolved {
-            count: vertices.len(),
-            low: to_f64(&vertices[0].budget),
-            high: to_f64(&vertices[vertices.len() - 1].budget),
-        });
-    }
-    let yn: Vec<T> = vertices.iter().map(|v| v.log10_n_opt.clone()).collect();
-    let yd: Vec<T> = vertices.iter().map(|v| v.log10_d_opt.clone()).collect();
     let unresolved = || Approach2Error::BudgetsUnresolved {
         count: vertices.len(),
         low: to_f64(&vertices[0].budget),
         high: to_f64(&vertices[vertices.len() - 1].budget),
     };
+    if x_hi - x_lo <= int::<T>(64) * T::default_epsilon() * x_max {
+        return Err(unresolved());
+    }
+    let (mut yn, mut yd) = (ln_d, loss);
+    yn.clear();
+    yn.extend(vertices.iter().map(|v| v.log10_n_opt.clone()));
+    yd.clear();
+    yd.extend(vertices.iter().map(|v| v.log10_d_opt.clone()));
     let n_law = PowerLaw::fit_log10(&x, &yn).ok_or_else(unresolved)?;
     let d_law = PowerLaw::fit_log10(&x, &yd).ok_or_else(unresolved)?;
     Ok(Approach2Fit {

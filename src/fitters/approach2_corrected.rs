@@ -16,8 +16,8 @@
 //! eqs. 15.1–15.3). This fitter replaces each parabola by that profile:
 //! (α, β) shared by all budgets, (E_k, P_k, Q_k) per budget. For fixed (α, β)
 //! the profile is linear in (E_k, P_k, Q_k), so the fit is a variable
-//! projection over two parameters [GP73]: a coarse grid over (α, β), then
-//! Levenberg–Marquardt with the Kaufman Jacobian [K75] on the stacked
+//! projection over two parameters \[GP73\]: a coarse grid over (α, β), then
+//! Levenberg–Marquardt with the Kaufman Jacobian \[K75\] on the stacked
 //! projected residuals. The vertices `log10 N̂*_k = c_k + v*_k` (and the
 //! same along log10 D) then go through Approach 2's own power-law fit.
 //!
@@ -30,12 +30,10 @@
 //! - \[GP73\] G. Golub, V. Pereyra, SIAM J. Numer. Anal. 10 (1973), doi:10.1137/0710036.
 //! - \[K75\] L. Kaufman, BIT 15 (1975), doi:10.1007/BF01932995.
 
-use std::collections::BTreeMap;
-
 use nalgebra::{DMatrix, DVector, RealField};
 use thiserror::Error;
 
-use super::approach2::{Approach2Error, PowerLaw};
+use super::approach2::{check_budget_size, group_budgets, Approach2Error, PowerLaw};
 use super::outcome::{FitStatus, BOUND_TOLERANCE};
 use crate::numerics::{int, is_positive_finite, lit, ratio, to_f64};
 use crate::sampling::IsoflopPoint;
@@ -186,41 +184,16 @@ fn midpoint<T: RealField>(x: &[T]) -> T {
 }
 
 /// Group points by exactly equal budget, in increasing budget, and check
-/// them as Approach 2 does.
+/// them as Approach 2 does (its own grouping,
+/// [`group_budgets`](super::approach2::group_budgets)).
 fn group<T: RealField>(points: &[IsoflopPoint<T>]) -> Result<Vec<Budget<T>>, CorrectedError> {
-    let mut groups: Vec<(T, Vec<usize>)> = Vec::new();
-    for (index, p) in points.iter().enumerate() {
-        for (field, v) in [("N", &p.n), ("D", &p.d), ("L", &p.loss), ("C", &p.budget)] {
-            if !is_positive_finite(v) {
-                return Err(Approach2Error::BadPoint {
-                    index,
-                    field,
-                    value: to_f64(v),
-                }
-                .into());
-            }
-        }
-        match groups.iter_mut().find(|(c, _)| *c == p.budget) {
-            Some((_, idx)) => idx.push(index),
-            None => groups.push((p.budget.clone(), vec![index])),
-        }
-    }
-    let mut order: BTreeMap<(u64, usize), usize> = BTreeMap::new();
-    for (g, (c, _)) in groups.iter().enumerate() {
-        order.insert((to_f64(c).to_bits(), g), g);
-    }
-    let mut out = Vec::with_capacity(groups.len());
-    for &g in order.values() {
-        let (c, idx) = &groups[g];
+    let groups = group_budgets(points)?;
+    let mut out = Vec::with_capacity(groups.runs.len());
+    for run in groups.runs {
+        let idx = &groups.order[run];
+        let c = &points[idx[0]].budget;
         let budget = to_f64(c);
-        if idx.len() < 3 {
-            return Err(Approach2Error::TooFewPoints {
-                budget,
-                needed: 3,
-                got: idx.len(),
-            }
-            .into());
-        }
+        check_budget_size(budget, idx.len())?;
         let ln = |f: fn(&IsoflopPoint<T>) -> &T| -> Vec<T> {
             idx.iter().map(|&i| f(&points[i]).clone().log10()).collect()
         };

@@ -31,6 +31,40 @@ fn exp5_vpnls_recovers_every_surface_and_extrapolates_d_opt() {
     assert_eq!(out.method_summaries().len(), 3);
 }
 
+#[test]
+fn exp5_counts_the_grid_methods_answers_as_grid_points_not_convergences() {
+    // Issue 7: the 256² grid reports its best cell as `grid_point`. Exp 5
+    // draws it (it is the method's answer) but counts it apart from
+    // convergences and from failures.
+    use scaling_laws::fitters::{SurfaceMethod, VpnlsMethod};
+    let config = Exp5Config {
+        widths: vec![0.5, 1.5],
+        methods: vec![
+            SurfaceMethod::vpnls_with(VpnlsMethod::Grid),
+            SurfaceMethod::vpnls(),
+        ],
+        ..Exp5Config::default()
+    };
+    let out = run_exp5(&config).unwrap();
+    for s in out.method_summaries() {
+        if s.method == SurfaceMethod::vpnls().label() {
+            assert_eq!((s.converged, s.grid_points), (s.fits, 0), "{s:?}");
+        } else {
+            assert_eq!(s.converged, 0, "{s:?}");
+            assert_eq!(s.failures, 0, "{s:?}");
+            assert_eq!(s.grid_points + s.bound_hits, s.fits, "{s:?}");
+            assert!(s.grid_points > 0, "{s:?}");
+            // Drawn: a finite error at the grid's resolution.
+            assert!(
+                s.max_abs_error.iter().all(|e| e.is_finite() && *e > 0.0),
+                "{s:?}"
+            );
+        }
+    }
+    let csv = out.summary_table();
+    assert!(csv.header.iter().any(|h| h == "grid_points"));
+}
+
 fn exp7_small(repeats: usize) -> Exp7Config {
     let mut c = Exp7Config {
         points: vec![3, 5, 15],

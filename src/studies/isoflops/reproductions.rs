@@ -210,7 +210,156 @@ pub fn huber_scale_start(data: &SurfaceData<f64>, p: &[f64; 5]) -> f64 {
     (1e-3 * mean_abs).max(1e-12)
 }
 
-/// The Epoch reproduction: both fits, their bootstrap standard errors.
+/// Where Epoch's notebook starts every bootstrap replicate: Chinchilla's
+/// published estimates (its `true_params`), in the Huber fit's coordinates
+/// (ln E, ln A, ln B, α, β) = (0.5267228, 6.0073404, 6.0179186,
+/// 0.33917084, 0.2849083), i.e. E 1.6934, A 406.40, B 410.72.
+pub const EPOCH_REPLICATE_START: [f64; 5] =
+    [0.5267228, 6.0073404, 6.0179186, 0.33917084, 0.2849083];
+
+/// Distance (in the fit's coordinates) within which a converged replicate
+/// counts as stopped on its box and is dropped, as `fit_approach3` marks
+/// `BoundHit`.
+const ON_BOUND: f64 = 1e-6;
+
+/// The Huber objective of [`fit_huber`] on a bootstrap resample given as
+/// multiplicities: `f = Σ_i c_i·H_δ(lse_i − ln L_i)` over the runs of
+/// `data` with `counts[i] = c_i` copies in the resample, and its gradient
+/// in x = (ln E, ln A, ln B, α, β):
+///
+/// ```text
+/// lse_i = ln(e^{x0} + e^{x1 − x3 ln N_i} + e^{x2 − x4 ln D_i})
+/// ∇f = Σ_i c_i·ψ_δ(lse_i − ln L_i)·(w0, w1, w2, −w1 ln N_i, −w2 ln D_i),  w = softmax
+/// ```
+///
+/// A sum over a resample is a sum over its distinct runs weighted by their
+/// counts, so this is the objective of the expanded resample (proofs/08
+/// §8.4, proofs/14 §14.6) evaluated on about 63 % of the points
+/// (`huber_on_counts_equals_huber_on_the_expanded_resample`). Runs with
+/// count 0 are skipped.
+///
+/// # Panics
+/// Never: `counts` shorter than the data counts the missing runs as 0.
+pub fn huber_on_counts(data: &SurfaceData<f64>, counts: &[f64], x: &[f64; 5]) -> (f64, [f64; 5]) {
+    let delta = 1e-3;
+    let (mut f, mut g) = (0.0, [0.0; 5]);
+    for (((ln_n, ln_d), l), &c) in data
+        .ln_n()
+        .iter()
+        .zip(data.ln_d())
+        .zip(data.loss())
+        .zip(counts)
+    {
+        if c == 0.0 {
+            continue;
+        }
+        let t = [x[0], x[1] - x[3] * ln_n, x[2] - x[4] * ln_d];
+        // Largest term factored out: every exponent ≤ 0, the sum in [1, 3].
+        let m = t[0].max(t[1]).max(t[2]);
+        let w: [f64; 3] = std::array::from_fn(|k| (t[k] - m).exp());
+        let s = w[0] + w[1] + w[2];
+        let res = m + s.ln() - l.ln();
+        let (h, psi) = if res.abs() <= delta {
+            (0.5 * res * res, res)
+        } else {
+            (delta * (res.abs() - 0.5 * delta), delta * res.signum())
+        };
+        f += c * h;
+        let p = c * psi / s;
+        g[0] += p * w[0];
+        g[1] += p * w[1];
+        g[2] += p * w[2];
+        g[3] -= p * w[1] * ln_n;
+        g[4] -= p * w[2] * ln_d;
+    }
+    (f, g)
+}
+
+/// [`fit_huber`] on a bootstrap resample given as multiplicities `counts`
+/// (see [`huber_on_counts`]), by L-BFGS-B over the Huber box from `start`
+/// (in the coordinates (ln E, ln A, ln B, α, β)). A converged fit within
+/// 10⁻⁶ of a bound is `BoundHit`, as in `fit_approach3`.
+///
+/// # Errors
+/// [`crate::fitters::FitError::OptimizerFailed`] when L-BFGS-B rejects the
+/// start (the objective not finite there).
+pub fn fit_huber_on_counts(
+    data: &SurfaceData<f64>,
+    counts: &[f64],
+    start: &[f64; 5],
+    lbfgsb: &LbfgsbSettings,
+) -> Result<SurfaceFit<f64>, crate::fitters::FitError> {
+    // Keep only the runs drawn: the evaluations then touch ~63 % of them.
+    let keep: Vec<usize> = (0..data.len())
+        .filter(|&i| counts.get(i).is_some_and(|&c| c > 0.0))
+        .collect();
+    let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let n: Vec<f64> = pick(data.ln_n()).iter().map(|x| x.exp()).collect();
+    let d: Vec<f64> = pick(data.ln_d()).iter().map(|x| x.exp()).collect();
+    let drawn = SurfaceData::new(&n, &d, &pick(data.loss()))?;
+    let c = pick(counts);
+    let (lo, hi) = Objective::HuberLog.bounds();
+    let x0: Vec<f64> = (0..5).map(|k| start[k].clamp(lo[k], hi[k])).collect();
+    let cache: std::cell::RefCell<Option<Evaluation>> = std::cell::RefCell::new(None);
+    let eval = |x: &[f64]| -> (f64, [f64; 5]) {
+        let x: [f64; 5] = std::array::from_fn(|k| x[k]);
+        if let Some((cx, f, g)) = *cache.borrow() {
+            if cx == x {
+                return (f, g);
+            }
+        }
+        let (f, g) = huber_on_counts(&drawn, &c, &x);
+        *cache.borrow_mut() = Some((x, f, g));
+        (f, g)
+    };
+    let mut f = |x: &[f64]| eval(x).0;
+    let mut g = |x: &[f64]| eval(x).1.to_vec();
+    let out = minimize_lbfgsb(
+        &mut f,
+        &mut g,
+        &x0,
+        &lo,
+        &hi,
+        GradientSource::Analytic,
+        lbfgsb,
+    )
+    .map_err(|e| crate::fitters::FitError::OptimizerFailed {
+        method: "L-BFGS-B (Huber, bootstrap resample)",
+        message: e.to_string(),
+    })?;
+    let mut status = match out.end {
+        LbfgsbEnd::Converged => FitStatus::Converged,
+        LbfgsbEnd::MaxIter => FitStatus::MaxIter,
+        LbfgsbEnd::Abnormal => FitStatus::Abnormal,
+    };
+    let on_bound = (0..5).any(|k| out.x[k] - lo[k] <= ON_BOUND || hi[k] - out.x[k] <= ON_BOUND);
+    if status == FitStatus::Converged && on_bound {
+        status = FitStatus::BoundHit;
+    }
+    let x: [f64; 5] = std::array::from_fn(|k| out.x[k]);
+    let p = Objective::HuberLog.from_coordinates(&x);
+    Ok(SurfaceFit::from_parameters(
+        p,
+        crate::fitters::approach3::rss_at(data, &p),
+        status,
+        out.evaluations,
+    ))
+}
+
+/// A cached evaluation: the point, f and ∇f there.
+type Evaluation = ([f64; 5], f64, [f64; 5]);
+
+/// The multiplicity of each of `n` runs in one resample drawn with
+/// replacement: the draws of [`resample_indices`] with `rng`, counted.
+pub fn resample_counts(rng: &mut crate::sampling::noise::Rng, n: usize) -> Vec<f64> {
+    let mut counts = vec![0.0; n];
+    for i in resample_indices(rng, n) {
+        counts[i] += 1.0;
+    }
+    counts
+}
+
+/// The Epoch reproduction: both fits and the bootstrap standard errors.
 #[derive(Debug, Clone)]
 pub struct EpochReproduction {
     /// Runs fitted.
@@ -219,12 +368,15 @@ pub struct EpochReproduction {
     pub huber: SurfaceFit<f64>,
     /// The six-parameter Huber-likelihood fit.
     pub likelihood: HuberLikelihoodFit,
-    /// Bootstrap standard errors of (E, A, B, α, β, a) of the Huber fit.
-    pub huber_se: [f64; 6],
-    /// Bootstrap standard errors of (E, A, B, α, β, a) of the likelihood fit.
-    pub likelihood_se: [f64; 6],
-    /// Replicates that converged, per fit.
-    pub replicates: (usize, usize),
+    /// Bootstrap standard errors of (E, A, B, α, β, a): Epoch's procedure,
+    /// the Huber fit refitted per resample of the runs from
+    /// [`EPOCH_REPLICATE_START`] (Epoch reports them beside the likelihood
+    /// fit's estimates).
+    pub se: [f64; 6],
+    /// Replicates run.
+    pub requested: usize,
+    /// Replicates whose fit converged (the others are left out of `se`).
+    pub converged: usize,
 }
 
 fn with_a(f: &SurfaceFit<f64>) -> [f64; 6] {
@@ -247,9 +399,23 @@ fn std_err(rows: &[[f64; 6]]) -> [f64; 6] {
     })
 }
 
+/// One bootstrap replicate of Epoch's procedure: the Huber fit of the
+/// resample drawn by `rng`, from [`EPOCH_REPLICATE_START`], at the
+/// reference tolerances; `None` when it does not converge.
+pub fn epoch_replicate(
+    data: &SurfaceData<f64>,
+    rng: &mut crate::sampling::noise::Rng,
+) -> Option<SurfaceFit<f64>> {
+    let counts = resample_counts(rng, data.len());
+    fit_huber_on_counts(data, &counts, &EPOCH_REPLICATE_START, &REFERENCE_LBFGSB)
+        .ok()
+        .filter(|f| f.status == FitStatus::Converged)
+}
+
 /// Epoch's replication on the 240 runs, with `replicates` bootstrap
-/// resamples of the runs (each replicate's fits start from the full-data
-/// estimates; seeded per replicate).
+/// resamples of the runs, as Epoch's notebook does: per resample the Huber
+/// fit from the fixed start [`EPOCH_REPLICATE_START`] (Chinchilla's
+/// published estimates), seeded per replicate, in parallel.
 ///
 /// # Errors
 /// A fit's failure on the full data.
@@ -272,42 +438,18 @@ pub fn reproduce_epoch(
     let likelihood =
         fit_huber_likelihood(&data, &hp, huber_scale_start(&data, &hp), &REFERENCE_LBFGSB)
             .map_err(err("huber likelihood"))?;
-    let lp = [
-        likelihood.fit.e,
-        likelihood.fit.a,
-        likelihood.fit.b,
-        likelihood.fit.alpha,
-        likelihood.fit.beta,
-    ];
-    let ls = likelihood.sigma;
-    let n = data.len();
-    let (ln_n, ln_d, loss) = (data.ln_n(), data.ln_d(), data.loss());
-    // Replicates use the full fits' settings: with scipy's defaults the
+    // Replicates use the reference tolerances: with scipy's defaults the
     // Huber fit stops a step from its start (the objective is nearly
     // piecewise linear in the residuals), and the spread of the replicates
     // collapses (measured: SE of α 0.0024 instead of 0.015).
-    let settings = REFERENCE_LBFGSB;
-    let rows = run_replicates(replicates, seed, |rng| {
-        let idx = resample_indices(rng, n);
-        let nn: Vec<f64> = idx.iter().map(|&i| ln_n[i].exp()).collect();
-        let dd: Vec<f64> = idx.iter().map(|&i| ln_d[i].exp()).collect();
-        let ll: Vec<f64> = idx.iter().map(|&i| loss[i]).collect();
-        let d = SurfaceData::new(&nn, &dd, &ll).ok()?;
-        let h = fit_huber(&d, Some(hp), &settings)
-            .ok()
-            .filter(|f| f.status == FitStatus::Converged);
-        let l = fit_huber_likelihood(&d, &lp, ls, &settings)
-            .ok()
-            .filter(|f| f.fit.status == FitStatus::Converged);
-        Some((h.map(|f| with_a(&f)), l.map(|f| with_a(&f.fit))))
+    let rows: Vec<[f64; 6]> = run_replicates(replicates, seed, |rng| {
+        epoch_replicate(&data, rng).map(|f| with_a(&f))
     });
-    let h_rows: Vec<[f64; 6]> = rows.iter().filter_map(|r| r.0).collect();
-    let l_rows: Vec<[f64; 6]> = rows.iter().filter_map(|r| r.1).collect();
     Ok(EpochReproduction {
-        runs: n,
-        huber_se: std_err(&h_rows),
-        likelihood_se: std_err(&l_rows),
-        replicates: (h_rows.len(), l_rows.len()),
+        runs: data.len(),
+        se: std_err(&rows),
+        requested: replicates,
+        converged: rows.len(),
         huber,
         likelihood,
     })
@@ -362,7 +504,7 @@ pub fn reproduction_files(
             with_a(&e.huber),
             e.huber.status.as_str(),
         );
-        row(&mut t, "epoch", "huber_se", e.runs, e.huber_se, "");
+        row(&mut t, "epoch", "bootstrap_se", e.runs, e.se, "");
         row(
             &mut t,
             "epoch",
@@ -371,17 +513,9 @@ pub fn reproduction_files(
             with_a(&e.likelihood.fit),
             e.likelihood.fit.status.as_str(),
         );
-        row(
-            &mut t,
-            "epoch",
-            "huber_likelihood_se",
-            e.runs,
-            e.likelihood_se,
-            "",
-        );
         report.push_str(&format!(
-            "Epoch AI's replication, {} runs (the 245 minus the 5 highest losses); standard errors from {} / {} converged bootstrap replicates\n",
-            e.runs, e.replicates.0, e.replicates.1
+            "Epoch AI's replication, {} runs (the 245 minus the 5 highest losses); standard errors (in parentheses) from {} of {} bootstrap replicates of the Huber fit that converged (Epoch's procedure: each from Chinchilla's published estimates)\n",
+            e.runs, e.converged, e.requested
         ));
         report.push_str(&format!(
             "  {:<22} {:>16} {:>18} {:>20} {:>16} {:>16} {:>7}\n",
@@ -407,11 +541,11 @@ pub fn reproduction_files(
             )
         };
         report.push_str(&line("published (Epoch)", publ, publ_se));
-        report.push_str(&line("Huber, 4,500-pt grid", with_a(&e.huber), e.huber_se));
+        report.push_str(&line("Huber, 4,500-pt grid", with_a(&e.huber), e.se));
         report.push_str(&line(
             &format!("Huber lik. σ={:.2e}", e.likelihood.sigma),
             with_a(&e.likelihood.fit),
-            e.likelihood_se,
+            e.se,
         ));
     } else {
         report.push_str("Epoch AI's replication: skipped (no Chinchilla runs file)\n");
