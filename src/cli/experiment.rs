@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::CliError;
-use crate::experiments::sweep::{Approach2Sweep, CellKey, SweepMethod};
+use crate::experiments::sweep::{Approach2Sweep, CellKey};
 use crate::experiments::{
     exp1, exp10, exp13, exp2, exp3, exp4, exp5, exp6, exp7, exp8, exp9, ExperimentFiles,
 };
@@ -54,11 +54,10 @@ fn shared_sweep(numbers: &[&str]) -> Result<Option<Approach2Sweep>, CliError> {
         return Ok(None);
     }
     let base = exp1::Exp1Config::default();
-    Ok(Some(Approach2Sweep::run(
+    Ok(Some(Approach2Sweep::approach2(
         &keys,
         &base.budgets,
         base.points,
-        &[SweepMethod::approach2()],
     )?))
 }
 
@@ -241,6 +240,12 @@ fn describe(n: &str, name: &str) -> String {
         ("6", "analytical_error") => "Approach 2 intercept and exponent errors, numerical against the closed form",
         ("7", "exponent_recovery") => "noise-free exponent errors of Approach 2, Approach 3 and VPNLS against points per curve",
         ("7", "noisy_summary" | "noisy_exponent_error") => "noisy exponent errors per σ, budgets, points and method",
+        ("7", "method_comparison") => "every noisy method's errors pooled over σ, budgets, points and repeats: fits, min, geometric mean, max, status counts (CSV); its error distribution per method (KDE, geometric mean, min–max) and a heat map of the largest errors (figure)",
+        ("7", "exponent_inference_errors") => "box plots of |relative error of a| per cell (rows budgets, columns σ, groups points per curve), one box per method",
+        ("7", "isoflop_curves") => "the noisy IsoFLOP data of the sweep, one draw per σ, over the noise-free curves",
+        ("13", "summary") => "per (setting, σ, width, budgets, points, method): failures, bias, sd, RMSE and median |error| of â − a and of log10 D* at 1e24",
+        ("13", _) if stem.ends_with("_exponent_a") => "RMSE (solid) and |bias| (dashed) of â − a against points per curve, one colour per method",
+        ("13", _) if stem.ends_with("_dstar") => "RMSE (solid) and |bias| (dashed) of the log10 D*(1e24) error against points per curve, one colour per method",
         ("8", "fits") => "Approach 3 and VPNLS fits of the conditioning case",
         ("8", "hessians") => "eigenvalues and eigenvectors of the 5-D and 2-D Hessians",
         ("8", "noise") => "how noise hides the conditioning gap",
@@ -289,6 +294,11 @@ fn index_markdown(
             e.seconds - e.compute_seconds
         ));
     }
+    let computing: f64 = entries.iter().map(|e| e.compute_seconds).sum();
+    let writing: f64 = entries.iter().map(|e| e.seconds - e.compute_seconds).sum();
+    s.push_str(&format!(
+        "\nWhere the time goes: computing (fits, closed forms, and the figures' data: KDEs, box statistics) {computing:.2} s in all, writing (CSV tables, drawing every figure to PNG and SVG, reports) {writing:.2} s. Wall times on a machine shared with other jobs vary with its load.\n"
+    ));
     for e in entries {
         s.push_str(&format!(
             "\n## {}\n\nWall time {:.2} s.\n\n",

@@ -8,7 +8,7 @@ use crate::plots::{Figure, LegendPosition, Panel, Series};
 
 use super::sweep::{
     errors_table, fit_and_closed_form, max_deviation, optima_table, Approach2Sweep, CellKey,
-    NamedBias, SweepCell, SweepMethod, BUDGET_STYLE,
+    NamedBias, SweepCell, BUDGET_STYLE,
 };
 use super::{linspace, ExperimentError, ExperimentFiles};
 
@@ -82,12 +82,7 @@ pub struct Exp1Output {
 /// # Errors
 /// Bad configuration, or an Approach 2 failure.
 pub fn run_exp1(config: &Exp1Config) -> Result<Exp1Output, ExperimentError> {
-    let sweep = Approach2Sweep::run(
-        &config.cells(),
-        &config.budgets,
-        config.points,
-        &[SweepMethod::approach2()],
-    )?;
+    let sweep = Approach2Sweep::approach2(&config.cells(), &config.budgets, config.points)?;
     run_exp1_on(config, &sweep)
 }
 
@@ -227,6 +222,16 @@ pub fn case_figure(
         .filter_map(|&i| widths.get(i).and_then(|&w| sweep.get(surface, bias, w)))
         .collect();
     let mut panels = Vec::new();
+    // The three panels of rows 1 and 2 draw the same curves: the first
+    // column's legend serves the row (three copies would cover data).
+    let columns = shown.len().max(1);
+    let first_column_legend = |index: usize, pos: LegendPosition| {
+        if index.is_multiple_of(columns) {
+            pos
+        } else {
+            LegendPosition::None
+        }
+    };
     // Row 1: the IsoFLOP curves.
     for c in &shown {
         let fit = &c.fits[0];
@@ -296,15 +301,6 @@ pub fn case_figure(
             )
             .size(3),
         );
-        // Headroom above the curves for the legend: an invisible point.
-        let (lo, hi) = c
-            .points
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| {
-                (l.min(p.loss), h.max(p.loss))
-            });
-        let n_mid = c.points.first().map_or(1.0, |p| p.n);
-        series.push(Series::markers("", vec![(n_mid, hi + 0.6 * (hi - lo))], 6).opacity(0.0));
         panels.push(Panel {
             title: format!(
                 "IsoFLOP curves, W = {:.2} (±{:.0}×)",
@@ -315,7 +311,7 @@ pub fn case_figure(
             y_label: "loss L (nats)".into(),
             x_log: true,
             series,
-            legend: LegendPosition::UpperRight,
+            legend: first_column_legend(panels.len(), LegendPosition::UpperRight),
             ..Panel::default()
         });
     }
@@ -376,7 +372,7 @@ pub fn case_figure(
             x_log: true,
             y_log: true,
             series,
-            legend: LegendPosition::UpperLeft,
+            legend: first_column_legend(panels.len(), LegendPosition::UpperLeft),
             ..Panel::default()
         });
     }

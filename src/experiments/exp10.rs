@@ -11,7 +11,7 @@ use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 
-use super::sweep::{surface_color, Approach2Sweep, CellKey, NamedBias, SweepMethod};
+use super::sweep::{grid_cells, surface_color, Approach2Sweep, CellKey, NamedBias};
 use super::{ExperimentError, ExperimentFiles};
 
 /// What Experiment 10 sweeps.
@@ -56,19 +56,7 @@ impl Default for Exp10Config {
 impl Exp10Config {
     /// The sweep cells the experiment reads.
     pub fn cells(&self) -> Vec<CellKey> {
-        let mut v = Vec::new();
-        for &surface in &self.surfaces {
-            for &bias in &self.biases {
-                for &w in &self.widths {
-                    v.push(CellKey {
-                        surface,
-                        bias,
-                        half_width: w,
-                    });
-                }
-            }
-        }
-        v
+        grid_cells(&self.surfaces, &self.biases, &self.widths)
     }
 }
 
@@ -127,12 +115,7 @@ pub struct Exp10Output {
 /// # Errors
 /// Bad configuration, an Approach 2 failure, or a cost that cannot be computed.
 pub fn run_exp10(config: &Exp10Config) -> Result<Exp10Output, ExperimentError> {
-    let sweep = Approach2Sweep::run(
-        &config.cells(),
-        &config.budgets,
-        config.points,
-        &[SweepMethod::approach2()],
-    )?;
+    let sweep = Approach2Sweep::approach2(&config.cells(), &config.budgets, config.points)?;
     run_exp10_on(config, &sweep)
 }
 
@@ -144,30 +127,24 @@ pub fn run_exp10_on(
     config: &Exp10Config,
     sweep: &Approach2Sweep,
 ) -> Result<Exp10Output, ExperimentError> {
-    let mut rows = Vec::new();
-    for &p in &config.surfaces {
-        let truth = LossSurface::<f64>::preset(p);
-        for b in &config.biases {
-            for &w in &config.widths {
-                let cell = sweep.cell(p, b, w)?;
-                rows.push(Exp10Row {
-                    surface: p,
-                    bias: b.name,
-                    half_width: w,
-                    numerical: allocation_cost_from_law(
-                        &truth,
-                        &cell.fits[0].d_law,
-                        &config.target,
-                    )?,
-                    closed_form: allocation_cost_closed_form_from_law(
-                        &truth,
-                        &cell.predicted.d_law,
-                        &config.target,
-                    )?,
-                });
-            }
-        }
-    }
+    let rows = sweep
+        .cells_of(&config.cells())?
+        .into_iter()
+        .map(|cell| {
+            let truth = LossSurface::<f64>::preset(cell.key.surface);
+            Ok(Exp10Row {
+                surface: cell.key.surface,
+                bias: cell.key.bias.name,
+                half_width: cell.key.half_width,
+                numerical: allocation_cost_from_law(&truth, &cell.fits[0].d_law, &config.target)?,
+                closed_form: allocation_cost_closed_form_from_law(
+                    &truth,
+                    &cell.predicted.d_law,
+                    &config.target,
+                )?,
+            })
+        })
+        .collect::<Result<_, ExperimentError>>()?;
     Ok(Exp10Output {
         config: config.clone(),
         rows,

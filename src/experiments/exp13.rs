@@ -11,7 +11,7 @@ use crate::fitters::approach3::{Approach3Start, Objective};
 use crate::fitters::{fit_approach2, FitStatus, SurfaceData, SurfaceMethod};
 use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
-use crate::plots::{Figure, LegendPosition, Panel, Series};
+use crate::plots::{method_color, Figure, LegendPosition, Panel, Series};
 use crate::sampling::noise::{add_loss_noise, Rng};
 use crate::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 
@@ -399,8 +399,9 @@ impl Exp13Result {
         for &sigma in &sigmas {
             for &(wl, nb) in &cols {
                 let mut series = Vec::new();
-                for (k, m) in self.config.methods.iter().enumerate() {
+                for m in &self.config.methods {
                     let label = m.label();
+                    let k = method_color(&label);
                     let sel: Vec<&Exp13Row> = self
                         .rows
                         .iter()

@@ -8,8 +8,8 @@ use crate::plots::{Figure, LegendPosition, Panel, Series};
 
 use super::exp1::{case_figure, case_report, standard_widths, DISPLAY};
 use super::sweep::{
-    errors_table, max_deviation, optima_table, surface_color, Approach2Sweep, CellKey, NamedBias,
-    SweepMethod,
+    errors_table, grid_cells, max_deviation, optima_table, surface_color, Approach2Sweep, CellKey,
+    NamedBias,
 };
 use super::{ExperimentError, ExperimentFiles};
 
@@ -55,16 +55,7 @@ impl Default for Exp2Config {
 impl Exp2Config {
     /// The sweep cells the experiment reads.
     pub fn cells(&self) -> Vec<CellKey> {
-        self.surfaces
-            .iter()
-            .flat_map(|&surface| {
-                self.widths.iter().map(move |&w| CellKey {
-                    surface,
-                    bias: self.bias,
-                    half_width: w,
-                })
-            })
-            .collect()
+        grid_cells(&self.surfaces, &[self.bias], &self.widths)
     }
 }
 
@@ -82,12 +73,7 @@ pub struct Exp2Output {
 /// # Errors
 /// Bad configuration, or an Approach 2 failure.
 pub fn run_exp2(config: &Exp2Config) -> Result<Exp2Output, ExperimentError> {
-    let sweep = Approach2Sweep::run(
-        &config.cells(),
-        &config.budgets,
-        config.points,
-        &[SweepMethod::approach2()],
-    )?;
+    let sweep = Approach2Sweep::approach2(&config.cells(), &config.budgets, config.points)?;
     run_exp2_on(config, &sweep)
 }
 

@@ -8,8 +8,8 @@ use crate::plots::{Figure, LegendPosition, Panel, Series};
 
 use super::exp1::standard_widths;
 use super::sweep::{
-    bias_color, errors_table, max_deviation, optima_table, Approach2Errors, Approach2Sweep,
-    CellKey, NamedBias, SweepMethod, BUDGET_STYLE,
+    bias_color, errors_table, grid_cells, max_deviation, optima_table, Approach2Errors,
+    Approach2Sweep, CellKey, NamedBias, BUDGET_STYLE,
 };
 use super::{ExperimentError, ExperimentFiles};
 
@@ -52,19 +52,8 @@ impl Default for Exp3Config {
 impl Exp3Config {
     /// The sweep cells the experiment reads.
     pub fn cells(&self) -> Vec<CellKey> {
-        let mut v = Vec::new();
-        for &surface in &self.surfaces {
-            for &bias in self.biases.iter().chain(&self.optima_biases) {
-                for &w in &self.widths {
-                    v.push(CellKey {
-                        surface,
-                        bias,
-                        half_width: w,
-                    });
-                }
-            }
-        }
-        v
+        let biases = [self.biases.as_slice(), &self.optima_biases].concat();
+        grid_cells(&self.surfaces, &biases, &self.widths)
     }
 }
 
@@ -82,12 +71,7 @@ pub struct Exp3Output {
 /// # Errors
 /// Bad configuration, or an Approach 2 failure.
 pub fn run_exp3(config: &Exp3Config) -> Result<Exp3Output, ExperimentError> {
-    let sweep = Approach2Sweep::run(
-        &config.cells(),
-        &config.budgets,
-        config.points,
-        &[SweepMethod::approach2()],
-    )?;
+    let sweep = Approach2Sweep::approach2(&config.cells(), &config.budgets, config.points)?;
     run_exp3_on(config, &sweep)
 }
 

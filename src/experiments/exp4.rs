@@ -7,7 +7,7 @@ use crate::models::{LossSurface, Preset};
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 
 use super::exp1::{standard_widths, DISPLAY};
-use super::sweep::{bias_color, prefactor_error, Approach2Sweep, CellKey, NamedBias, SweepMethod};
+use super::sweep::{bias_color, grid_cells, prefactor_error, Approach2Sweep, CellKey, NamedBias};
 use super::{logspace, ExperimentError, ExperimentFiles};
 
 /// What Experiment 4 sweeps.
@@ -46,19 +46,7 @@ impl Default for Exp4Config {
 impl Exp4Config {
     /// The sweep cells the experiment reads.
     pub fn cells(&self) -> Vec<CellKey> {
-        let mut v = Vec::new();
-        for &surface in &self.surfaces {
-            for &bias in &self.biases {
-                for &w in &self.widths {
-                    v.push(CellKey {
-                        surface,
-                        bias,
-                        half_width: w,
-                    });
-                }
-            }
-        }
-        v
+        grid_cells(&self.surfaces, &self.biases, &self.widths)
     }
 }
 
@@ -97,12 +85,7 @@ pub struct Exp4Output {
 /// # Errors
 /// Bad configuration, or an Approach 2 failure.
 pub fn run_exp4(config: &Exp4Config) -> Result<Exp4Output, ExperimentError> {
-    let sweep = Approach2Sweep::run(
-        &config.cells(),
-        &config.budgets,
-        config.points,
-        &[SweepMethod::approach2()],
-    )?;
+    let sweep = Approach2Sweep::approach2(&config.cells(), &config.budgets, config.points)?;
     run_exp4_on(config, &sweep)
 }
 
@@ -115,28 +98,21 @@ pub fn run_exp4_on(
     sweep: &Approach2Sweep,
 ) -> Result<Exp4Output, ExperimentError> {
     let mut rows = Vec::new();
-    for &p in &config.surfaces {
-        let truth = LossSurface::<f64>::preset(p);
-        for b in &config.biases {
-            for &w in &config.widths {
-                let cell = sweep.cell(p, b, w)?;
-                let fit = &cell.fits[0];
-                for &c in &config.extrapolation {
-                    let log_true = truth.log10_d_opt(&c);
-                    rows.push(Exp4Row {
-                        surface: p,
-                        bias: b.name,
-                        half_width: w,
-                        budget: c,
-                        d_opt: truth.d_opt(&c),
-                        d_fitted: 10f64.powf(fit.d_law.log10_at(&c)),
-                        error_fitted: prefactor_error(fit.d_law.log10_at(&c) - log_true),
-                        error_closed_form: prefactor_error(
-                            cell.predicted.d_law.log10_at(&c) - log_true,
-                        ),
-                    });
-                }
-            }
+    for cell in sweep.cells_of(&config.cells())? {
+        let truth = LossSurface::<f64>::preset(cell.key.surface);
+        let fit = &cell.fits[0];
+        for &c in &config.extrapolation {
+            let log_true = truth.log10_d_opt(&c);
+            rows.push(Exp4Row {
+                surface: cell.key.surface,
+                bias: cell.key.bias.name,
+                half_width: cell.key.half_width,
+                budget: c,
+                d_opt: truth.d_opt(&c),
+                d_fitted: 10f64.powf(fit.d_law.log10_at(&c)),
+                error_fitted: prefactor_error(fit.d_law.log10_at(&c) - log_true),
+                error_closed_form: prefactor_error(cell.predicted.d_law.log10_at(&c) - log_true),
+            });
         }
     }
     Ok(Exp4Output {

@@ -15,9 +15,10 @@ use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
 use crate::numerics::finite_diff::FdScheme;
 use crate::numerics::lbfgsb::{GradientSource, LbfgsbSettings};
-use crate::plots::{Figure, LegendPosition, Panel, Series};
+use crate::plots::{method_color, Figure, LegendPosition, Panel, Series};
 use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
 
+use super::sweep::bias_color;
 use super::{
     floored, linspace, logspace, relative_errors, status_word, ExperimentError, ERROR_FLOOR,
     PARAMETERS,
@@ -493,6 +494,7 @@ impl Exp5Output {
         rows: &[RecoveryRow],
         curves: &[String],
         key: fn(&RecoveryRow) -> &str,
+        color: fn(&str) -> usize,
         title: &str,
     ) -> Figure {
         let mut panels = Vec::new();
@@ -500,14 +502,13 @@ impl Exp5Output {
             for (k, name) in PARAMETERS.iter().enumerate() {
                 let series = curves
                     .iter()
-                    .enumerate()
-                    .map(|(ci, c)| {
+                    .map(|c| {
                         let pts = rows
                             .iter()
                             .filter(|r| r.surface == p && key(r) == c.as_str())
                             .map(|r| (r.half_width, floored(r.drawn_errors()[k], ERROR_FLOOR)))
                             .collect();
-                        Series::line(c.clone(), pts, ci).with_markers()
+                        Series::line(c.clone(), pts, color(c)).with_markers()
                     })
                     .collect();
                 panels.push(Panel {
@@ -534,6 +535,7 @@ impl Exp5Output {
             &self.recovery,
             &curves,
             |r| r.bias,
+            bias_color,
             &format!(
                 "Experiment 5: VPNLS parameter recovery, noise-free ({} budgets × {} points; |error| floored at {:.0e})",
                 self.config.budgets.len(),
@@ -551,6 +553,7 @@ impl Exp5Output {
             &self.comparison,
             &curves,
             |r| r.method.as_str(),
+            method_color,
             "Experiment 5: method comparison on unbiased data (gaps: abnormal, max_iter or failed fits)",
         )
     }
@@ -565,15 +568,14 @@ impl Exp5Output {
                     .config
                     .biases
                     .iter()
-                    .enumerate()
-                    .map(|(ci, &b)| {
+                    .map(|&b| {
                         let pts = self
                             .extrapolation
                             .iter()
                             .filter(|r| r.surface == p && r.bias == b && r.width_label == label)
                             .map(|r| (r.budget, r.relative_error()))
                             .collect();
-                        Series::line(b, pts, ci).with_markers()
+                        Series::line(b, pts, bias_color(b)).with_markers()
                     })
                     .collect();
                 panels.push(Panel {

@@ -9,7 +9,9 @@ use crate::fitters::approach3::{Approach3Start, Objective};
 use crate::fitters::{fit_approach2, FitStatus, SurfaceData, SurfaceMethod};
 use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
-use crate::plots::{BoxPlot, BoxSeries, BoxStats, Figure, LegendPosition, Panel, SymLog};
+use crate::plots::{
+    method_color, BoxPlot, BoxSeries, BoxStats, Figure, LegendPosition, Panel, SymLog,
+};
 use crate::sampling::noise::{add_loss_noise, Rng};
 use crate::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 
@@ -170,17 +172,6 @@ pub fn run_exp9(config: &Exp9Config) -> Result<Exp9Output, ExperimentError> {
         config: config.clone(),
         rows: rows.into_iter().flatten().collect(),
     })
-}
-
-/// The palette index of a fitting method: the same colour in every figure.
-pub fn method_color(label: &str) -> usize {
-    if label == "approach2" {
-        0
-    } else if label.starts_with("vpnls") {
-        2
-    } else {
-        1
-    }
 }
 
 /// Linear region of the detailed figure's symmetric-log axis: errors of b

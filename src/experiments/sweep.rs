@@ -155,6 +155,24 @@ pub struct CellKey {
     pub half_width: f64,
 }
 
+/// Every cell surface × bias × width, nested in that order (surfaces
+/// outermost).
+pub fn grid_cells(surfaces: &[Preset], biases: &[NamedBias], widths: &[f64]) -> Vec<CellKey> {
+    let mut v = Vec::with_capacity(surfaces.len() * biases.len() * widths.len());
+    for &surface in surfaces {
+        for &bias in biases {
+            for &half_width in widths {
+                v.push(CellKey {
+                    surface,
+                    bias,
+                    half_width,
+                });
+            }
+        }
+    }
+    v
+}
+
 type KeyBits = (Preset, &'static str, u64, u64, u64);
 
 impl CellKey {
@@ -196,6 +214,19 @@ pub struct Approach2Sweep {
 }
 
 impl Approach2Sweep {
+    /// Approach 2 alone on `keys`: what an experiment run on its own
+    /// computes (`experiment all` runs one sweep for all of them).
+    ///
+    /// # Errors
+    /// As [`run`](Self::run).
+    pub fn approach2(
+        keys: &[CellKey],
+        budgets: &[f64],
+        points: usize,
+    ) -> Result<Self, ExperimentError> {
+        Self::run(keys, budgets, points, &[SweepMethod::approach2()])
+    }
+
     /// Compute every distinct cell of `keys` (in parallel; the result does not
     /// depend on the thread count).
     ///
@@ -270,6 +301,17 @@ impl Approach2Sweep {
                 bias: bias.name,
                 half_width,
             })
+    }
+
+    /// The cells of `keys`, in their order (for an experiment's loop over
+    /// its own cells, e.g. [`grid_cells`]).
+    ///
+    /// # Errors
+    /// [`ExperimentError::MissingCell`] for a cell this sweep does not hold.
+    pub fn cells_of(&self, keys: &[CellKey]) -> Result<Vec<&SweepCell>, ExperimentError> {
+        keys.iter()
+            .map(|k| self.cell(k.surface, &k.bias, k.half_width))
+            .collect()
     }
 
     /// The cells, in the order first asked for.

@@ -225,23 +225,10 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                 }
             }
             if panel.legend != LegendPosition::None && !bars.groups.is_empty() {
-                let pos = match panel.legend {
-                    LegendPosition::UpperLeft => SeriesLabelPosition::UpperLeft,
-                    LegendPosition::UpperRight => SeriesLabelPosition::UpperRight,
-                    LegendPosition::LowerLeft => SeriesLabelPosition::LowerLeft,
-                    LegendPosition::MiddleRight => SeriesLabelPosition::MiddleRight,
-                    LegendPosition::LowerRight | LegendPosition::None => {
-                        SeriesLabelPosition::LowerRight
-                    }
-                };
-                chart
-                    .configure_series_labels()
-                    .position(pos)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(RGBColor(160, 160, 160))
-                    .label_font(("sans-serif", 13))
-                    .draw()
-                    .map_err(e)?;
+                super::legend::draw_legend(
+                    chart,
+                    super::legend::series_label_position(panel.legend),
+                )?;
             }
             for (k, text) in panel.annotations.iter().enumerate() {
                 chart

@@ -265,32 +265,15 @@ where
         }
     }
     if panel.legend != LegendPosition::None && plot.series.iter().any(|s| !s.label.is_empty()) {
-        let pos = match panel.legend {
-            LegendPosition::UpperLeft => SeriesLabelPosition::UpperLeft,
-            LegendPosition::UpperRight => SeriesLabelPosition::UpperRight,
-            LegendPosition::LowerLeft => SeriesLabelPosition::LowerLeft,
-            LegendPosition::MiddleRight => SeriesLabelPosition::MiddleRight,
-            LegendPosition::LowerRight | LegendPosition::None => SeriesLabelPosition::LowerRight,
-        };
-        chart
-            .configure_series_labels()
-            .position(pos)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(e)?;
+        super::legend::draw_legend(
+            &mut chart,
+            super::legend::series_label_position(panel.legend),
+        )?;
     }
-    let corner = (xr.end, yr.start);
-    let area = chart.plotting_area();
-    let n = panel.annotations.len() as i32;
-    for (k, text) in panel.annotations.iter().enumerate() {
-        let w = (text.chars().count() as i32) * 7 + 10;
-        let dy = -18 * (n - k as i32) - 4;
-        area.draw(
-            &(EmptyElement::at(corner) + Text::new(text.clone(), (-w, dy), ("sans-serif", 13))),
-        )
-        .map_err(e)?;
-    }
+    super::legend::draw_notes(
+        chart.plotting_area(),
+        (xr.end, yr.start),
+        &panel.annotations,
+    )?;
     Ok(())
 }

@@ -25,6 +25,10 @@ pub use symlog::SymLog;
 
 pub mod heatmap;
 pub mod kde;
+pub mod legend;
+pub mod palette;
+
+pub use palette::{color, method_color};
 
 /// A figure could not be written.
 #[derive(Debug, Error)]
@@ -72,7 +76,7 @@ pub struct Series {
     pub kind: SeriesKind,
     /// Dashed line.
     pub dashed: bool,
-    /// Palette index (colours repeat after 12).
+    /// Palette index ([`palette::color`]; colours repeat after 14).
     pub color: usize,
     /// Marker radius in pixels.
     pub marker_size: u32,
@@ -171,6 +175,9 @@ pub struct Panel {
     pub boxes: Option<BoxPlot>,
     /// A heat map drawn instead of the curves (axes and series unused).
     pub heatmap: Option<heatmap::HeatMap>,
+    /// Names of the integer y values 0, 1, … (one row per category): drawn
+    /// as the y tick labels instead of numbers (empty: numbers).
+    pub y_categories: Vec<String>,
 }
 
 /// A grid of panels with a title.
@@ -205,23 +212,6 @@ impl Figure {
         }
     }
 }
-
-/// The Okabe–Ito colour-blind-safe colours (yellow left out: it does not
-/// read on white), then five more distinct ones for figures with many curves.
-const PALETTE: [RGBColor; 12] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(230, 159, 0),
-    RGBColor(86, 180, 233),
-    RGBColor(0, 0, 0),
-    RGBColor(127, 127, 127),
-    RGBColor(140, 86, 75),
-    RGBColor(148, 103, 189),
-    RGBColor(188, 189, 34),
-    RGBColor(214, 39, 40),
-];
 
 /// Height of one row of the shared legend strip (pixels).
 const LEGEND_ROW: u32 = 22;
@@ -265,11 +255,6 @@ fn legend_entries(fig: &Figure) -> Vec<LegendEntry<'_>> {
 
 fn legend_per_row(fig: &Figure) -> u32 {
     (fig.panel_size.0 * fig.cols as u32 / 300).max(1)
-}
-
-/// Palette colour `i`.
-pub fn color(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
 }
 
 static FONT: Once = Once::new();
@@ -493,14 +478,46 @@ fn draw_figure<DB: DrawingBackend>(
             .filter(|p| usable(p, panel.x_log, panel.y_log));
         let xr = axis_range(xs.clone().map(|p| p.0), panel.x_log);
         let yr = axis_range(xs.map(|p| p.1), panel.y_log);
+        let place = legend::place_legend(area, panel, &xr, yr)?;
+        let at = match place.offset {
+            Some((x, y)) => SeriesLabelPosition::Coordinate(x, y),
+            None => legend::series_label_position(place.position),
+        };
+        let yr = place.y_range;
+        let panel = &Panel {
+            legend: place.position,
+            ..panel.clone()
+        };
+        let ranges = (xr.clone(), yr.clone());
         match (panel.x_log, panel.y_log) {
-            (false, false) => draw_panel(area, panel, xr.clone(), yr.clone(), xr, yr),
-            (true, false) => draw_panel(area, panel, log_axis(&xr), yr.clone(), xr, yr),
-            (false, true) => draw_panel(area, panel, xr.clone(), log_axis(&yr), xr, yr),
-            (true, true) => draw_panel(area, panel, log_axis(&xr), log_axis(&yr), xr, yr),
+            (false, false) => draw_panel(area, panel, xr, yr, ranges, at),
+            (true, false) => draw_panel(area, panel, log_axis(&xr), yr, ranges, at),
+            (false, true) => draw_panel(area, panel, xr, log_axis(&yr), ranges, at),
+            (true, true) => draw_panel(area, panel, log_axis(&xr), log_axis(&yr), ranges, at),
         }?;
     }
     Ok(())
+}
+
+/// The chart of a curve panel: its title, margins and axis label areas,
+/// the y one wide enough for category names (one place, so that [`legend`]
+/// measures the plotting area it draws in).
+fn chart_builder<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, plotters::coord::Shift>,
+    panel: &Panel,
+) -> ChartBuilder<'a, 'b, DB> {
+    let names = panel
+        .y_categories
+        .iter()
+        .map(|c| c.chars().count() as u32 * 7 + 36)
+        .max()
+        .unwrap_or(0);
+    let mut b = ChartBuilder::on(area);
+    b.caption(&panel.title, ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(44)
+        .y_label_area_size(names.max(72));
+    b
 }
 
 fn draw_panel<DB, X, Y>(
@@ -508,8 +525,8 @@ fn draw_panel<DB, X, Y>(
     panel: &Panel,
     x: X,
     y: Y,
-    xr: Range<f64>,
-    yr: Range<f64>,
+    (xr, yr): (Range<f64>, Range<f64>),
+    legend_at: SeriesLabelPosition,
 ) -> Result<(), String>
 where
     DB: DrawingBackend,
@@ -519,11 +536,7 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let e = |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let mut chart = ChartBuilder::on(area)
-        .caption(&panel.title, ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(44)
-        .y_label_area_size(72)
+    let mut chart = chart_builder(area, panel)
         .build_cartesian_2d(x, y)
         .map_err(e)?;
     // Ticks within 1e-9 of the span of zero are zero (not "6e-30").
@@ -536,11 +549,31 @@ where
         })
     };
     let fmt_y = move |v: &f64| {
+        if !panel.y_categories.is_empty() {
+            // A name at each integer, nothing between.
+            let i = v.round();
+            return if (v - i).abs() < 1e-6 && i >= 0.0 {
+                panel
+                    .y_categories
+                    .get(i as usize)
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+        }
         tick_label(if v.abs() < 1e-9 * span_y && !panel.y_log {
             0.0
         } else {
             *v
         })
+    };
+    // With 2n + 1 labels plotters steps by 1 or a divisor of it, so every
+    // category's integer is a tick.
+    let y_labels = if panel.y_categories.is_empty() {
+        7
+    } else {
+        2 * panel.y_categories.len() + 1
     };
     chart
         .configure_mesh()
@@ -549,7 +582,7 @@ where
         .x_label_formatter(&fmt_x)
         .y_label_formatter(&fmt_y)
         .x_labels(7)
-        .y_labels(7)
+        .y_labels(y_labels)
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 15))
         .light_line_style(RGBColor(235, 235, 235))
@@ -636,38 +669,13 @@ where
         }
     }
     if any && panel.legend != LegendPosition::None {
-        let pos = match panel.legend {
-            LegendPosition::UpperLeft => SeriesLabelPosition::UpperLeft,
-            LegendPosition::UpperRight => SeriesLabelPosition::UpperRight,
-            LegendPosition::LowerLeft => SeriesLabelPosition::LowerLeft,
-            LegendPosition::MiddleRight => SeriesLabelPosition::MiddleRight,
-            LegendPosition::LowerRight | LegendPosition::None => SeriesLabelPosition::LowerRight,
-        };
-        chart
-            .configure_series_labels()
-            .position(pos)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(e)?;
+        legend::draw_legend(&mut chart, legend_at)?;
     }
     let mut notes = panel.annotations.clone();
     if !any {
         notes.push("no data".into());
     }
-    // Annotations: lower right of the plotting area, in pixel offsets from
-    // the data corner (x max, y min).
-    let corner = (xr.end, yr.start);
-    let plot = chart.plotting_area();
-    let n = notes.len() as i32;
-    for (k, text) in notes.iter().enumerate() {
-        let w = (text.chars().count() as i32) * 7 + 10;
-        let dy = -18 * (n - k as i32) - 4;
-        plot.draw(
-            &(EmptyElement::at(corner) + Text::new(text.clone(), (-w, dy), ("sans-serif", 13))),
-        )
-        .map_err(e)?;
-    }
+    // Notes: lower right of the plotting area (x max, y min).
+    legend::draw_notes(chart.plotting_area(), (xr.end, yr.start), &notes)?;
     Ok(())
 }

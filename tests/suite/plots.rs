@@ -1,4 +1,5 @@
-//! Figure kinds beyond curves: box plots and the symmetric-log axis.
+//! Figure kinds beyond curves (box plots, the symmetric-log axis) and
+//! where legends go.
 
 use scaling_laws::plots::{
     write_figure, BoxPlot, BoxSeries, BoxStats, Figure, LegendPosition, Panel, SymLog,
@@ -89,4 +90,61 @@ fn a_box_panel_draws_to_png_and_svg() {
     if std::env::var_os("KEEP_FIGURES").is_none() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+/// A panel of one curve through the given points, its legend preferred in
+/// the upper right.
+fn curve_panel(points: Vec<(f64, f64)>) -> Panel {
+    use scaling_laws::plots::Series;
+    Panel {
+        title: "t".into(),
+        series: vec![
+            Series::line("a curve with a long label", points, 0).with_markers(),
+            Series::markers("a second entry", vec![], 1),
+        ],
+        legend: LegendPosition::UpperRight,
+        ..Panel::default()
+    }
+}
+
+#[test]
+fn a_legend_moves_off_data_in_its_preferred_corner() {
+    use scaling_laws::plots::legend::{legend_rect, legend_size, marks, place_in_area, CLEARANCE};
+    // Data rising to the upper right corner of a 400 × 300 px plotting
+    // area (axes 0 … 1): the legend cannot stay there.
+    let panel = curve_panel(
+        (0..=20)
+            .map(|k| (k as f64 / 20.0, k as f64 / 20.0))
+            .collect(),
+    );
+    let (xr, yr) = (0.0..1.0, 0.0..1.0);
+    let plot = (400, 300);
+    let place = place_in_area(&panel, &xr, yr.clone(), plot);
+    assert_ne!(place.position, LegendPosition::UpperRight);
+    assert_eq!(place.y_range, yr, "a free corner needs no extra room");
+    let size = legend_size(&panel).unwrap();
+    let rect = legend_rect(place.position, size, plot);
+    assert!(marks(&panel, &xr, &yr, plot)
+        .iter()
+        .all(|m| !rect.overlaps(m, CLEARANCE)));
+}
+
+#[test]
+fn a_legend_gets_room_above_data_that_fills_every_corner() {
+    use scaling_laws::plots::legend::{legend_rect, legend_size, marks, place_in_area, CLEARANCE};
+    // A zigzag over the whole area: every corner and edge middle has data.
+    let points: Vec<(f64, f64)> = (0..=40)
+        .map(|k| (k as f64 / 40.0, if k % 2 == 0 { 0.0 } else { 1.0 }))
+        .collect();
+    let panel = curve_panel(points);
+    let (xr, yr) = (0.0..1.0, 0.0..1.0);
+    let plot = (400, 300);
+    let place = place_in_area(&panel, &xr, yr.clone(), plot);
+    assert!(place.y_range.end > yr.end, "the y axis is extended upward");
+    assert_eq!(place.y_range.start, yr.start);
+    let size = legend_size(&panel).unwrap();
+    let rect = legend_rect(place.position, size, plot);
+    assert!(marks(&panel, &xr, &place.y_range, plot)
+        .iter()
+        .all(|m| !rect.overlaps(m, CLEARANCE)));
 }
