@@ -256,6 +256,13 @@ fn describe(n: &str, name: &str) -> String {
         ("9", "signed_error_detail") => "box plots of b̂ − b by σ, budgets and points (symmetric-log axis)",
         ("10", "allocation_cost") => "24 rows: D̂, N forced by the budget, loss reached, C(L), wasted FLOPs, share, loss gap, dollars; numerical and closed form",
         ("10", "wasted_share") => "wasted share of a 1e24 budget against grid width, one curve per surface and bias",
+        ("11", "simulated_costs") => "Approach 2's D* error and wasted compute at 3.8e25 per surface (Llama 3, Chinchilla, SODA, Sparse-NMM), bias and width: simulated and closed form side by side (CSV); wasted share against width (figure)",
+        ("11", "real_costs") => "Approach 2 on the real Llama 3 and Epoch AI points against each parametric fit taken as the truth, per QC filter level, with bootstrap intervals",
+        ("11", "filter_costs") => "wasted compute per cumulative QC filter level (duplicates/too few → off-centre/spline → weak curvature → post-QC)",
+        ("12", "residual_fits") => "Approach 3 fits (with and without log-loss) on each study's clean points",
+        ("12", "residuals") => "residuals L_obs − L_pred per point and budget, before and after the FLOP-factor adjustment (CSV); strip plots per budget (figure)",
+        ("12", "flop_factors") => "per budget the FLOP factor k in C = k·N·D that best explains the losses (κ, k), one series per study",
+        ("0", "reproductions") => "Epoch AI's published Chinchilla Approach 3 replication beside ours (Huber fit, Huber-likelihood fit, bootstrap standard errors), and VPNLS/Approach 3 on the ml-scalefit and Epoch subsets",
         (_, "report") => "the experiment's report (printed by the command)",
         _ => "see the experiment's report",
     };
