@@ -245,19 +245,19 @@ pub fn minimize_lbfgsb(
         .zip(hi)
         .all(|(l, u)| l.is_finite() && u.is_finite());
     let mut model = Model::new(n, settings.maxcor);
+    let (mut target, mut direction) = (vec![0.0; n], vec![0.0; n]);
     let mut iteration = 0_usize;
     loop {
         // One iteration; a failed factorisation or line search with stored
         // corrections discards them and tries again (the Fortran's restart).
         let (xn, fxn, gn) = loop {
-            let target = match model.target(&x, &g, lo, hi, constrained) {
-                Some(t) => t,
-                None => {
-                    model.clear();
-                    continue;
-                }
-            };
-            let direction: Vec<f64> = target.iter().zip(&x).map(|(t, x)| t - x).collect();
+            if !model.target(&x, &g, lo, hi, constrained, &mut target) {
+                model.clear();
+                continue;
+            }
+            for ((d, t), x) in direction.iter_mut().zip(&target).zip(&x) {
+                *d = t - x;
+            }
             let evaluated_before = problem.evaluations;
             let search = line_search(
                 &mut problem,
@@ -310,9 +310,7 @@ pub fn minimize_lbfgsb(
         };
         iteration += 1;
         let f_old = fx;
-        let s: Vec<f64> = xn.iter().zip(&x).map(|(a, b)| a - b).collect();
-        let y: Vec<f64> = gn.iter().zip(&g).map(|(a, b)| a - b).collect();
-        let descent = -dot(&g, &s);
+        let descent = model.stage(&xn, &x, &gn, &g);
         x = xn;
         fx = fxn;
         g = gn;
@@ -325,7 +323,7 @@ pub fn minimize_lbfgsb(
         if f_old - fx <= settings.stop.threshold(settings.ftol, f_old, fx) {
             return finish(x, fx, LbfgsbEnd::Converged, MSG_FTOL, problem.evaluations);
         }
-        model.push(s, y, descent);
+        model.commit(descent);
     }
 }
 

@@ -17,6 +17,20 @@ pub(super) struct Model {
     /// Scratch: B s, and a k × k Cholesky factor.
     pub(super) bs: Vec<f64>,
     pub(super) chol: Vec<f64>,
+    /// The pair being staged by [`Model::stage`].
+    spare: (Vec<f64>, Vec<f64>),
+    /// Workspace of the Cauchy point and the subspace step, reused across
+    /// iterations: the Cauchy point, which variables are free there, their
+    /// indices, three n-vectors, the subspace step and the sorted
+    /// breakpoints.
+    pub(super) xc: Vec<f64>,
+    pub(super) free: Vec<bool>,
+    pub(super) free_index: Vec<usize>,
+    pub(super) d: Vec<f64>,
+    pub(super) z: Vec<f64>,
+    pub(super) bd: Vec<f64>,
+    pub(super) delta: Vec<f64>,
+    pub(super) breaks: Vec<(f64, usize)>,
 }
 
 impl Model {
@@ -29,6 +43,15 @@ impl Model {
             b: vec![0.0; n * n],
             bs: vec![0.0; n],
             chol: vec![0.0; n * n],
+            spare: (Vec::with_capacity(n), Vec::with_capacity(n)),
+            xc: vec![0.0; n],
+            free: vec![true; n],
+            free_index: Vec::with_capacity(n),
+            d: vec![0.0; n],
+            z: vec![0.0; n],
+            bd: vec![0.0; n],
+            delta: Vec::with_capacity(n),
+            breaks: Vec::with_capacity(n),
         }
     }
 
@@ -41,51 +64,81 @@ impl Model {
         self.theta = 1.0;
     }
 
-    /// Store (s, y) when the curvature condition `sᵀy > ε·(−gᵀs)` holds
-    /// (`matupd`'s test); θ = yᵀy / sᵀy.
-    pub(super) fn push(&mut self, s: Vec<f64>, y: Vec<f64>, descent: f64) {
-        let sy = dot(&s, &y);
+    /// Write s = x_new − x and y = g_new − g into the spare pair (no
+    /// allocation once the memory is full) and return `−gᵀs`.
+    pub(super) fn stage(&mut self, x_new: &[f64], x: &[f64], g_new: &[f64], g: &[f64]) -> f64 {
+        let (s, y) = &mut self.spare;
+        s.clear();
+        s.extend(x_new.iter().zip(x).map(|(a, b)| a - b));
+        y.clear();
+        y.extend(g_new.iter().zip(g).map(|(a, b)| a - b));
+        -dot(g, s)
+    }
+
+    /// Store the staged (s, y) when the curvature condition
+    /// `sᵀy > ε·(−gᵀs)` holds (`matupd`'s test); θ = yᵀy / sᵀy. The pair
+    /// dropped from a full memory becomes the next spare.
+    pub(super) fn commit(&mut self, descent: f64) {
+        let (s, y) = &self.spare;
+        let sy = dot(s, y);
         if sy <= f64::EPSILON * descent {
             return;
         }
-        self.theta = dot(&y, &y) / sy;
-        if self.pairs.len() == self.memory {
-            self.pairs.pop_front();
-        }
-        self.pairs.push_back((s, y));
+        self.theta = dot(y, y) / sy;
+        let next = if self.pairs.len() == self.memory {
+            self.pairs.pop_front().unwrap_or_default()
+        } else {
+            (Vec::with_capacity(self.n), Vec::with_capacity(self.n))
+        };
+        let pair = std::mem::replace(&mut self.spare, next);
+        self.pairs.push_back(pair);
     }
 
     /// B = θI updated by every stored pair, oldest first. `false` when an
     /// update is not positive (rounding on an ill-conditioned history).
+    ///
+    /// B stays exactly symmetric (θI, then updates whose (i, j) and (j, i)
+    /// entries are the same products), so each update is computed on the
+    /// upper triangle and mirrored: the same values as the full loop.
     pub(super) fn form(&mut self) -> bool {
         let n = self.n;
-        self.b.fill(0.0);
+        let b = &mut self.b[..n * n];
+        let bs = &mut self.bs[..n];
+        b.fill(0.0);
         for i in 0..n {
-            self.b[i * n + i] = self.theta;
+            b[i * n + i] = self.theta;
         }
         for (s, y) in &self.pairs {
-            for i in 0..n {
-                self.bs[i] = dot(&self.b[i * n..(i + 1) * n], s);
+            let (s, y) = (&s[..n], &y[..n]);
+            for (bsi, row) in bs.iter_mut().zip(b.chunks_exact(n)) {
+                *bsi = dot(row, s);
             }
-            let sbs = dot(s, &self.bs);
+            let sbs = dot(s, bs);
             let sy = dot(s, y);
             if !(sbs > 0.0 && sy > 0.0) {
                 return false;
             }
             for i in 0..n {
-                for j in 0..n {
-                    self.b[i * n + j] += y[i] * y[j] / sy - self.bs[i] * self.bs[j] / sbs;
+                let (yi, bsi) = (y[i], bs[i]);
+                let row = &mut b[i * n + i..(i + 1) * n];
+                for ((bij, &yj), &bsj) in row.iter_mut().zip(&y[i..]).zip(&bs[i..]) {
+                    *bij += yi * yj / sy - bsi * bsj / sbs;
+                }
+            }
+            for i in 1..n {
+                for j in 0..i {
+                    b[i * n + j] = b[j * n + i];
                 }
             }
         }
         true
     }
+}
 
-    pub(super) fn b_times(&self, v: &[f64], out: &mut [f64]) {
-        let n = self.n;
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = dot(&self.b[i * n..(i + 1) * n], v);
-        }
+/// out = B v for B row-major n × n.
+pub(super) fn b_times(b: &[f64], n: usize, v: &[f64], out: &mut [f64]) {
+    for (o, row) in out.iter_mut().zip(b.chunks_exact(n)) {
+        *o = dot(row, v);
     }
 }
 

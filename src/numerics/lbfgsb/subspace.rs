@@ -2,12 +2,12 @@
 //! variables left free at the Cauchy point, with the Morales–Nocedal
 //! projection.
 
-use super::model::{cholesky_solve, Model};
+use super::model::{b_times, cholesky_solve, Model};
 
 impl Model {
-    /// The end point of the step: generalized Cauchy point, then the
-    /// subspace minimiser on the free variables. `None` when the model
-    /// cannot be factorised (the caller discards the memory).
+    /// The end point of the step, written to `point`: generalized Cauchy
+    /// point, then the subspace minimiser on the free variables. `false`
+    /// when the model cannot be factorised (the caller discards the memory).
     pub(super) fn target(
         &mut self,
         x: &[f64],
@@ -15,50 +15,69 @@ impl Model {
         lo: &[f64],
         hi: &[f64],
         constrained: bool,
-    ) -> Option<Vec<f64>> {
+        point: &mut [f64],
+    ) -> bool {
         let n = self.n;
         if !self.form() {
-            return None;
+            return false;
         }
-        let (xc, free) = if !constrained && !self.pairs.is_empty() {
-            (x.to_vec(), vec![true; n])
+        if !constrained && !self.pairs.is_empty() {
+            self.xc.copy_from_slice(x);
+            self.free.fill(true);
         } else {
-            self.cauchy(x, g, lo, hi)
-        };
-        let free_index: Vec<usize> = (0..n).filter(|&i| free[i]).collect();
-        if free_index.is_empty() || self.pairs.is_empty() {
-            return Some(xc);
+            self.cauchy(x, g, lo, hi);
+        }
+        let Model {
+            b,
+            chol,
+            xc,
+            free,
+            free_index,
+            d: dz,
+            bd: bdz,
+            delta,
+            pairs,
+            ..
+        } = self;
+        free_index.clear();
+        free_index.extend((0..n).filter(|&i| free[i]));
+        if free_index.is_empty() || pairs.is_empty() {
+            point.copy_from_slice(xc);
+            return true;
         }
         // Reduced gradient r = g + B (xc − x) on the free variables; solve
         // B_FF Δ = −r_F.
-        let dz: Vec<f64> = xc.iter().zip(x).map(|(a, b)| a - b).collect();
-        let mut bdz = vec![0.0; n];
-        self.b_times(&dz, &mut bdz);
+        for ((d, a), b) in dz.iter_mut().zip(xc.iter()).zip(x) {
+            *d = a - b;
+        }
+        b_times(b, n, dz, bdz);
         let k = free_index.len();
-        let mut delta: Vec<f64> = free_index.iter().map(|&i| -(g[i] + bdz[i])).collect();
+        delta.clear();
+        delta.extend(free_index.iter().map(|&i| -(g[i] + bdz[i])));
         for (r, &i) in free_index.iter().enumerate() {
+            let row = &b[i * n..(i + 1) * n];
             for (c, &j) in free_index.iter().enumerate() {
-                self.chol[r * k + c] = self.b[i * n + j];
+                chol[r * k + c] = row[j];
             }
         }
-        if !cholesky_solve(&mut self.chol[..k * k], k, &mut delta) {
-            return None;
+        if !cholesky_solve(&mut chol[..k * k], k, delta) {
+            return false;
         }
         // Morales–Nocedal: project xc + Δ into the box; keep it if it is a
         // descent direction from x, else truncate Δ at the first bound.
-        let mut projected = xc.clone();
+        point.copy_from_slice(xc);
         let mut touched = false;
         for (r, &i) in free_index.iter().enumerate() {
             let v = (xc[i] + delta[r]).clamp(lo[i], hi[i]);
             touched |= v == lo[i] || v == hi[i];
-            projected[i] = v;
+            point[i] = v;
         }
         if !touched {
-            return Some(projected);
+            return true;
         }
-        let slope: f64 = (0..n).map(|i| (projected[i] - x[i]) * g[i]).sum();
+        let slope: f64 = (0..n).map(|i| (point[i] - x[i]) * g[i]).sum();
         if slope <= 0.0 {
-            return Some(projected);
+            return true;
         }
         let mut alpha = 1.0_f64;
         let mut binding = None;
@@ -90,7 +109,7 @@ impl Model {
                 binding = Some(r);
             }
         }
-        let mut point = xc;
+        point.copy_from_slice(xc);
         if alpha < 1.0 {
             if let Some(r) = binding {
                 let i = free_index[r];
@@ -101,6 +120,6 @@ impl Model {
         for (r, &i) in free_index.iter().enumerate() {
             point[i] += alpha * delta[r];
         }
-        Some(point)
+        true
     }
 }

@@ -1,0 +1,31 @@
+//! One Approach 3 fit (RSS, the standard case) repeated `N` times (argument,
+//! default 1): the workload of `callgrind` instruction counts per fit.
+//!
+//! ```text
+//! cargo build --release --example approach3_profile
+//! valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out \
+//!     target/release/examples/approach3_profile 10
+//! ```
+//! Instructions per fit = (Ir of the run with 10 fits − Ir with 0 fits) / 10.
+
+use scaling_laws::fitters::approach3::Approach3Params;
+use scaling_laws::fitters::{fit_approach3, SurfaceData};
+use scaling_laws::models::LossSurface;
+use scaling_laws::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
+
+fn main() {
+    let fits: usize = std::env::args()
+        .nth(1)
+        .map_or(1, |a| a.parse().expect("a count of fits"));
+    let s = LossSurface::<f64>::chinchilla();
+    let grid = IsoflopGrid::new(8f64.log10(), 15).unwrap();
+    let pts = sample_isoflops(&s, &default_budgets(), &grid, &SamplingBias::none()).unwrap();
+    let data = SurfaceData::from_points(&pts).unwrap();
+    let params = Approach3Params::default();
+    let mut checksum = 0.0;
+    for _ in 0..fits {
+        let fit = fit_approach3(std::hint::black_box(&data), &params).unwrap();
+        checksum += fit.alpha;
+    }
+    println!("{fits} fits, sum of alpha {checksum:.17e}");
+}
