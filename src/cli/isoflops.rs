@@ -52,15 +52,17 @@ pub(crate) struct StudyArgs {
     /// The IsoFLOP CSV file.
     #[arg(long, default_value = DEFAULT_ISOFLOPS)]
     data: PathBuf,
-    /// The Chinchilla runs file (reproductions only).
-    #[arg(long, default_value = DEFAULT_CHINCHILLA)]
-    chinchilla: PathBuf,
-    /// Bootstrap replicates (default: 1000 for cost, 4000 for reproductions).
+    /// The Chinchilla runs file (reproductions only; default
+    /// ../shared/data/chinchilla/svg_extracted_data.csv).
+    #[arg(long)]
+    chinchilla: Option<PathBuf>,
+    /// Bootstrap replicates (cost and reproductions only; default: 1000 for
+    /// cost, 4000 for reproductions).
     #[arg(long)]
     bootstrap: Option<usize>,
-    /// The bootstrap seed.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// The bootstrap seed (cost and reproductions only; default 0).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Write the tables, figures and report to this directory.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -642,13 +644,33 @@ pub(crate) fn write_study(dir: &Path, files: &StudyFiles) -> Result<Vec<PathBuf>
 }
 
 fn study_cmd(a: &StudyArgs, study: Study) -> Result<String, CliError> {
-    let chinchilla = (study == Study::Reproductions).then_some(a.chinchilla.as_path());
+    // An option the study does not use is an error, never silently ignored.
+    let (name, unused): (&str, &[(&str, bool)]) = match study {
+        Study::Cost => ("cost", &[("--chinchilla", a.chinchilla.is_some())]),
+        Study::Residuals => (
+            "residuals",
+            &[
+                ("--chinchilla", a.chinchilla.is_some()),
+                ("--bootstrap", a.bootstrap.is_some()),
+                ("--seed", a.seed.is_some()),
+            ],
+        ),
+        Study::Reproductions => ("reproduce", &[]),
+    };
+    if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
+        return Err(CliError::Usage(format!(
+            "{flag} does not apply to isoflops {name} (it has no use for it)"
+        )));
+    }
+    let default_chinchilla = PathBuf::from(DEFAULT_CHINCHILLA);
+    let chinchilla = (study == Study::Reproductions)
+        .then(|| a.chinchilla.as_deref().unwrap_or(&default_chinchilla));
     let (files, v) = run_study(
         study,
         Some(a.data.as_path()),
         chinchilla,
         a.bootstrap,
-        a.seed,
+        a.seed.unwrap_or(0),
     )?;
     let written = match &a.out {
         Some(dir) => write_study(dir, &files)?,

@@ -827,3 +827,46 @@ fn reproductions_csv_writes_no_nan() {
     assert!(se.ends_with(",,"), "{se}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn study_options_a_study_has_no_use_for_are_errors() {
+    // Was: accepted and silently ignored (exit 0).
+    let data = shared("isoflops/isoflops.csv");
+    let d = data.to_str().unwrap();
+    for (args, flag) in [
+        (
+            vec!["isoflops", "residuals", "--data", d, "--bootstrap", "10"],
+            "--bootstrap",
+        ),
+        (
+            vec!["isoflops", "residuals", "--data", d, "--seed", "3"],
+            "--seed",
+        ),
+        (
+            vec![
+                "isoflops",
+                "residuals",
+                "--data",
+                d,
+                "--chinchilla",
+                "x.csv",
+            ],
+            "--chinchilla",
+        ),
+        (
+            vec!["isoflops", "cost", "--data", d, "--chinchilla", "x.csv"],
+            "--chinchilla",
+        ),
+    ] {
+        let (ok, code, out, err) = run_cli(&args);
+        assert!(!ok && code == Some(2), "{args:?}: {code:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(
+            err.contains(flag) && err.contains(args[1]),
+            "{args:?}: {err}"
+        );
+    }
+    // The options a study uses still work.
+    let (ok, code, _, err) = run_cli(&["isoflops", "residuals", "--data", d, "--json"]);
+    assert!(ok, "{code:?} {err}");
+}
