@@ -78,7 +78,12 @@ fn fit_err(e: FitError) -> PyErr {
         FitError::TooFewPoints { .. }
         | FitError::BadPoint { .. }
         | FitError::Degenerate { .. }
-        | FitError::BadSetting { .. } => invalid(e),
+        | FitError::BadSetting { .. }
+        // A point whose N^−α or D^−β overflows f64, or an objective that
+        // overflows at the start: the data are out of f64's reach (the CLI
+        // answers both with status 2, a user error).
+        | FitError::DesignOverflow { .. }
+        | FitError::ObjectiveOverflow { at_start: true, .. } => invalid(e),
         _ => failed(e),
     }
 }

@@ -126,6 +126,11 @@ def test_bad_inputs_raise_the_named_exceptions(chinchilla_csv):
         sl.fit_approach3(s.N, s.D, s.loss, objective="nope")
     with pytest.raises(sl.InvalidInputError):
         sl.LossSurface(1.7, 400.0, 410.0, 0.34, -0.28)
+    # D = 5e-324: D^-beta overflows f64 inside the exponent grid; the data are
+    # out of f64's reach, the caller's error (the CLI exits 2), naming the point.
+    with pytest.raises(sl.InvalidInputError, match="point 0"):
+        sl.fit_vpnls([1e9, 1e-300, 1e9, 1e10, 1e11], [5e-324, 1e11, 1e12, 1e9, 1e10],
+                     [3.0, 2.5, 2.2, 2.4, 2.3])
     assert issubclass(sl.InvalidInputError, sl.ScalingLawsError)
     assert issubclass(sl.FitFailedError, sl.ScalingLawsError)
 
