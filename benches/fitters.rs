@@ -134,16 +134,7 @@ fn bench_fitters(c: &mut Criterion) {
     g.bench_function("grid32_lm/points=75", |b| {
         b.iter(|| fit_vpnls(black_box(&data), &params).unwrap())
     });
-    for method in VpnlsMethod::study() {
-        let p = if method == VpnlsMethod::Grid {
-            VpnlsParams::fine_grid()
-        } else {
-            VpnlsParams::default()
-        };
-        let name = match method {
-            VpnlsMethod::Grid => format!("grid-{}/points=75", p.grid),
-            _ => format!("{}/points=75", method.name()),
-        };
+    for (name, method, p) in study_methods() {
         g.bench_function(name, |b| {
             b.iter(|| fit_vpnls_with(black_box(&data), method, &p).unwrap())
         });
@@ -169,6 +160,26 @@ fn bench_fitters(c: &mut Criterion) {
     });
 }
 
+/// The study's VPNLS outer methods, each with its parameters (the 256² grid
+/// for `Grid`) and its bench name.
+fn study_methods() -> Vec<(String, VpnlsMethod, VpnlsParams)> {
+    VpnlsMethod::study()
+        .into_iter()
+        .map(|method| {
+            let p = if method == VpnlsMethod::Grid {
+                VpnlsParams::fine_grid()
+            } else {
+                VpnlsParams::default()
+            };
+            let name = match method {
+                VpnlsMethod::Grid => format!("grid-{}/points=75", p.grid),
+                _ => format!("{}/points=75", method.name()),
+            };
+            (name, method, p)
+        })
+        .collect()
+}
+
 /// Single-threaded fits in thread CPU time (see the module docs).
 fn bench_cpu_time(c: &mut Criterion<cpu_time::ThreadCpu>) {
     let pts = standard_points(15);
@@ -181,17 +192,8 @@ fn bench_cpu_time(c: &mut Criterion<cpu_time::ThreadCpu>) {
     g.bench_function("vpnls/grid32_lm/points=75", |b| {
         b.iter(|| fit_vpnls(black_box(&data), &params).unwrap())
     });
-    for method in VpnlsMethod::study() {
-        let p = if method == VpnlsMethod::Grid {
-            VpnlsParams::fine_grid()
-        } else {
-            VpnlsParams::default()
-        };
-        let name = match method {
-            VpnlsMethod::Grid => format!("vpnls/grid-{}/points=75", p.grid),
-            _ => format!("vpnls/{}/points=75", method.name()),
-        };
-        g.bench_function(name, |b| {
+    for (name, method, p) in study_methods() {
+        g.bench_function(format!("vpnls/{name}"), |b| {
             b.iter(|| fit_vpnls_with(black_box(&data), method, &p).unwrap())
         });
     }
