@@ -97,11 +97,18 @@ impl Model {
     /// B = θI updated by every stored pair, oldest first. `false` when an
     /// update is not positive (rounding on an ill-conditioned history).
     ///
-    /// B stays exactly symmetric (θI, then updates whose (i, j) and (j, i)
-    /// entries are the same products), so each update is computed on the
-    /// upper triangle and mirrored: the same values as the full loop.
-    pub(super) fn form(&mut self) -> bool {
-        let n = self.n;
+    /// B stays exactly symmetric: each entry of the upper triangle is
+    /// computed once and written to both (i, j) and (j, i) (the same values
+    /// as the full loop, whose (i, j) and (j, i) products are equal).
+    /// Dividing by `sᵀy` and `sᵀBs` once per pair would be cheaper but
+    /// rounds differently, and runs on the edge of a local minimum or of a
+    /// failed line search (the tests' 10⁵-point and one-curve cases) follow
+    /// the rounding.
+    ///
+    /// `n` is `self.n`, passed so that a caller knowing it (n = 5) gets a
+    /// copy with the loops unrolled.
+    #[inline(always)]
+    pub(super) fn form_n(&mut self, n: usize) -> bool {
         let b = &mut self.b[..n * n];
         let bs = &mut self.bs[..n];
         b.fill(0.0);
@@ -120,14 +127,10 @@ impl Model {
             }
             for i in 0..n {
                 let (yi, bsi) = (y[i], bs[i]);
-                let row = &mut b[i * n + i..(i + 1) * n];
-                for ((bij, &yj), &bsj) in row.iter_mut().zip(&y[i..]).zip(&bs[i..]) {
-                    *bij += yi * yj / sy - bsi * bsj / sbs;
-                }
-            }
-            for i in 1..n {
-                for j in 0..i {
-                    b[i * n + j] = b[j * n + i];
+                for j in i..n {
+                    let v = b[i * n + j] + (yi * y[j] / sy - bsi * bs[j] / sbs);
+                    b[i * n + j] = v;
+                    b[j * n + i] = v;
                 }
             }
         }
@@ -136,6 +139,7 @@ impl Model {
 }
 
 /// out = B v for B row-major n × n.
+#[inline(always)]
 pub(super) fn b_times(b: &[f64], n: usize, v: &[f64], out: &mut [f64]) {
     for (o, row) in out.iter_mut().zip(b.chunks_exact(n)) {
         *o = dot(row, v);
@@ -145,6 +149,7 @@ pub(super) fn b_times(b: &[f64], n: usize, v: &[f64], out: &mut [f64]) {
 /// Solve A v = b in place for symmetric positive definite A (k × k,
 /// row-major, overwritten by its Cholesky factor). `false` when A is not
 /// numerically positive definite.
+#[inline(always)]
 pub(super) fn cholesky_solve(a: &mut [f64], k: usize, b: &mut [f64]) -> bool {
     for j in 0..k {
         let mut pivot = a[j * k + j];
