@@ -131,9 +131,16 @@ pub struct Parabola<T> {
 /// weighted sum of the centred losses `y − ȳ`; never the normal equations
 /// on monomials, whose Gram matrix squares the conditioning). a₁ is zero
 /// up to the rounding of x̄ and a₂ is zero on a symmetric grid, which then
-/// gives a vertex exact to rounding. No allocation: four passes over the
-/// two slices, so it costs no heap per budget and axis. (The basis is the
-/// same for any scaling of u, so unlike a QR of monomials it needs none.)
+/// gives a vertex exact to rounding. No allocation: three passes over the
+/// two slices, so it costs no heap per budget and axis: (1) x̄, ȳ, ‖y‖
+/// and the range; (2) the moments Σu, Σu², Σu³, Σu·(y − ȳ), Σ(y − ȳ),
+/// which give the sums over p₁ by exact identities (Σp₁² = Σu² − a₁Σu,
+/// Σu·p₁² = Σu³ − 2a₁Σu² + a₁²Σu, Σp₁(y − ȳ) = Σu(y − ȳ) − a₁Σ(y − ȳ);
+/// the corrections are at rounding level, as a₁ is); (3) Σp₂², Σp₂(y − ȳ).
+/// Each sum runs as two interleaved partial sums (even and odd points),
+/// which halves the chain of dependent additions; any order of a sum has
+/// the same rounding bound. (The basis is the same for any scaling of u,
+/// so unlike a QR of monomials it needs none.)
 ///
 /// Returns `None` when the x values do not span three distinct values (the
 /// design is rank deficient: some ‖p_k‖ ≤ 64n·ε·max‖p_j‖ in the units of
