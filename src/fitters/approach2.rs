@@ -606,7 +606,8 @@ fn append_log10<T: RealField>(buf: &mut Vec<T>, values: Range<usize>) {
 /// log10 D of every point and log10 C of every budget) are taken in one
 /// batch over one contiguous buffer (in f64, one call of a vectorisable
 /// `ln`). Two allocations per fit: that buffer and the vertices returned
-/// (plus the sort's index when the points are not in budget order).
+/// (plus the sort's index and a sorted copy of the points when they are
+/// not in budget order).
 ///
 /// # Errors
 /// [`Approach2Error::BadPoint`] for a non-positive or non-finite value,
