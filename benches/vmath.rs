@@ -1,6 +1,9 @@
 //! `numerics::vmath` against std's scalar libm calls in a loop, on slices of
 //! 75 (one Approach 3 objective's worth) and 1024 elements; seeded inputs.
 //! exp inputs are uniform on [−20, 20], ln inputs log-uniform on [1e-3, 1e3].
+//! `*_into` dispatches (AVX-512 where present), `*_into_avx2` forces the
+//! AVX2+FMA code, `*_into_portable` the baseline build (libm `fma` calls on
+//! x86-64 without FMA at compile time).
 
 use std::hint::black_box;
 
@@ -42,6 +45,9 @@ fn bench_vmath(c: &mut Criterion) {
                 }
             })
         });
+        g.bench_function(format!("exp_into_avx2/n={n}"), |b| {
+            b.iter(|| vmath::exp_into_avx2(black_box(&xe), &mut out))
+        });
         g.bench_function(format!("exp_into_portable/n={n}"), |b| {
             b.iter(|| vmath::exp_into_portable(black_box(&xe), &mut out))
         });
@@ -54,6 +60,9 @@ fn bench_vmath(c: &mut Criterion) {
                     *o = x.ln();
                 }
             })
+        });
+        g.bench_function(format!("ln_into_avx2/n={n}"), |b| {
+            b.iter(|| vmath::ln_into_avx2(black_box(&xl), &mut out))
         });
         g.bench_function(format!("ln_into_portable/n={n}"), |b| {
             b.iter(|| vmath::ln_into_portable(black_box(&xl), &mut out))

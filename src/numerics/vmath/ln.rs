@@ -107,6 +107,14 @@ fn ln_block_avx2(x: &[f64], out: &mut [f64]) -> bool {
     ln_block(x, out)
 }
 
+/// The same code with 512-bit vectors (8 lanes, and AVX-512's gathers and
+/// 64-bit shifts); it pays for ln (see benches/vmath.rs).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
+fn ln_block_avx512(x: &[f64], out: &mut [f64]) -> bool {
+    ln_block(x, out)
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn ln_avx2(x: f64) -> f64 {
@@ -141,6 +149,26 @@ fn fix_up(x: &[f64], out: &mut [f64]) {
 /// ```
 pub fn ln_into(x: &[f64], out: &mut [f64]) {
     debug_assert_eq!(x.len(), out.len(), "ln_into: slices of unequal length");
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    #[cfg(target_arch = "x86_64")]
+    if super::has_avx512() {
+        // SAFETY: the CPU has AVX-512 F/VL/DQ, AVX2 and FMA (checked just above).
+        #[allow(unsafe_code)]
+        let special = unsafe { ln_block_avx512(x, out) };
+        if special {
+            fix_up(x, out);
+        }
+        return;
+    }
+    ln_into_avx2(x, out);
+}
+
+/// [`ln_into`] through the AVX2+FMA code even where AVX-512 is present
+/// (the portable code where AVX2 or FMA is missing); the same bits. Public so
+/// that the tests can check that on an AVX-512 machine.
+#[doc(hidden)]
+pub fn ln_into_avx2(x: &[f64], out: &mut [f64]) {
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
     #[cfg(target_arch = "x86_64")]

@@ -28,10 +28,12 @@
 //! # Determinism
 //!
 //! Every operation is an IEEE-754 basic operation or `f64::mul_add` (a fused
-//! multiply-add by definition: one rounding, on every target). The AVX2+FMA
-//! version chosen at run time (`is_x86_feature_detected!`) is the same Rust
-//! code compiled with those target features, so it returns the same bits as
-//! the portable version ([`exp_into_portable`], [`ln_into_portable`]), and
+//! multiply-add by definition: one rounding, on every target). The AVX-512
+//! and AVX2+FMA versions chosen at run time (`is_x86_feature_detected!`) are
+//! the same Rust code compiled with those target features, so they return
+//! the same bits as the portable version ([`exp_into_portable`],
+//! [`ln_into_portable`]; [`exp_into_avx2`], [`ln_into_avx2`] force the AVX2
+//! one), and
 //! the scalar [`exp`] / [`ln`] return the same bits as the slice functions.
 //! Without a hardware FMA the portable version is correct but slow (`mul_add`
 //! becomes a libm call).
@@ -40,8 +42,8 @@ mod exp;
 mod ln;
 pub mod tables;
 
-pub use exp::{exp, exp_in_place, exp_into, exp_into_portable};
-pub use ln::{ln, ln_in_place, ln_into, ln_into_portable};
+pub use exp::{exp, exp_in_place, exp_into, exp_into_avx2, exp_into_portable};
+pub use ln::{ln, ln_in_place, ln_into, ln_into_avx2, ln_into_portable};
 
 /// Elements processed per block by the in-place variants (copied to a stack
 /// buffer, so that the fix-up pass still sees the input).
@@ -51,6 +53,16 @@ const BLOCK: usize = 64;
 #[cfg(target_arch = "x86_64")]
 fn has_avx2_fma() -> bool {
     std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+}
+
+/// `true` when the AVX-512 kernels can run on this CPU (F, VL, DQ, and
+/// AVX2 + FMA).
+#[cfg(target_arch = "x86_64")]
+fn has_avx512() -> bool {
+    std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512vl")
+        && std::is_x86_feature_detected!("avx512dq")
+        && has_avx2_fma()
 }
 
 /// 1.5·2^52: adding it rounds a double of magnitude < 2^51 to an integer,
