@@ -277,6 +277,11 @@ impl<T: RealField> Workspace<T> {
 fn powers_into<T: RealField>(theta: &T, ln_z: &[T], out: &mut Vec<T>) {
     out.clear();
     out.extend(ln_z.iter().map(|l| -theta.clone() * l.clone()));
+    // In f64 (T: RealField is `Any`) the exponentials are one vector call.
+    if let Some(v) = (out as &mut dyn std::any::Any).downcast_mut::<Vec<f64>>() {
+        crate::numerics::vmath::exp_in_place(v);
+        return;
+    }
     for v in out.iter_mut() {
         *v = v.clone().exp();
     }

@@ -50,7 +50,8 @@ impl Model {
         if d.iter().all(|&v| v == 0.0) {
             return;
         }
-        breaks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Ties in index order, as a stable sort of the index-ordered list.
+        breaks.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         // On [t_prev, t_next]: m'(t_prev + Δt) = f1 + Δt f2 with
         // f1 = gᵀd + zᵀBd, f2 = dᵀBd, z = x(t_prev) − x.
         z.fill(0.0);
