@@ -3,6 +3,8 @@
 //! log10 N*(C) (and separately against log10 D for D*(C)); then ordinary least
 //! squares of the vertices on log10 C gives the exponents and intercepts.
 
+use std::any::Any;
+use std::borrow::Cow;
 use std::ops::Range;
 
 use nalgebra::RealField;
@@ -129,9 +131,16 @@ pub struct Parabola<T> {
 /// weighted sum of the centred losses `y − ȳ`; never the normal equations
 /// on monomials, whose Gram matrix squares the conditioning). a₁ is zero
 /// up to the rounding of x̄ and a₂ is zero on a symmetric grid, which then
-/// gives a vertex exact to rounding. No allocation: four passes over the
-/// two slices, so it costs no heap per budget and axis. (The basis is the
-/// same for any scaling of u, so unlike a QR of monomials it needs none.)
+/// gives a vertex exact to rounding. No allocation: three passes over the
+/// two slices, so it costs no heap per budget and axis: (1) x̄, ȳ, ‖y‖
+/// and the range; (2) the moments Σu, Σu², Σu³, Σu·(y − ȳ), Σ(y − ȳ),
+/// which give the sums over p₁ by exact identities (Σp₁² = Σu² − a₁Σu,
+/// Σu·p₁² = Σu³ − 2a₁Σu² + a₁²Σu, Σp₁(y − ȳ) = Σu(y − ȳ) − a₁Σ(y − ȳ);
+/// the corrections are at rounding level, as a₁ is); (3) Σp₂², Σp₂(y − ȳ).
+/// Each sum runs as two interleaved partial sums (even and odd points),
+/// which halves the chain of dependent additions; any order of a sum has
+/// the same rounding bound. (The basis is the same for any scaling of u,
+/// so unlike a QR of monomials it needs none.)
 ///
 /// Returns `None` when the x values do not span three distinct values (the
 /// design is rank deficient: some ‖p_k‖ ≤ 64n·ε·max‖p_j‖ in the units of
@@ -156,57 +165,96 @@ pub fn fit_parabolas<T: RealField, const K: usize>(
         return std::array::from_fn(|_| None);
     }
     let nt = int::<T>(n as i64);
+    let add =
+        |a: [T; K], b: [T; K]| -> [T; K] { std::array::from_fn(|k| a[k].clone() + b[k].clone()) };
     // Pass 1: centres, half ranges, mean loss, ‖y‖².
-    let (mut sx, mut sy, mut yy) = (zeros(), T::zero(), T::zero());
-    let mut lo: [T; K] = std::array::from_fn(|k| xs[k][0].clone());
-    let mut hi = lo.clone();
-    for (i, yi) in y.iter().enumerate() {
-        sy += yi.clone();
-        yy += yi.clone() * yi.clone();
-        for k in 0..K {
-            let xi = &xs[k][i];
-            sx[k] += xi.clone();
-            lo[k] = lo[k].clone().min(xi.clone());
-            hi[k] = hi[k].clone().max(xi.clone());
-        }
-    }
+    let first: [T; K] = std::array::from_fn(|k| xs[k][0].clone());
+    let (sx, sy, yy, lo, hi) = sum_pairs(
+        n,
+        || (zeros(), T::zero(), T::zero(), first.clone(), first.clone()),
+        |(sx, sy, yy, lo, hi), i| {
+            let yi = &y[i];
+            *sy += yi.clone();
+            *yy += yi.clone() * yi.clone();
+            for k in 0..K {
+                let xi = &xs[k][i];
+                sx[k] += xi.clone();
+                // Comparisons, not NaN-aware min/max: a NaN abscissa makes
+                // the sums NaN, which the rank check refuses either way.
+                if *xi < lo[k] {
+                    lo[k] = xi.clone();
+                }
+                if *xi > hi[k] {
+                    hi[k] = xi.clone();
+                }
+            }
+        },
+        |a, b| {
+            let lo: [T; K] = std::array::from_fn(|k| a.3[k].clone().min(b.3[k].clone()));
+            let hi: [T; K] = std::array::from_fn(|k| a.4[k].clone().max(b.4[k].clone()));
+            (add(a.0, b.0), a.1 + b.1, a.2 + b.2, lo, hi)
+        },
+    );
     let mean: [T; K] = std::array::from_fn(|k| sx[k].clone() / nt.clone());
     let y_mean = sy / nt.clone();
     let half: [T; K] = std::array::from_fn(|k| (hi[k].clone() - lo[k].clone()) / int::<T>(2));
-    // Pass 2: a₁ = Σu/n (zero up to the rounding of x̄).
-    let a1: [T; K] = std::array::from_fn(|k| {
-        xs[k]
-            .iter()
-            .fold(T::zero(), |s, xi| s + (xi.clone() - mean[k].clone()))
-            / nt.clone()
+    // Pass 2: the moments Σu, Σu², Σu³, Σu·(y − ȳ) and Σ(y − ȳ) about the
+    // mean, u = x − x̄, from which (p₁ = u − a₁, a₁ = Σu/n)
+    //   Σp₁² = Σu² − a₁Σu,  Σu·p₁² = Σu³ − 2a₁Σu² + a₁²Σu,
+    //   Σp₁(y − ȳ) = Σu(y − ȳ) − a₁Σ(y − ȳ),
+    // identities in exact arithmetic; a₁ is zero up to the rounding of x̄,
+    // so the corrections are themselves at rounding level and the sums are
+    // those over p₁ to within their own rounding (proofs/06 §6.2).
+    let (su, suu, suuu, suy, sdy) = sum_pairs(
+        n,
+        || (zeros(), zeros(), zeros(), zeros(), T::zero()),
+        |(su, suu, suuu, suy, sdy), i| {
+            let dy = y[i].clone() - y_mean.clone();
+            for k in 0..K {
+                let u = xs[k][i].clone() - mean[k].clone();
+                let uu = u.clone() * u.clone();
+                suuu[k] += uu.clone() * u.clone();
+                suy[k] += u.clone() * dy.clone();
+                su[k] += u;
+                suu[k] += uu;
+            }
+            *sdy += dy;
+        },
+        |a, b| {
+            (
+                add(a.0, b.0),
+                add(a.1, b.1),
+                add(a.2, b.2),
+                add(a.3, b.3),
+                a.4 + b.4,
+            )
+        },
+    );
+    let a1: [T; K] = std::array::from_fn(|k| su[k].clone() / nt.clone());
+    let p1p1: [T; K] = std::array::from_fn(|k| suu[k].clone() - a1[k].clone() * su[k].clone());
+    let up1p1: [T; K] = std::array::from_fn(|k| {
+        suuu[k].clone() - int::<T>(2) * a1[k].clone() * suu[k].clone()
+            + a1[k].clone() * a1[k].clone() * su[k].clone()
     });
-    // Pass 3: Σp₁², Σu·p₁², Σp₁(y − ȳ).
-    let (mut p1p1, mut up1p1, mut p1y) = (zeros(), zeros(), zeros());
-    for (i, yi) in y.iter().enumerate() {
-        let dy = yi.clone() - y_mean.clone();
-        for k in 0..K {
-            let u = xs[k][i].clone() - mean[k].clone();
-            let p1 = u.clone() - a1[k].clone();
-            let q = p1.clone() * p1.clone();
-            up1p1[k] += u * q.clone();
-            p1p1[k] += q;
-            p1y[k] += p1 * dy.clone();
-        }
-    }
+    let p1y: [T; K] = std::array::from_fn(|k| suy[k].clone() - a1[k].clone() * sdy.clone());
     let a2: [T; K] = std::array::from_fn(|k| up1p1[k].clone() / p1p1[k].clone());
     let b1: [T; K] = std::array::from_fn(|k| p1p1[k].clone() / nt.clone());
-    // Pass 4: Σp₂², Σp₂(y − ȳ).
-    let (mut p2p2, mut p2y) = (zeros(), zeros());
-    for (i, yi) in y.iter().enumerate() {
-        let dy = yi.clone() - y_mean.clone();
-        for k in 0..K {
-            let u = xs[k][i].clone() - mean[k].clone();
-            let p1 = u.clone() - a1[k].clone();
-            let p2 = (u - a2[k].clone()) * p1 - b1[k].clone();
-            p2y[k] += p2.clone() * dy.clone();
-            p2p2[k] += p2.clone() * p2;
-        }
-    }
+    // Pass 3: Σp₂², Σp₂(y − ȳ).
+    let (p2p2, p2y) = sum_pairs(
+        n,
+        || (zeros(), zeros()),
+        |(p2p2, p2y), i| {
+            let dy = y[i].clone() - y_mean.clone();
+            for k in 0..K {
+                let u = xs[k][i].clone() - mean[k].clone();
+                let p1 = u.clone() - a1[k].clone();
+                let p2 = (u - a2[k].clone()) * p1 - b1[k].clone();
+                p2y[k] += p2.clone() * dy.clone();
+                p2p2[k] += p2.clone() * p2;
+            }
+        },
+        |a, b| (add(a.0, b.0), add(a.1, b.1)),
+    );
     let y_norm = yy.sqrt();
     std::array::from_fn(|k| {
         let half = half[k].clone();
@@ -244,6 +292,29 @@ pub fn fit_parabolas<T: RealField, const K: usize>(
             curvature_rounding,
         })
     })
+}
+
+/// `Σ_{i<n}` of a term accumulated by `step(acc, i)` in two interleaved
+/// partial sums (even and odd i), then `merge`d: two independent chains of
+/// dependent additions instead of one, which the processor overlaps. A sum
+/// of n terms in any order has the same rounding bound, (n − 1)·u·Σ|terms|.
+fn sum_pairs<A>(
+    n: usize,
+    zero: impl Fn() -> A,
+    mut step: impl FnMut(&mut A, usize),
+    merge: impl FnOnce(A, A) -> A,
+) -> A {
+    let (mut even, mut odd) = (zero(), zero());
+    let mut i = 0;
+    while i + 1 < n {
+        step(&mut even, i);
+        step(&mut odd, i + 1);
+        i += 2;
+    }
+    if i < n {
+        step(&mut even, i);
+    }
+    merge(even, odd)
 }
 
 /// A power law `log10 y = intercept + exponent·log10 C`.
@@ -335,6 +406,21 @@ fn check_point<T: RealField>(index: usize, p: &IsoflopPoint<T>) -> Result<(), Ap
     Ok(())
 }
 
+/// Whether all four fields of a point are positive and finite (what
+/// [`check_point`] checks), without naming the first bad one. In f64 two
+/// comparisons per field, `x > 0` and `x ≤ f64::MAX` (false for NaN and
+/// ∞), combined without branches; any other `T` by its own tests.
+fn point_is_valid<T: RealField>(p: &IsoflopPoint<T>) -> bool {
+    if let Some(p) = (p as &dyn Any).downcast_ref::<IsoflopPoint<f64>>() {
+        let ok = |x: f64| (x > 0.0) & (x <= f64::MAX);
+        return ok(p.n) & ok(p.d) & ok(p.loss) & ok(p.budget);
+    }
+    is_positive_finite(&p.n)
+        & is_positive_finite(&p.d)
+        & is_positive_finite(&p.loss)
+        & is_positive_finite(&p.budget)
+}
+
 /// IsoFLOP points grouped by exactly equal budget: the point indices in
 /// increasing budget (stable: a budget's points keep their input order) and
 /// each budget's run of positions in that order.
@@ -345,9 +431,68 @@ pub(crate) struct BudgetGroups {
     pub runs: Vec<Range<usize>>,
 }
 
+/// The points' order by budget, checked: `None` when they already come
+/// grouped in non-decreasing budget (as sampled data do; one O(m) pass, no
+/// sort), else the indices stably sorted by budget (O(m log m)); and the
+/// number of distinct budgets.
+///
+/// # Errors
+/// [`Approach2Error::BadPoint`] for the first point (in input order) with a
+/// non-positive or non-finite value; [`Approach2Error::BudgetsPerRow`] when
+/// more than half of the budgets (and at least two) have fewer than 3
+/// points.
+fn budget_order<T: RealField>(
+    points: &[IsoflopPoint<T>],
+) -> Result<(Option<Vec<usize>>, usize), Approach2Error> {
+    // One pass: check each point, and count the runs of equal budget (and
+    // those shorter than a parabola needs) while the budgets do not decrease.
+    let (mut ordered, mut runs, mut short, mut len) = (true, 0, 0, 0);
+    for (i, p) in points.iter().enumerate() {
+        // All four fields at once (no short circuit: one branch per point);
+        // check_point names the first bad one.
+        if !point_is_valid(p) {
+            check_point(i, p)?;
+        }
+        if i == 0 || p.budget != points[i - 1].budget {
+            ordered &= i == 0 || p.budget > points[i - 1].budget;
+            short += usize::from(i > 0 && len < 3);
+            runs += 1;
+            len = 0;
+        }
+        len += 1;
+    }
+    short += usize::from(!points.is_empty() && len < 3);
+    let order = if ordered {
+        None
+    } else {
+        // Every budget is finite, so partial_cmp is total here.
+        let mut order: Vec<usize> = (0..points.len()).collect();
+        order.sort_by(|&i, &j| {
+            points[i]
+                .budget
+                .partial_cmp(&points[j].budget)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        (runs, short) = (0, 0);
+        for group in order.chunk_by(|&i, &j| points[i].budget == points[j].budget) {
+            runs += 1;
+            short += usize::from(group.len() < 3);
+        }
+        Some(order)
+    };
+    if short > 1 && 2 * short > runs {
+        return Err(Approach2Error::BudgetsPerRow {
+            points: points.len(),
+            budgets: runs,
+        });
+    }
+    Ok((order, runs))
+}
+
 /// Check every point and group them by exactly equal budget C, by sorting
-/// (O(m log m) for m points; O(m) when they already come in budget order,
-/// as sampled data do). Shared by Approach 2 and its corrected form.
+/// (O(m log m) for m points; one O(m) pass and no sort when they already
+/// come in budget order, as sampled data do). Shared by Approach 2's
+/// corrected form.
 ///
 /// # Errors
 /// [`Approach2Error::BadPoint`] for a non-positive or non-finite value;
@@ -356,29 +501,13 @@ pub(crate) struct BudgetGroups {
 pub(crate) fn group_budgets<T: RealField>(
     points: &[IsoflopPoint<T>],
 ) -> Result<BudgetGroups, Approach2Error> {
-    for (i, p) in points.iter().enumerate() {
-        check_point(i, p)?;
-    }
-    // Every budget is finite, so partial_cmp is total here.
-    let mut order: Vec<usize> = (0..points.len()).collect();
-    order.sort_by(|&i, &j| {
-        points[i]
-            .budget
-            .partial_cmp(&points[j].budget)
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let mut runs = Vec::new();
+    let (order, count) = budget_order(points)?;
+    let order = order.unwrap_or_else(|| (0..points.len()).collect());
+    let mut runs = Vec::with_capacity(count);
     let mut start = 0;
     for group in order.chunk_by(|&i, &j| points[i].budget == points[j].budget) {
         runs.push(start..start + group.len());
         start += group.len();
-    }
-    let short = runs.iter().filter(|r| r.len() < 3).count();
-    if short > 1 && 2 * short > runs.len() {
-        return Err(Approach2Error::BudgetsPerRow {
-            points: points.len(),
-            budgets: runs.len(),
-        });
     }
     Ok(BudgetGroups { order, runs })
 }
@@ -426,14 +555,59 @@ fn check_parabola<T: RealField>(
     Ok(p)
 }
 
+/// `ln x` of every f64 in `x`, into `out` (same length).
+///
+/// THE ONE PLACE where Approach 2 takes logarithms in f64: every log10 N,
+/// log10 D and log10 C of a fit comes through this single call, over one
+/// contiguous slice. The vectorised `crate::numerics::vmath::ln_into(x, out)`
+/// (≤ 1 ulp, the same contract) replaces the loop below.
+fn ln_f64_into(x: &[f64], out: &mut [f64]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = v.ln();
+    }
+}
+
+/// Append `log10 x`, as `ln x · log10(e)`, of every value of `buf[values]`
+/// to the end of `buf`, in one batch.
+///
+/// In f64 (found by downcasting the buffer, `T: RealField` being `Any`) the
+/// logarithms are one call of [`ln_f64_into`] over a contiguous slice, then
+/// one scaling pass; any other `T` (the 256-bit cross-checks) takes `T`'s
+/// own `ln`. `ln · log10(e)` is within 1.5 ulp of log10, as the C library's
+/// `log10` (which computes ln and scales it, ≤ 2 ulp), at half its cost;
+/// proofs/06 §6.2 allows the abscissae a rounding of a few ulp (its X term).
+fn append_log10<T: RealField>(buf: &mut Vec<T>, values: Range<usize>) {
+    if let Some(buf) = (buf as &mut dyn Any).downcast_mut::<Vec<f64>>() {
+        let at = buf.len();
+        buf.resize(at + values.len(), 0.0);
+        let (head, out) = buf.split_at_mut(at);
+        ln_f64_into(&head[values], out);
+        for o in out {
+            *o *= std::f64::consts::LOG10_E;
+        }
+        return;
+    }
+    let log10_e = T::log10_e();
+    buf.reserve(values.len());
+    for i in values {
+        let y = buf[i].clone().ln() * log10_e.clone();
+        buf.push(y);
+    }
+}
+
 /// Fit Approach 2 to IsoFLOP points `(N, D, L, C)`.
 ///
-/// Points are grouped by exactly equal budget C (by sorting, O(m log m) for
-/// m points). D̂* comes from its own parabola in log10 D, not from
-/// C/(6N̂*): on real data the two differ. The per-budget parabolas
-/// ([`fit_parabola`]) and the power laws ([`PowerLaw::fit_log10`]) are
-/// closed-form sums: the only allocations are per fit (the sorted log10
-/// values and the vertices), none per budget.
+/// Points are grouped by exactly equal budget C (one O(m) pass when they
+/// already come in non-decreasing budget, as sampled data do; otherwise by
+/// a stable sort, O(m log m) for m points). D̂* comes from its own parabola
+/// in log10 D, not from C/(6N̂*): on real data the two differ. The
+/// per-budget parabolas ([`fit_parabolas`]) and the power laws
+/// ([`PowerLaw::fit_log10`]) are closed-form sums. The logarithms (log10 N,
+/// log10 D of every point and log10 C of every budget) are taken in one
+/// batch over one contiguous buffer (in f64, one call of a vectorisable
+/// `ln`). Two allocations per fit: that buffer and the vertices returned
+/// (plus the sort's index and a sorted copy of the points when they are
+/// not in budget order).
 ///
 /// # Errors
 /// [`Approach2Error::BadPoint`] for a non-positive or non-finite value,
@@ -450,29 +624,42 @@ fn check_parabola<T: RealField>(
 pub fn fit_approach2<T: RealField>(
     points: &[IsoflopPoint<T>],
 ) -> Result<Approach2Fit<T>, Approach2Error> {
-    let groups = group_budgets(points)?;
-    // log10 N, log10 D and L in budget order: each budget is a slice.
+    let (order, budgets) = budget_order(points)?;
+    // The points in budget order: each budget is a run of equal C.
+    let points: Cow<[IsoflopPoint<T>]> = match order {
+        None => Cow::Borrowed(points),
+        Some(order) => Cow::Owned(order.iter().map(|&i| points[i].clone()).collect()),
+    };
     let m = points.len();
-    let (mut ln_n, mut ln_d, mut loss) = (
-        Vec::with_capacity(m),
-        Vec::with_capacity(m),
-        Vec::with_capacity(m),
+    // One buffer, in budget order: N (m), D (m), the budgets C (one per
+    // run), L (m); then the batch appends log10 of the first 2m + budgets.
+    let raw = 2 * m + budgets;
+    let mut buf: Vec<T> = Vec::with_capacity(2 * raw + m);
+    buf.extend(points.iter().map(|p| p.n.clone()));
+    buf.extend(points.iter().map(|p| p.d.clone()));
+    buf.extend(
+        points
+            .chunk_by(|p, q| p.budget == q.budget)
+            .map(|run| run[0].budget.clone()),
     );
-    // log10 as ln·log10(e): within 1.5 ulp, as the C library's log10 (which
-    // computes ln and scales it, ≤ 2 ulp), at half its cost; proofs/06 §6.2
-    // allows the abscissae a rounding of a few ulp (its X term).
-    let log10_e = T::log10_e();
-    for &i in &groups.order {
-        ln_n.push(points[i].n.clone().ln() * log10_e.clone());
-        ln_d.push(points[i].d.clone().ln() * log10_e.clone());
-        loss.push(points[i].loss.clone());
-    }
-    let mut vertices = Vec::with_capacity(groups.runs.len());
-    for run in groups.runs {
-        let c = &points[groups.order[run.start]].budget;
+    buf.extend(points.iter().map(|p| p.loss.clone()));
+    append_log10(&mut buf, 0..raw);
+    let (head, logs) = buf.split_at_mut(raw + m);
+    let loss = &head[raw..];
+    let (log_n, rest) = logs.split_at(m);
+    let (log_d, log_c) = rest.split_at(m);
+    let mut vertices = Vec::with_capacity(budgets);
+    let mut start = 0;
+    for group in points.chunk_by(|p, q| p.budget == q.budget) {
+        let run = start..start + group.len();
+        start = run.end;
+        let c = &group[0].budget;
         let cf = to_f64(c);
         check_budget_size(cf, run.len())?;
-        let [pn, pd] = fit_parabolas([&ln_n[run.clone()], &ln_d[run.clone()]], &loss[run.clone()]);
+        let [pn, pd] = fit_parabolas(
+            [&log_n[run.clone()], &log_d[run.clone()]],
+            &loss[run.clone()],
+        );
         let pn = check_parabola(cf, "N", pn)?;
         let pd = check_parabola(cf, "D", pd)?;
         vertices.push(BudgetVertex {
@@ -491,12 +678,9 @@ pub fn fit_approach2<T: RealField>(
             got: vertices.len(),
         });
     }
-    // The abscissae log10 C reuse the `ln_n` buffer (no longer needed).
-    let mut x = ln_n;
-    x.clear();
-    x.extend(vertices.iter().map(|v| v.budget.clone().log10()));
     // Sorted budgets: the spread of log10 C is last − first. Within 64 ulps
     // of the largest |log10 C| the slope is rounding noise.
+    let x = log_c;
     let (x_lo, x_hi) = (x[0].clone(), x[x.len() - 1].clone());
     let x_max = x_lo.clone().abs().max(x_hi.clone().abs());
     let unresolved = || Approach2Error::BudgetsUnresolved {
@@ -507,13 +691,16 @@ pub fn fit_approach2<T: RealField>(
     if x_hi - x_lo <= int::<T>(64) * T::default_epsilon() * x_max {
         return Err(unresolved());
     }
-    let (mut yn, mut yd) = (ln_d, loss);
-    yn.clear();
-    yn.extend(vertices.iter().map(|v| v.log10_n_opt.clone()));
-    yd.clear();
-    yd.extend(vertices.iter().map(|v| v.log10_d_opt.clone()));
-    let n_law = PowerLaw::fit_log10(&x, &yn).ok_or_else(unresolved)?;
-    let d_law = PowerLaw::fit_log10(&x, &yd).ok_or_else(unresolved)?;
+    // The vertices, as the power laws' ordinates, in the raw values' place
+    // (no longer needed).
+    let (yn, rest) = head.split_at_mut(budgets);
+    let yd = &mut rest[..budgets];
+    for (k, v) in vertices.iter().enumerate() {
+        yn[k] = v.log10_n_opt.clone();
+        yd[k] = v.log10_d_opt.clone();
+    }
+    let n_law = PowerLaw::fit_log10(x, yn).ok_or_else(unresolved)?;
+    let d_law = PowerLaw::fit_log10(x, yd).ok_or_else(unresolved)?;
     Ok(Approach2Fit {
         n_law,
         d_law,

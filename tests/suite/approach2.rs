@@ -98,3 +98,51 @@ fn budgets_are_reported_in_increasing_order_whatever_the_input_order() {
     let b: Vec<f64> = fit.vertices.iter().map(|v| v.budget).collect();
     assert_eq!(b, default_budgets::<f64>());
 }
+
+#[test]
+fn points_in_budget_order_and_shuffled_points_give_the_same_fit_bit_for_bit() {
+    // In budget order the fit groups in one pass without sorting; any other
+    // order is stably sorted first. Within a budget the points keep their
+    // input order, so both paths see the same sequence of points.
+    let p = points(9);
+    let ordered = fit_approach2(&p).unwrap();
+    // Interleave the budgets (point i of every budget, then point i + 1 …):
+    // the same order within each budget, no two neighbours share a budget.
+    let mut shuffled = Vec::new();
+    for i in 0..9 {
+        for b in 0..5 {
+            shuffled.push(p[9 * b + i].clone());
+        }
+    }
+    assert_eq!(fit_approach2(&shuffled).unwrap(), ordered);
+}
+
+#[test]
+fn the_first_bad_point_in_input_order_is_named_whatever_the_budget_order() {
+    // Budgets in decreasing order (the sorting path): the point named is the
+    // first bad one in the input, not in budget order.
+    let mut p = points(5);
+    p.reverse();
+    p[12].d = f64::INFINITY;
+    p[2].budget = 0.0;
+    assert!(matches!(
+        fit_approach2(&p),
+        Err(Approach2Error::BadPoint {
+            index: 2,
+            field: "C",
+            value
+        }) if value == 0.0
+    ));
+}
+
+#[test]
+fn a_budget_order_broken_by_one_point_is_sorted() {
+    // Budgets non-decreasing except one point moved to the end: grouped by
+    // sorting, the fit equals that of the ordered points (the moved point is
+    // the last of its budget in both).
+    let p = points(5);
+    let mut q = p.clone();
+    let moved = q.remove(4); // the last point of budget 1e17
+    q.push(moved);
+    assert_eq!(fit_approach2(&q).unwrap(), fit_approach2(&p).unwrap());
+}
