@@ -16,6 +16,7 @@ pub mod lbfgsb;
 pub mod mpf;
 pub mod nnls;
 pub mod student_t;
+pub mod vmath;
 
 /// `p / q` in `T`, rounded once at `T`'s precision (exact when representable).
 pub fn ratio<T: RealField>(p: i64, q: i64) -> T {

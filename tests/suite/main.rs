@@ -23,4 +23,5 @@ mod precision;
 mod robustness;
 mod simulation;
 mod training_curve;
+mod vmath;
 mod vpnls;
