@@ -5,7 +5,7 @@
 //! - `EXP_ULP` = 0.514: §16.1.4, 0.5 for the final rounding plus 2^53·δ
 //!   with δ ≤ 1.51e-18 the relative error before it (0.5136 rounded up).
 //! - `LN_ULP` = 0.513: §16.2.4, 0.5 plus the absolute error before the
-//!   final rounding, ≤ 5.52e-21, over ulp(ln x) ≥ 2^-61 (0.5128 rounded
+//!   final rounding, ≤ 5.53e-21, over ulp(ln x) ≥ 2^-61 (0.5128 rounded
 //!   up); 0.506 on the interval that holds 1.
 //!
 //! The sweeps cover the whole domain (exp: [−745.2, 709.8]; ln: every

@@ -137,12 +137,12 @@ fn fix_up(x: &[f64], out: &mut [f64]) {
     }
 }
 
-/// `out[i] = eˣ⁽ⁱ⁾` for `i < min(x.len(), out.len())`, within 0.52 ulp
+/// `out[i] = eˣ⁽ⁱ⁾` for `i < min(x.len(), out.len())`, within 0.514 ulp
 /// (proofs/16 §16.1).
 ///
 /// IEEE special values: `exp(NaN) = NaN`, `exp(+∞) = +∞`, `exp(−∞) = +0`;
-/// `+∞` above 709.782712893384 (overflow), correctly scaled subnormals and
-/// then `+0` below −708.4. Lengths should be equal (checked in debug
+/// `+∞` above 709.782712893384 (overflow); below −708.4 correctly rounded
+/// subnormals, and `+0` below −745.14. Lengths should be equal (checked in debug
 /// builds); only the common prefix is written.
 ///
 /// ```

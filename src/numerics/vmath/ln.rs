@@ -129,7 +129,7 @@ fn fix_up(x: &[f64], out: &mut [f64]) {
     }
 }
 
-/// `out[i] = ln x[i]` for `i < min(x.len(), out.len())`, within 0.52 ulp
+/// `out[i] = ln x[i]` for `i < min(x.len(), out.len())`, within 0.513 ulp
 /// (proofs/16 §16.2).
 ///
 /// IEEE special values: `ln(±0) = −∞`, `ln(x < 0) = NaN`, `ln(+∞) = +∞`,
