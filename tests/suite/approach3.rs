@@ -113,6 +113,73 @@ proptest! {
     }
 }
 
+/// The RSS objectives' terms as the f64 evaluation forms them (the same
+/// operations, `numerics::vmath::exp` for the powers), summed point by point
+/// in order: `(f, g, Σ|f terms|, Σ|g terms|)` with g before the factor 2.
+fn rss_terms_in_order(d: &SurfaceData<f64>, objective: Objective, x: &[f64; 5]) -> [[f64; 6]; 2] {
+    use scaling_laws::numerics::vmath::exp;
+    let log = objective.log_params();
+    let [e, a, b] = if log {
+        [x[0].exp(), x[1].exp(), x[2].exp()]
+    } else {
+        [x[0], x[1], x[2]]
+    };
+    let (mut sum, mut abs) = ([0.0f64; 6], [0.0f64; 6]);
+    for ((ln_n, ln_d), l) in d.ln_n().iter().zip(d.ln_d()).zip(d.loss()) {
+        let (u, v) = (exp(-x[3] * ln_n), exp(-x[4] * ln_d));
+        let (au, bv) = (a * u, b * v);
+        let r = e + au + bv - l;
+        let (de, da, db) = if log { (e, au, bv) } else { (1.0, u, v) };
+        let t = [
+            r * r,
+            r * de,
+            r * da,
+            r * db,
+            -(r * au * ln_n),
+            -(r * bv * ln_d),
+        ];
+        for k in 0..6 {
+            sum[k] += t[k];
+            abs[k] += t[k].abs();
+        }
+    }
+    [sum, abs]
+}
+
+proptest! {
+    #![proptest_config(crate::common::cases(64))]
+
+    /// proofs/08 §8.2 (summation order): the f64 RSS evaluation sums its
+    /// terms in four interleaved lanes; against the in-order sum of the same
+    /// computed terms it differs by at most 2γ_{m}·Σ|tᵢ| per sum (each
+    /// order's error is at most γ_{m−1}·Σ|tᵢ|, γ_k = kε/(1 − kε)), and the
+    /// gradient's factor 2 is exact.
+    #[test]
+    fn approach3_rss_lanes_differ_from_the_in_order_sum_by_summation_rounding_only(
+        preset in proptest::sample::select(Preset::ALL.to_vec()),
+        log in proptest::bool::ANY,
+        w in 0.3f64..=2.0,
+        points in 3usize..=21,
+        u in proptest::array::uniform5(-1.0f64..=1.0),
+    ) {
+        let objective = if log { Objective::RssLogParams } else { Objective::Rss };
+        let s = LossSurface::<f64>::preset(preset);
+        let d = surface_data(&s, w, points);
+        let x = near_truth(&s, objective, u);
+        let (f, g) = objective_value_and_gradient(&d, objective, &x);
+        let [sum, abs] = rss_terms_in_order(&d, objective, &x);
+        let m = d.loss().len() as f64;
+        let gamma = m * f64::EPSILON / (1.0 - m * f64::EPSILON);
+        prop_assert!((f - sum[0]).abs() <= 2.0 * gamma * abs[0], "f {f:e} vs {:e}", sum[0]);
+        for k in 0..5 {
+            prop_assert!(
+                (g[k] - 2.0 * sum[k + 1]).abs() <= 2.0 * 2.0 * gamma * abs[k + 1],
+                "g[{k}] {:e} vs {:e}", g[k], 2.0 * sum[k + 1]
+            );
+        }
+    }
+}
+
 #[test]
 fn approach3_gradients_are_exact_at_256_bits() {
     let s = LossSurface::<Mpf256>::preset(Preset::Chinchilla);

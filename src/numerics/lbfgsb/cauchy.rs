@@ -8,8 +8,8 @@ impl Model {
     /// quadratic model along the projected path x(t) = P(x − t g), and which
     /// variables are free there (not held at a bound). Written to
     /// `self.xc` and `self.free`.
-    pub(super) fn cauchy(&mut self, x: &[f64], g: &[f64], lo: &[f64], hi: &[f64]) {
-        let n = self.n;
+    #[inline(always)]
+    pub(super) fn cauchy(&mut self, n: usize, x: &[f64], g: &[f64], lo: &[f64], hi: &[f64]) {
         let Model {
             b,
             xc,
@@ -20,7 +20,14 @@ impl Model {
             breaks,
             ..
         } = self;
-        let b = &b[..];
+        let b = &b[..n * n];
+        let (xc, free, d, z, bd) = (
+            &mut xc[..n],
+            &mut free[..n],
+            &mut d[..n],
+            &mut z[..n],
+            &mut bd[..n],
+        );
         d.fill(0.0);
         free.fill(true);
         breaks.clear();
@@ -43,7 +50,8 @@ impl Model {
         if d.iter().all(|&v| v == 0.0) {
             return;
         }
-        breaks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Ties in index order, as a stable sort of the index-ordered list.
+        breaks.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         // On [t_prev, t_next]: m'(t_prev + Δt) = f1 + Δt f2 with
         // f1 = gᵀd + zᵀBd, f2 = dᵀBd, z = x(t_prev) − x.
         z.fill(0.0);

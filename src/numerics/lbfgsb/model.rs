@@ -5,12 +5,33 @@ use std::collections::VecDeque;
 
 use super::dot;
 
+/// A stored correction pair: s, y, sᵀy and the upper triangle of y yᵀ/sᵀy
+/// (row by row), the part of the BFGS update that depends on the pair alone.
+#[derive(Default)]
+pub(super) struct Pair {
+    pub(super) s: Vec<f64>,
+    pub(super) y: Vec<f64>,
+    pub(super) sy: f64,
+    pub(super) yy: Vec<f64>,
+}
+
+impl Pair {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            s: Vec::with_capacity(n),
+            y: Vec::with_capacity(n),
+            sy: 0.0,
+            yy: Vec::with_capacity(n * (n + 1) / 2),
+        }
+    }
+}
+
 /// The limited-memory model: stored pairs (s, y), oldest first, and the
 /// dense matrix B they define.
 pub(super) struct Model {
     pub(super) n: usize,
     memory: usize,
-    pub(super) pairs: VecDeque<(Vec<f64>, Vec<f64>)>,
+    pub(super) pairs: VecDeque<Pair>,
     pub(super) theta: f64,
     /// B, row-major n × n.
     pub(super) b: Vec<f64>,
@@ -18,7 +39,7 @@ pub(super) struct Model {
     pub(super) bs: Vec<f64>,
     pub(super) chol: Vec<f64>,
     /// The pair being staged by [`Model::stage`].
-    spare: (Vec<f64>, Vec<f64>),
+    spare: Pair,
     /// Workspace of the Cauchy point and the subspace step, reused across
     /// iterations: the Cauchy point, which variables are free there, their
     /// indices, three n-vectors, the subspace step and the sorted
@@ -43,7 +64,7 @@ impl Model {
             b: vec![0.0; n * n],
             bs: vec![0.0; n],
             chol: vec![0.0; n * n],
-            spare: (Vec::with_capacity(n), Vec::with_capacity(n)),
+            spare: Pair::with_capacity(n),
             xc: vec![0.0; n],
             free: vec![true; n],
             free_index: Vec::with_capacity(n),
@@ -67,7 +88,7 @@ impl Model {
     /// Write s = x_new − x and y = g_new − g into the spare pair (no
     /// allocation once the memory is full) and return `−gᵀs`.
     pub(super) fn stage(&mut self, x_new: &[f64], x: &[f64], g_new: &[f64], g: &[f64]) -> f64 {
-        let (s, y) = &mut self.spare;
+        let Pair { s, y, .. } = &mut self.spare;
         s.clear();
         s.extend(x_new.iter().zip(x).map(|(a, b)| a - b));
         y.clear();
@@ -79,16 +100,25 @@ impl Model {
     /// `sᵀy > ε·(−gᵀs)` holds (`matupd`'s test); θ = yᵀy / sᵀy. The pair
     /// dropped from a full memory becomes the next spare.
     pub(super) fn commit(&mut self, descent: f64) {
-        let (s, y) = &self.spare;
-        let sy = dot(s, y);
-        if sy <= f64::EPSILON * descent {
+        let Pair { s, y, sy, yy } = &mut self.spare;
+        *sy = dot(s, y);
+        if *sy <= f64::EPSILON * descent {
             return;
         }
-        self.theta = dot(y, y) / sy;
+        self.theta = dot(y, y) / *sy;
+        // y yᵀ/sᵀy depends on the pair alone, not on θ or the other pairs:
+        // computed once here (upper triangle, row by row), by the operations
+        // `form_n` would otherwise repeat every iteration.
+        yy.clear();
+        for i in 0..y.len() {
+            for j in i..y.len() {
+                yy.push(y[i] * y[j] / *sy);
+            }
+        }
         let next = if self.pairs.len() == self.memory {
             self.pairs.pop_front().unwrap_or_default()
         } else {
-            (Vec::with_capacity(self.n), Vec::with_capacity(self.n))
+            Pair::with_capacity(self.n)
         };
         let pair = std::mem::replace(&mut self.spare, next);
         self.pairs.push_back(pair);
@@ -97,37 +127,41 @@ impl Model {
     /// B = θI updated by every stored pair, oldest first. `false` when an
     /// update is not positive (rounding on an ill-conditioned history).
     ///
-    /// B stays exactly symmetric (θI, then updates whose (i, j) and (j, i)
-    /// entries are the same products), so each update is computed on the
-    /// upper triangle and mirrored: the same values as the full loop.
-    pub(super) fn form(&mut self) -> bool {
-        let n = self.n;
+    /// B stays exactly symmetric: each entry of the upper triangle is
+    /// computed once and written to both (i, j) and (j, i) (the same values
+    /// as the full loop, whose (i, j) and (j, i) products are equal).
+    /// Dividing by `sᵀy` and `sᵀBs` once per pair would be cheaper but
+    /// rounds differently, and runs on the edge of a local minimum or of a
+    /// failed line search (the tests' 10⁵-point and one-curve cases) follow
+    /// the rounding.
+    ///
+    /// `n` is `self.n`, passed so that a caller knowing it (n = 5) gets a
+    /// copy with the loops unrolled.
+    #[inline(always)]
+    pub(super) fn form_n(&mut self, n: usize) -> bool {
         let b = &mut self.b[..n * n];
         let bs = &mut self.bs[..n];
         b.fill(0.0);
         for i in 0..n {
             b[i * n + i] = self.theta;
         }
-        for (s, y) in &self.pairs {
-            let (s, y) = (&s[..n], &y[..n]);
+        for Pair { s, sy, yy, .. } in &self.pairs {
+            let (s, yy, sy) = (&s[..n], &yy[..n * (n + 1) / 2], *sy);
             for (bsi, row) in bs.iter_mut().zip(b.chunks_exact(n)) {
                 *bsi = dot(row, s);
             }
             let sbs = dot(s, bs);
-            let sy = dot(s, y);
             if !(sbs > 0.0 && sy > 0.0) {
                 return false;
             }
+            let mut k = 0;
             for i in 0..n {
-                let (yi, bsi) = (y[i], bs[i]);
-                let row = &mut b[i * n + i..(i + 1) * n];
-                for ((bij, &yj), &bsj) in row.iter_mut().zip(&y[i..]).zip(&bs[i..]) {
-                    *bij += yi * yj / sy - bsi * bsj / sbs;
-                }
-            }
-            for i in 1..n {
-                for j in 0..i {
-                    b[i * n + j] = b[j * n + i];
+                let bsi = bs[i];
+                for j in i..n {
+                    let v = b[i * n + j] + (yy[k] - bsi * bs[j] / sbs);
+                    b[i * n + j] = v;
+                    b[j * n + i] = v;
+                    k += 1;
                 }
             }
         }
@@ -136,6 +170,7 @@ impl Model {
 }
 
 /// out = B v for B row-major n × n.
+#[inline(always)]
 pub(super) fn b_times(b: &[f64], n: usize, v: &[f64], out: &mut [f64]) {
     for (o, row) in out.iter_mut().zip(b.chunks_exact(n)) {
         *o = dot(row, v);
@@ -145,6 +180,7 @@ pub(super) fn b_times(b: &[f64], n: usize, v: &[f64], out: &mut [f64]) {
 /// Solve A v = b in place for symmetric positive definite A (k × k,
 /// row-major, overwritten by its Cholesky factor). `false` when A is not
 /// numerically positive definite.
+#[inline(always)]
 pub(super) fn cholesky_solve(a: &mut [f64], k: usize, b: &mut [f64]) -> bool {
     for j in 0..k {
         let mut pivot = a[j * k + j];
