@@ -1,7 +1,7 @@
 //! `exp` on slices (proofs/16 §16.1).
 
 use super::tables::{EXP_INV_LN2_N, EXP_LN2_N_HI, EXP_LN2_N_LO, EXP_TAIL_BITS, EXP_T_BITS};
-use super::{BLOCK, SHIFT};
+use super::SHIFT;
 
 /// The common path covers `|x| ≤ EXP_MAIN_MAX`: there `2^m·T_i` is a normal
 /// double and the result is normal and finite (proofs/16 §16.1.5).
@@ -137,6 +137,15 @@ fn fix_up(x: &[f64], out: &mut [f64]) {
     }
 }
 
+const KERNEL: super::Kernel = super::Kernel {
+    #[cfg(target_arch = "x86_64")]
+    avx512: exp_block_avx512,
+    #[cfg(target_arch = "x86_64")]
+    avx2: exp_block_avx2,
+    portable: exp_block,
+    fix_up,
+};
+
 /// `out[i] = eˣ⁽ⁱ⁾` for `i < min(x.len(), out.len())`, within 0.514 ulp
 /// (proofs/16 §16.1).
 ///
@@ -157,19 +166,7 @@ fn fix_up(x: &[f64], out: &mut [f64]) {
 /// ```
 pub fn exp_into(x: &[f64], out: &mut [f64]) {
     debug_assert_eq!(x.len(), out.len(), "exp_into: slices of unequal length");
-    let n = x.len().min(out.len());
-    let (x, out) = (&x[..n], &mut out[..n]);
-    #[cfg(target_arch = "x86_64")]
-    if super::has_avx512() {
-        // SAFETY: the CPU has AVX-512 F/VL/DQ, AVX2 and FMA (checked just above).
-        #[allow(unsafe_code)]
-        let special = unsafe { exp_block_avx512(x, out) };
-        if special {
-            fix_up(x, out);
-        }
-        return;
-    }
-    exp_into_avx2(x, out);
+    super::run(&KERNEL, super::Build::Best, x, out);
 }
 
 /// [`exp_into`] through the AVX2+FMA code even where AVX-512 is present
@@ -177,19 +174,7 @@ pub fn exp_into(x: &[f64], out: &mut [f64]) {
 /// that the tests can check that on an AVX-512 machine.
 #[doc(hidden)]
 pub fn exp_into_avx2(x: &[f64], out: &mut [f64]) {
-    let n = x.len().min(out.len());
-    let (x, out) = (&x[..n], &mut out[..n]);
-    #[cfg(target_arch = "x86_64")]
-    if super::has_avx2_fma() {
-        // SAFETY: the CPU has AVX2 and FMA (checked just above).
-        #[allow(unsafe_code)]
-        let special = unsafe { exp_block_avx2(x, out) };
-        if special {
-            fix_up(x, out);
-        }
-        return;
-    }
-    exp_into_portable(x, out);
+    super::run(&KERNEL, super::Build::Avx2, x, out);
 }
 
 /// [`exp_into`] without run-time dispatch: the same code compiled for the
@@ -197,21 +182,12 @@ pub fn exp_into_avx2(x: &[f64], out: &mut [f64]) {
 /// so that the tests can check that.
 #[doc(hidden)]
 pub fn exp_into_portable(x: &[f64], out: &mut [f64]) {
-    let n = x.len().min(out.len());
-    let (x, out) = (&x[..n], &mut out[..n]);
-    if exp_block(x, out) {
-        fix_up(x, out);
-    }
+    super::run(&KERNEL, super::Build::Portable, x, out);
 }
 
 /// `x[i] ← eˣ⁽ⁱ⁾` in place; the same bits as [`exp_into`].
 pub fn exp_in_place(x: &mut [f64]) {
-    let mut buf = [0.0; BLOCK];
-    for chunk in x.chunks_mut(BLOCK) {
-        let b = &mut buf[..chunk.len()];
-        b.copy_from_slice(chunk);
-        exp_into(b, chunk);
-    }
+    super::in_place(x, exp_into);
 }
 
 /// `eˣ` for one value: the same bits as [`exp_into`] gives for `x`.

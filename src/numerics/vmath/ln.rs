@@ -1,7 +1,7 @@
 //! `ln` on slices (proofs/16 §16.2).
 
 use super::tables::{LN_INVC_BITS, LN_LN2_HI, LN_LN2_LO, LN_LOGC_HI_BITS, LN_LOGC_LO_BITS};
-use super::{BLOCK, SHIFT};
+use super::SHIFT;
 
 /// `x = 2^k·z` with `z ∈ [OFF, 2·OFF)` in value, OFF ≈ 0.6836; interval i of
 /// the table is `[OFF + i·2^45, OFF + (i+1)·2^45)` in bit space, and 1 lies
@@ -129,6 +129,15 @@ fn fix_up(x: &[f64], out: &mut [f64]) {
     }
 }
 
+const KERNEL: super::Kernel = super::Kernel {
+    #[cfg(target_arch = "x86_64")]
+    avx512: ln_block_avx512,
+    #[cfg(target_arch = "x86_64")]
+    avx2: ln_block_avx2,
+    portable: ln_block,
+    fix_up,
+};
+
 /// `out[i] = ln x[i]` for `i < min(x.len(), out.len())`, within 0.513 ulp
 /// (proofs/16 §16.2).
 ///
@@ -149,19 +158,7 @@ fn fix_up(x: &[f64], out: &mut [f64]) {
 /// ```
 pub fn ln_into(x: &[f64], out: &mut [f64]) {
     debug_assert_eq!(x.len(), out.len(), "ln_into: slices of unequal length");
-    let n = x.len().min(out.len());
-    let (x, out) = (&x[..n], &mut out[..n]);
-    #[cfg(target_arch = "x86_64")]
-    if super::has_avx512() {
-        // SAFETY: the CPU has AVX-512 F/VL/DQ, AVX2 and FMA (checked just above).
-        #[allow(unsafe_code)]
-        let special = unsafe { ln_block_avx512(x, out) };
-        if special {
-            fix_up(x, out);
-        }
-        return;
-    }
-    ln_into_avx2(x, out);
+    super::run(&KERNEL, super::Build::Best, x, out);
 }
 
 /// [`ln_into`] through the AVX2+FMA code even where AVX-512 is present
@@ -169,19 +166,7 @@ pub fn ln_into(x: &[f64], out: &mut [f64]) {
 /// that the tests can check that on an AVX-512 machine.
 #[doc(hidden)]
 pub fn ln_into_avx2(x: &[f64], out: &mut [f64]) {
-    let n = x.len().min(out.len());
-    let (x, out) = (&x[..n], &mut out[..n]);
-    #[cfg(target_arch = "x86_64")]
-    if super::has_avx2_fma() {
-        // SAFETY: the CPU has AVX2 and FMA (checked just above).
-        #[allow(unsafe_code)]
-        let special = unsafe { ln_block_avx2(x, out) };
-        if special {
-            fix_up(x, out);
-        }
-        return;
-    }
-    ln_into_portable(x, out);
+    super::run(&KERNEL, super::Build::Avx2, x, out);
 }
 
 /// [`ln_into`] without run-time dispatch: the same code compiled for the
@@ -189,21 +174,12 @@ pub fn ln_into_avx2(x: &[f64], out: &mut [f64]) {
 /// that the tests can check that.
 #[doc(hidden)]
 pub fn ln_into_portable(x: &[f64], out: &mut [f64]) {
-    let n = x.len().min(out.len());
-    let (x, out) = (&x[..n], &mut out[..n]);
-    if ln_block(x, out) {
-        fix_up(x, out);
-    }
+    super::run(&KERNEL, super::Build::Portable, x, out);
 }
 
 /// `x[i] ← ln x[i]` in place; the same bits as [`ln_into`].
 pub fn ln_in_place(x: &mut [f64]) {
-    let mut buf = [0.0; BLOCK];
-    for chunk in x.chunks_mut(BLOCK) {
-        let b = &mut buf[..chunk.len()];
-        b.copy_from_slice(chunk);
-        ln_into(b, chunk);
-    }
+    super::in_place(x, ln_into);
 }
 
 /// `ln x` for one value: the same bits as [`ln_into`] gives for `x`.

@@ -66,6 +66,64 @@ fn has_avx512() -> bool {
         && has_avx2_fma()
 }
 
+/// One function's vector loop in its three builds (each returns whether an
+/// input needs the special-value pass) and that pass.
+struct Kernel {
+    #[cfg(target_arch = "x86_64")]
+    avx512: unsafe fn(&[f64], &mut [f64]) -> bool,
+    #[cfg(target_arch = "x86_64")]
+    avx2: unsafe fn(&[f64], &mut [f64]) -> bool,
+    portable: fn(&[f64], &mut [f64]) -> bool,
+    fix_up: fn(&[f64], &mut [f64]),
+}
+
+/// Which build of a [`Kernel`] may run: the best this CPU has, at most the
+/// AVX2+FMA one, or the portable one (all give the same bits).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Build {
+    Best,
+    Avx2,
+    Portable,
+}
+
+/// `kernel` over the common prefix of `x` and `out`, then its special-value
+/// pass if the loop flagged an input.
+fn run(kernel: &Kernel, build: Build, x: &[f64], out: &mut [f64]) {
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    let special = 'ran: {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if build == Build::Best && has_avx512() {
+                // SAFETY: the CPU has AVX-512 F/VL/DQ, AVX2 and FMA (checked
+                // just above).
+                #[allow(unsafe_code)]
+                break 'ran unsafe { (kernel.avx512)(x, out) };
+            }
+            if build != Build::Portable && has_avx2_fma() {
+                // SAFETY: the CPU has AVX2 and FMA (checked just above).
+                #[allow(unsafe_code)]
+                break 'ran unsafe { (kernel.avx2)(x, out) };
+            }
+        }
+        (kernel.portable)(x, out)
+    };
+    if special {
+        (kernel.fix_up)(x, out);
+    }
+}
+
+/// `x[i] ← f(x[i])` through the slice function `into`, a block at a time
+/// (copied to a stack buffer, so that the fix-up pass still sees the input).
+fn in_place(x: &mut [f64], into: fn(&[f64], &mut [f64])) {
+    let mut buf = [0.0; BLOCK];
+    for chunk in x.chunks_mut(BLOCK) {
+        let b = &mut buf[..chunk.len()];
+        b.copy_from_slice(chunk);
+        into(b, chunk);
+    }
+}
+
 /// 1.5·2^52: adding it rounds a double of magnitude < 2^51 to an integer,
 /// which then sits in the low bits of the sum's representation.
 const SHIFT: f64 = 6755399441055744.0;
