@@ -20,33 +20,9 @@ impl Model {
         // The five-parameter fits (Approach 3, Huber, training curves) get a
         // copy of the same body with n a constant: unrolled, fewer checks.
         match self.n {
-            #[cfg(target_arch = "x86_64")]
-            5 if std::arch::is_x86_feature_detected!("avx2") => {
-                // SAFETY: the processor supports AVX2 (checked just above).
-                #[allow(unsafe_code)]
-                unsafe {
-                    self.target_5_avx2(x, g, lo, hi, constrained, point)
-                }
-            }
             5 => self.target_n(5, x, g, lo, hi, constrained, point),
             n => self.target_n(n, x, g, lo, hi, constrained, point),
         }
-    }
-
-    /// [`Model::target`] for n = 5 compiled for AVX2: the same operations in
-    /// the same order (no fused multiply-add is formed), wider registers.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn target_5_avx2(
-        &mut self,
-        x: &[f64],
-        g: &[f64],
-        lo: &[f64],
-        hi: &[f64],
-        constrained: bool,
-        point: &mut [f64],
-    ) -> bool {
-        self.target_n(5, x, g, lo, hi, constrained, point)
     }
 
     #[inline(always)]
