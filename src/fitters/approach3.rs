@@ -349,10 +349,10 @@ fn rss_lanes_body<const LOG: bool>(e: f64, a: f64, b: f64, cols: [&[f64]; 6]) ->
 /// [`LANES`] interleaved partial sums (point i into lane i mod 4, lanes
 /// added pairwise at the end) so the processor runs four points side by side
 /// in vector registers. Only the order of the additions differs from the
-/// generic loop: each sum's rounding error stays within the bound of
-/// recursive summation (proofs/08 §8.2), and the 256-bit cross-checks of
-/// [`objective_value_and_gradient`] (which dispatches here for `f64`) hold
-/// at their unchanged tolerances.
+/// generic loop: the two differ by at most 2γ_m·Σ|tᵢ| per sum (proofs/08
+/// §8.2, "Evaluation order"; tested by
+/// `approach3_rss_lanes_differ_from_the_in_order_sum_by_summation_rounding_only`).
+/// [`objective_value_and_gradient`] dispatches here for `f64`.
 fn rss_f64<T: RealField>(
     data: &SurfaceData<T>,
     objective: Objective,

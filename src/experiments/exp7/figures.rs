@@ -254,7 +254,7 @@ impl Exp7Output {
     /// line, one colour per budget.
     ///
     /// # Errors
-    /// Invalid sampling settings (already validated by [`run_exp7`]).
+    /// Invalid sampling settings (already validated by [`run_exp7`](super::run::run_exp7)).
     pub fn isoflop_figure(&self) -> Result<Option<Figure>, ExperimentError> {
         let Some(nc) = &self.config.noisy else {
             return Ok(None);

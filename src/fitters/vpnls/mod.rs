@@ -81,7 +81,7 @@ pub enum VpnlsMethod {
     Lbfgsb(GradientSource),
     /// The grid alone (`params.grid` per axis; 256 for the study,
     /// [`VpnlsParams::fine_grid`]), no refinement: status
-    /// [`FitStatus::GridPoint`](super::FitStatus::GridPoint), or `BoundHit`
+    /// [`FitStatus::GridPoint`], or `BoundHit`
     /// on an edge cell.
     Grid,
 }
