@@ -12,7 +12,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def _binary() -> pathlib.Path:
     env = os.environ.get("SCALING_LAWS_BIN")
-    path = pathlib.Path(env) if env else ROOT / "target" / "release" / "scaling-laws"
+    # Cargo builds into $CARGO_TARGET_DIR when it is set (relative to the crate root).
+    target = ROOT / os.environ.get("CARGO_TARGET_DIR", "target")
+    path = pathlib.Path(env) if env else target / "release" / "scaling-laws"
     if not path.exists():
         pytest.fail(
             f"the scaling-laws binary is missing at {path}: run `cargo build --release` "
