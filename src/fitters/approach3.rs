@@ -668,14 +668,16 @@ fn grid_start(data: &SurfaceData<f64>) -> [f64; 5] {
     best.1
 }
 
-/// The objective from predictions L̂ (grid scoring; the log-sum-exp form is
-/// not needed there: L̂ is a sum of positive terms of moderate size).
-fn score(objective: Objective, lhat: f64, l: f64, ln_l: f64) -> f64 {
+/// The objective's term for one point from its prediction, given as L̂ for
+/// the RSS objectives and as ln L̂ for the log objectives (grid scoring; the
+/// log-sum-exp form is not needed there: L̂ is a sum of positive terms of
+/// moderate size).
+fn score(objective: Objective, pred: f64, l: f64, ln_l: f64) -> f64 {
     match objective {
-        Objective::Rss | Objective::RssLogParams => (lhat - l).powi(2),
-        Objective::LogLoss => (lhat.ln() - ln_l).powi(2),
+        Objective::Rss | Objective::RssLogParams => (pred - l).powi(2),
+        Objective::LogLoss => (pred - ln_l).powi(2),
         Objective::HuberLog => {
-            let s = (lhat.ln() - ln_l).abs();
+            let s = (pred - ln_l).abs();
             let d = huber_delta::<f64>();
             if s <= d {
                 s * s / 2.0
@@ -715,6 +717,10 @@ fn chinchilla_grid_start(
     let bs: Vec<(f64, f64)> = ln_cs.iter().map(|v| to_phys(2, *v)).collect();
     let a_phys: Vec<f64> = as_.iter().map(|p| p.1).collect();
     let b_phys: Vec<f64> = bs.iter().map(|p| p.1).collect();
+    // Predictions of one grid point (their logs, in one vector call, for
+    // the log objectives).
+    let mut pred = vec![0.0; data.loss().len()];
+    let log_scored = matches!(objective, Objective::LogLoss | Objective::HuberLog);
     let au = scaled_columns(data.ln_n(), &a_phys, &alphas);
     let bv = scaled_columns(data.ln_d(), &b_phys, &betas);
     let mut best = (
@@ -727,13 +733,16 @@ fn chinchilla_grid_start(
                 for (ia, a) in as_.iter().enumerate() {
                     for (ib, b) in bs.iter().enumerate() {
                         let (x, y) = (&au[ia][ja], &bv[ib][jb]);
-                        let total =
-                            data.loss().iter().zip(ln_loss).enumerate().fold(
-                                0.0,
-                                |s, (i, (l, ln_l))| {
-                                    s + score(objective, e.1 + x[i] + y[i], *l, *ln_l)
-                                },
-                            );
+                        for ((p, xi), yi) in pred.iter_mut().zip(x).zip(y) {
+                            *p = e.1 + xi + yi;
+                        }
+                        if log_scored {
+                            crate::numerics::vmath::ln_in_place(&mut pred);
+                        }
+                        let total = pred
+                            .iter()
+                            .zip(data.loss().iter().zip(ln_loss))
+                            .fold(0.0, |s, (p, (l, ln_l))| s + score(objective, *p, *l, *ln_l));
                         if total < best.0 {
                             best = (total, [e.0, a.0, b.0, *alpha, *beta]);
                         }
