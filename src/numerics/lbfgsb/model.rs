@@ -130,10 +130,12 @@ impl Model {
     /// B stays exactly symmetric: each entry of the upper triangle is
     /// computed once and written to both (i, j) and (j, i) (the same values
     /// as the full loop, whose (i, j) and (j, i) products are equal).
-    /// Dividing by `sᵀy` and `sᵀBs` once per pair would be cheaper but
-    /// rounds differently, and runs on the edge of a local minimum or of a
-    /// failed line search (the tests' 10⁵-point and one-curve cases) follow
-    /// the rounding.
+    /// One reciprocal of `sᵀBs` per pair instead of n(n+1)/2 divisions was
+    /// measured to save ~15 µs of ~245 µs per Approach 3 fit
+    /// (`examples/approach3_profile 2000`), but rounds differently, and a run
+    /// on the edge of a failed line search (the 10⁵-point test of
+    /// `approach3.rs`) follows the rounding; the cost here is the chain from
+    /// pair to pair, not the divisions.
     ///
     /// `n` is `self.n`, passed so that a caller knowing it (n = 5) gets a
     /// copy with the loops unrolled.
