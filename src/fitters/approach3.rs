@@ -45,7 +45,7 @@ use nalgebra::RealField;
 
 use super::outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
 use crate::numerics::lbfgsb::{
-    minimize_lbfgsb, GradientSource, LbfgsbEnd, LbfgsbSettings, StopRule,
+    minimize_lbfgsb_into, GradientSource, LbfgsbEnd, LbfgsbSettings, StopRule,
 };
 use crate::numerics::{int, linspace, ratio};
 use crate::sampling::noise::Rng;
@@ -369,10 +369,19 @@ fn rss_f64<T: RealField>(
     } else {
         [x[0], x[1], x[2]]
     };
-    powers_into(&x[3], data.ln_n(), &mut work.u);
-    powers_into(&x[4], data.ln_d(), &mut work.v);
     let m = data.loss().len();
     let padded = m.div_ceil(LANES) * LANES;
+    // The exponents −α ln N and −β ln D, each padded with zeros, into `v`;
+    // their exponentials into `u` in one vector call (the same products and
+    // the same bits as `powers_into`, without its in-place copy).
+    let t = &mut work.v;
+    t.clear();
+    t.extend(data.ln_n().iter().map(|l| -x[3] * l));
+    t.resize(padded, 0.0);
+    t.extend(data.ln_d().iter().map(|l| -x[4] * l));
+    t.resize(2 * padded, 0.0);
+    work.u.resize(2 * padded, 0.0);
+    crate::numerics::vmath::exp_into(&work.v, &mut work.u);
     // The data in lanes, padded to a multiple of LANES with weight-0
     // points (prepared once per fit).
     if work.lanes.len() != 4 * padded {
@@ -387,9 +396,7 @@ fn rss_f64<T: RealField>(
     let (ln_n, rest) = work.lanes.split_at(padded);
     let (ln_d, rest) = rest.split_at(padded);
     let (loss, weight) = rest.split_at(padded);
-    work.u.resize(padded, 0.0);
-    work.v.resize(padded, 0.0);
-    let (u, v) = (&work.u[..padded], &work.v[..padded]);
+    let (u, v) = work.u.split_at(padded);
     let cols = [ln_n, ln_d, loss, weight, u, v];
     let acc = if log {
         rss_lanes::<true>(e, a, b, cols)
@@ -898,8 +905,8 @@ pub fn fit_approach3(
         (f, g)
     };
     let mut f = |x: &[f64]| eval(x).0;
-    let mut grad = |x: &[f64]| eval(x).1.to_vec();
-    let out = minimize_lbfgsb(
+    let mut grad = |x: &[f64], g: &mut [f64]| g.copy_from_slice(&eval(x).1);
+    let out = minimize_lbfgsb_into(
         &mut f,
         &mut grad,
         &x0,

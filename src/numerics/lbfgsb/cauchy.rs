@@ -50,8 +50,6 @@ impl Model {
         if d.iter().all(|&v| v == 0.0) {
             return;
         }
-        // Ties in index order, as a stable sort of the index-ordered list.
-        breaks.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         // On [t_prev, t_next]: m'(t_prev + Δt) = f1 + Δt f2 with
         // f1 = gᵀd + zᵀBd, f2 = dᵀBd, z = x(t_prev) − x.
         z.fill(0.0);
@@ -61,7 +59,18 @@ impl Model {
         let f2_original = f2;
         let mut t_prev = 0.0;
         let mut step = None;
-        for (k, &(t, i)) in breaks.iter().enumerate() {
+        // The breakpoints in increasing order, ties in index order, taken
+        // one at a time (the walk usually stops at the first).
+        let count = breaks.len();
+        for k in 0..count {
+            let next = (k..count)
+                .min_by(|&a, &b| {
+                    let (a, b) = (breaks[a], breaks[b]);
+                    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+                })
+                .unwrap_or(k);
+            breaks.swap(k, next);
+            let (t, i) = breaks[k];
             let dtm = if f2 > 0.0 { -f1 / f2 } else { f64::INFINITY };
             if dtm < t - t_prev {
                 step = Some(dtm);
@@ -77,7 +86,7 @@ impl Model {
             d[i] = 0.0;
             free[i] = false;
             t_prev = t;
-            if k + 1 == breaks.len() && bounded {
+            if k + 1 == count && bounded {
                 step = Some(0.0);
                 break;
             }

@@ -12,9 +12,6 @@ const LS_MAX_EVALUATIONS: usize = 20;
 /// Largest step when no bound limits it (`lnsrlb`'s `big`).
 const LS_UNBOUNDED_STEP: f64 = 1e10;
 
-/// An accepted step: the new point, f and ∇f there.
-type Accepted = (Vec<f64>, f64, Vec<f64>);
-
 #[derive(Debug, Clone, Copy)]
 pub(super) struct LineSearchStart {
     pub(super) first: bool,
@@ -25,7 +22,9 @@ pub(super) struct LineSearchStart {
 /// `lnsrlb`: Moré–Thuente along `direction` from `x`, the step bounded so
 /// the box is kept; step 1 lands exactly on `target`. `Ok(None)` when the
 /// search fails (not a descent direction, a search error, or 20
-/// evaluations without an acceptable step).
+/// evaluations without an acceptable step). An accepted step leaves the
+/// point and ∇f there in `out` and returns f.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn line_search(
     problem: &mut Problem<'_>,
     x: &[f64],
@@ -33,8 +32,10 @@ pub(super) fn line_search(
     g: &[f64],
     direction: &[f64],
     target: &[f64],
+    out: (&mut [f64], &mut [f64]),
     start: LineSearchStart,
-) -> Result<Option<Accepted>, OptimError> {
+) -> Result<Option<f64>, OptimError> {
+    let (trial, gt) = out;
     let (lo, hi) = (problem.lo, problem.hi);
     let slope = dot(g, direction);
     if slope >= 0.0 {
@@ -74,7 +75,6 @@ pub(super) fn line_search(
         Some(s) => s,
         None => return Ok(None),
     };
-    let mut trial = vec![0.0; x.len()];
     for _ in 0..LS_MAX_EVALUATIONS {
         if step == 1.0 {
             trial.copy_from_slice(target);
@@ -83,9 +83,9 @@ pub(super) fn line_search(
                 trial[i] = (x[i] + step * direction[i]).clamp(lo[i], hi[i]);
             }
         }
-        let (ft, gt) = problem.evaluate(&trial)?;
-        match search.next(step, ft, dot(&gt, direction)) {
-            Search::Done => return Ok(Some((trial, ft, gt))),
+        let ft = problem.evaluate(trial, gt)?;
+        match search.next(step, ft, dot(gt, direction)) {
+            Search::Done => return Ok(Some(ft)),
             Search::Evaluate(next) => step = next,
         }
     }

@@ -212,6 +212,43 @@ pub fn minimize_lbfgsb(
     source: GradientSource,
     settings: &LbfgsbSettings,
 ) -> Result<LbfgsbOutcome, OptimError> {
+    run(f, Gradient::Owned(grad), x0, lo, hi, source, settings)
+}
+
+/// [`minimize_lbfgsb`] with a gradient written into a slice of length n
+/// (no allocation per evaluation).
+///
+/// # Errors
+/// As [`minimize_lbfgsb`].
+pub fn minimize_lbfgsb_into(
+    f: &mut dyn FnMut(&[f64]) -> f64,
+    grad: &mut dyn FnMut(&[f64], &mut [f64]),
+    x0: &[f64],
+    lo: &[f64],
+    hi: &[f64],
+    source: GradientSource,
+    settings: &LbfgsbSettings,
+) -> Result<LbfgsbOutcome, OptimError> {
+    run(f, Gradient::Into(grad), x0, lo, hi, source, settings)
+}
+
+/// How the caller supplies the analytic gradient.
+enum Gradient<'a> {
+    /// Returned as a vector (checked for length).
+    Owned(&'a mut dyn FnMut(&[f64]) -> Vec<f64>),
+    /// Written into the slice given.
+    Into(&'a mut dyn FnMut(&[f64], &mut [f64])),
+}
+
+fn run<'a>(
+    f: &'a mut dyn FnMut(&[f64]) -> f64,
+    grad: Gradient<'a>,
+    x0: &[f64],
+    lo: &'a [f64],
+    hi: &'a [f64],
+    source: GradientSource,
+    settings: &LbfgsbSettings,
+) -> Result<LbfgsbOutcome, OptimError> {
     let n = x0.len();
     validate(x0, lo, hi, settings)?;
     let mut problem = Problem {
@@ -223,7 +260,8 @@ pub fn minimize_lbfgsb(
         evaluations: 0,
     };
     let mut x: Vec<f64> = (0..n).map(|i| x0[i].clamp(lo[i], hi[i])).collect();
-    let (mut fx, mut g) = problem.evaluate(&x).map_err(|e| match e {
+    let mut g = vec![0.0; n];
+    let mut fx = problem.evaluate(&x, &mut g).map_err(|e| match e {
         OptimError::NonFiniteObjective { value } => OptimError::NonFiniteInitialValue { value },
         other => other,
     })?;
@@ -246,11 +284,13 @@ pub fn minimize_lbfgsb(
         .all(|(l, u)| l.is_finite() && u.is_finite());
     let mut model = Model::new(n, settings.maxcor);
     let (mut target, mut direction) = (vec![0.0; n], vec![0.0; n]);
+    // The accepted point and its gradient (the line search's trial buffers).
+    let (mut xn, mut gn) = (vec![0.0; n], vec![0.0; n]);
     let mut iteration = 0_usize;
     loop {
         // One iteration; a failed factorisation or line search with stored
         // corrections discards them and tries again (the Fortran's restart).
-        let (xn, fxn, gn) = loop {
+        let fxn = loop {
             if !model.target(&x, &g, lo, hi, constrained, &mut target) {
                 model.clear();
                 continue;
@@ -266,15 +306,36 @@ pub fn minimize_lbfgsb(
                 &g,
                 &direction,
                 &target,
+                (&mut xn, &mut gn),
                 LineSearchStart {
                     first: iteration == 0,
                     constrained,
                     boxed,
                 },
             )?;
-            match search {
-                Some(step) => break step,
-                None if model.is_empty() => {
+            let Some(step) = search else {
+                // Rule 2 of proofs/10 §10.5 judges a search that looked: a
+                // descent direction along which trial points were evaluated
+                // (the quasi-Newton step, or the steepest-descent retry after
+                // one). A direction that is not descent, or a search rejected
+                // before any trial, says nothing about f's resolution and
+                // restarts as in the Fortran.
+                let predicted = -dot(&g, &direction);
+                let searched = problem.evaluations > evaluated_before && predicted > 0.0;
+                if searched
+                    && settings
+                        .stop
+                        .failure_converges(settings.ftol, fx, predicted)
+                {
+                    return finish(
+                        x,
+                        fx,
+                        LbfgsbEnd::Converged,
+                        MSG_PREDICTED,
+                        problem.evaluations,
+                    );
+                }
+                if model.is_empty() {
                     return finish(
                         x,
                         fx,
@@ -283,37 +344,17 @@ pub fn minimize_lbfgsb(
                         problem.evaluations,
                     );
                 }
-                None => {
-                    // Rule 2 of proofs/10 §10.5 judges a search that looked:
-                    // a descent direction along which trial points were
-                    // evaluated. A direction that is not descent, or a
-                    // search rejected before any trial, says nothing about
-                    // f's resolution and restarts as in the Fortran.
-                    let predicted = -dot(&g, &direction);
-                    let searched = problem.evaluations > evaluated_before && predicted > 0.0;
-                    if searched
-                        && settings
-                            .stop
-                            .failure_converges(settings.ftol, fx, predicted)
-                    {
-                        return finish(
-                            x,
-                            fx,
-                            LbfgsbEnd::Converged,
-                            MSG_PREDICTED,
-                            problem.evaluations,
-                        );
-                    }
-                    model.clear();
-                }
-            }
+                model.clear();
+                continue;
+            };
+            break step;
         };
         iteration += 1;
         let f_old = fx;
         let descent = model.stage(&xn, &x, &gn, &g);
-        x = xn;
+        std::mem::swap(&mut x, &mut xn);
+        std::mem::swap(&mut g, &mut gn);
         fx = fxn;
-        g = gn;
         if iteration >= settings.maxiter {
             return finish(x, fx, LbfgsbEnd::MaxIter, MSG_MAXITER, problem.evaluations);
         }
@@ -368,7 +409,7 @@ fn validate(
 /// The objective, its gradient source and the evaluation count.
 struct Problem<'a> {
     f: &'a mut dyn FnMut(&[f64]) -> f64,
-    grad: &'a mut dyn FnMut(&[f64]) -> Vec<f64>,
+    grad: Gradient<'a>,
     source: GradientSource,
     lo: &'a [f64],
     hi: &'a [f64],
@@ -376,23 +417,33 @@ struct Problem<'a> {
 }
 
 impl Problem<'_> {
-    fn evaluate(&mut self, x: &[f64]) -> Result<(f64, Vec<f64>), OptimError> {
+    /// f at `x`, its gradient written to `g` (length n).
+    fn evaluate(&mut self, x: &[f64], g: &mut [f64]) -> Result<f64, OptimError> {
         let value = (self.f)(x);
         if !value.is_finite() {
             return Err(OptimError::NonFiniteObjective { value });
         }
-        let g = match self.source {
-            GradientSource::Analytic => (self.grad)(x),
-            GradientSource::FiniteDifference(scheme) => {
-                fd_gradient(&mut *self.f, x, value, scheme, Some((self.lo, self.hi)))
-            }
+        let mismatch = || OptimError::InvalidGradient {
+            index: None,
+            value: None,
+            reason: "gradient dimension mismatch".to_string(),
         };
-        if g.len() != x.len() {
-            return Err(OptimError::InvalidGradient {
-                index: None,
-                value: None,
-                reason: "gradient dimension mismatch".to_string(),
-            });
+        match (self.source, &mut self.grad) {
+            (GradientSource::Analytic, Gradient::Owned(grad)) => {
+                let v = grad(x);
+                if v.len() != g.len() {
+                    return Err(mismatch());
+                }
+                g.copy_from_slice(&v);
+            }
+            (GradientSource::Analytic, Gradient::Into(grad)) => grad(x, g),
+            (GradientSource::FiniteDifference(scheme), _) => {
+                let v = fd_gradient(&mut *self.f, x, value, scheme, Some((self.lo, self.hi)));
+                if v.len() != g.len() {
+                    return Err(mismatch());
+                }
+                g.copy_from_slice(&v);
+            }
         }
         if let Some((index, &v)) = g.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             return Err(OptimError::InvalidGradient {
@@ -402,7 +453,7 @@ impl Problem<'_> {
             });
         }
         self.evaluations += 1;
-        Ok((value, g))
+        Ok(value)
     }
 }
 

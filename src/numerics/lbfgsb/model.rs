@@ -13,6 +13,11 @@ pub(super) struct Pair {
     pub(super) y: Vec<f64>,
     pub(super) sy: f64,
     pub(super) yy: Vec<f64>,
+    /// s and y padded with zeros to [`LANES`] (for n = [`FIXED_N`], whose
+    /// model step does not use `yy`), written when the pair is stored:
+    /// [`Model::form_fixed`] loads them whole.
+    sp: Row,
+    yp: Row,
 }
 
 impl Pair {
@@ -22,6 +27,8 @@ impl Pair {
             y: Vec::with_capacity(n),
             sy: 0.0,
             yy: Vec::with_capacity(n * (n + 1) / 2),
+            sp: [0.0; LANES],
+            yp: [0.0; LANES],
         }
     }
 }
@@ -31,7 +38,8 @@ impl Pair {
 pub(super) struct Model {
     pub(super) n: usize,
     memory: usize,
-    pub(super) pairs: VecDeque<Pair>,
+    /// Boxed: storing a pair moves a pointer, not the pair.
+    pub(super) pairs: VecDeque<Box<Pair>>,
     pub(super) theta: f64,
     /// B, row-major n × n.
     pub(super) b: Vec<f64>,
@@ -39,7 +47,7 @@ pub(super) struct Model {
     pub(super) bs: Vec<f64>,
     pub(super) chol: Vec<f64>,
     /// The pair being staged by [`Model::stage`].
-    spare: Pair,
+    spare: Box<Pair>,
     /// Workspace of the Cauchy point and the subspace step, reused across
     /// iterations: the Cauchy point, which variables are free there, their
     /// indices, three n-vectors, the subspace step and the sorted
@@ -64,7 +72,7 @@ impl Model {
             b: vec![0.0; n * n],
             bs: vec![0.0; n],
             chol: vec![0.0; n * n],
-            spare: Pair::with_capacity(n),
+            spare: Box::new(Pair::with_capacity(n)),
             xc: vec![0.0; n],
             free: vec![true; n],
             free_index: Vec::with_capacity(n),
@@ -88,7 +96,7 @@ impl Model {
     /// Write s = x_new − x and y = g_new − g into the spare pair (no
     /// allocation once the memory is full) and return `−gᵀs`.
     pub(super) fn stage(&mut self, x_new: &[f64], x: &[f64], g_new: &[f64], g: &[f64]) -> f64 {
-        let Pair { s, y, .. } = &mut self.spare;
+        let Pair { s, y, .. } = &mut *self.spare;
         s.clear();
         s.extend(x_new.iter().zip(x).map(|(a, b)| a - b));
         y.clear();
@@ -100,25 +108,40 @@ impl Model {
     /// `sᵀy > ε·(−gᵀs)` holds (`matupd`'s test); θ = yᵀy / sᵀy. The pair
     /// dropped from a full memory becomes the next spare.
     pub(super) fn commit(&mut self, descent: f64) {
-        let Pair { s, y, sy, yy } = &mut self.spare;
+        let Pair {
+            s,
+            y,
+            sy,
+            yy,
+            sp,
+            yp,
+        } = &mut *self.spare;
         *sy = dot(s, y);
         if *sy <= f64::EPSILON * descent {
             return;
         }
         self.theta = dot(y, y) / *sy;
-        // y yᵀ/sᵀy depends on the pair alone, not on θ or the other pairs:
-        // computed once here (upper triangle, row by row), by the operations
-        // `form_n` would otherwise repeat every iteration.
-        yy.clear();
-        for i in 0..y.len() {
-            for j in i..y.len() {
-                yy.push(y[i] * y[j] / *sy);
+        if self.n == FIXED_N {
+            // What `form_fixed` loads: s and y padded.
+            *sp = [0.0; LANES];
+            *yp = [0.0; LANES];
+            sp[..FIXED_N].copy_from_slice(&s[..FIXED_N]);
+            yp[..FIXED_N].copy_from_slice(&y[..FIXED_N]);
+        } else {
+            // y yᵀ/sᵀy depends on the pair alone, not on θ or the other
+            // pairs: computed once here (upper triangle, row by row), by the
+            // operations `form_n` would otherwise repeat every iteration.
+            yy.clear();
+            for i in 0..y.len() {
+                for j in i..y.len() {
+                    yy.push(y[i] * y[j] / *sy);
+                }
             }
         }
         let next = if self.pairs.len() == self.memory {
             self.pairs.pop_front().unwrap_or_default()
         } else {
-            Pair::with_capacity(self.n)
+            Box::new(Pair::with_capacity(self.n))
         };
         let pair = std::mem::replace(&mut self.spare, next);
         self.pairs.push_back(pair);
@@ -139,6 +162,109 @@ impl Model {
     ///
     /// `n` is `self.n`, passed so that a caller knowing it (n = 5) gets a
     /// copy with the loops unrolled.
+    /// [`form_n`](Self::form_n) for n = 5, in its own rounding: B's rows
+    /// padded to [`LANES`] so that one row operation is one vector
+    /// instruction where the processor has them (the AVX-512, AVX2 and
+    /// portable builds are the same code without fused multiply-adds, so
+    /// they give the same bits). See [`form_fixed`](Self::form_fixed).
+    #[inline(never)]
+    pub(super) fn form5(&mut self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the processor supports AVX-512F (checked just above).
+                #[allow(unsafe_code)]
+                return unsafe { self.form5_avx512() };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor supports AVX2 (checked just above).
+                #[allow(unsafe_code)]
+                return unsafe { self.form5_avx2() };
+            }
+        }
+        self.form_fixed::<5>()
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn form5_avx512(&mut self) -> bool {
+        self.form_fixed::<5>()
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn form5_avx2(&mut self) -> bool {
+        self.form_fixed::<5>()
+    }
+
+    /// B = θI updated by every stored pair, oldest first, for n = `N` ≤
+    /// [`LANES`] known at compile time (proofs/10 §10.1, "The n = 5 copy").
+    /// The same recursion as [`form_n`](Self::form_n), arranged to shorten
+    /// its chain from pair to pair: with `bs = B⁽ʲ⁾s_j` and `r = 1/sᵀbs`,
+    ///
+    /// ```text
+    /// B⁽ʲ⁺¹⁾ = B⁽ʲ⁾ + y yᵀ/sᵀy − bs bsᵀ r
+    /// B⁽ʲ⁺¹⁾ s_{j+1} = B⁽ʲ⁾ s_{j+1} + y (yᵀs_{j+1})/sᵀy − bs (bsᵀs_{j+1}) r
+    /// ```
+    ///
+    /// so the next product is formed from B⁽ʲ⁾ while B⁽ʲ⁺¹⁾ is being
+    /// updated. B is kept exactly symmetric: entry (i, j) is
+    /// `(b_ij + (y_i y_j)/sᵀy) − (bs_i bs_j) r`, whose products commute.
+    #[inline(always)]
+    fn form_fixed<const N: usize>(&mut self) -> bool {
+        let theta = self.theta;
+        // Rows of B (= its columns), padded with zeros.
+        let mut b = [[0.0f64; LANES]; N];
+        for (i, row) in b.iter_mut().enumerate() {
+            row[i] = theta;
+        }
+        let pairs = &self.pairs;
+        let mut ok = true;
+        if let Some(first) = pairs.front() {
+            let s0 = first.sp;
+            let mut bs: Row = std::array::from_fn(|l| theta * s0[l]);
+            let m = pairs.len();
+            for j in 0..m {
+                let p = &pairs[j];
+                let (s, y, sy) = (&p.sp, &p.yp, p.sy);
+                let sbs = dot4(&s[..N], &bs[..N]);
+                if !(sbs > 0.0 && sy > 0.0) {
+                    ok = false;
+                    break;
+                }
+                let (r, rsy) = (1.0 / sbs, 1.0 / sy);
+                let mut next = [0.0f64; LANES];
+                if j + 1 < m {
+                    let s1 = &pairs[j + 1].sp;
+                    let c = dot4(&bs[..N], &s1[..N]) * r;
+                    let ys = dot4(&y[..N], &s1[..N]) * rsy;
+                    // B⁽ʲ⁾ s1 by columns, in dot4's order of additions.
+                    let mut acc = [[0.0f64; LANES]; 4];
+                    for (k, row) in b.iter().enumerate() {
+                        for l in 0..LANES {
+                            acc[k % 4][l] += row[l] * s1[k];
+                        }
+                    }
+                    for l in 0..LANES {
+                        let t = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
+                        next[l] = (t + y[l] * ys) - bs[l] * c;
+                    }
+                }
+                for (k, row) in b.iter_mut().enumerate() {
+                    let (yk, bsk) = (y[k], bs[k]);
+                    for l in 0..LANES {
+                        row[l] = (row[l] + y[l] * yk * rsy) - bs[l] * bsk * r;
+                    }
+                }
+                bs = next;
+            }
+        }
+        for (dst, row) in self.b.chunks_exact_mut(N).zip(&b) {
+            dst.copy_from_slice(&row[..N]);
+        }
+        ok
+    }
+
     #[inline(always)]
     pub(super) fn form_n(&mut self, n: usize) -> bool {
         let b = &mut self.b[..n * n];
@@ -147,7 +273,8 @@ impl Model {
         for i in 0..n {
             b[i * n + i] = self.theta;
         }
-        for Pair { s, sy, yy, .. } in &self.pairs {
+        for pair in &self.pairs {
+            let Pair { s, sy, yy, .. } = &**pair;
             let (s, yy, sy) = (&s[..n], &yy[..n * (n + 1) / 2], *sy);
             for (bsi, row) in bs.iter_mut().zip(b.chunks_exact(n)) {
                 *bsi = dot(row, s);
@@ -169,6 +296,28 @@ impl Model {
         }
         true
     }
+}
+
+/// Lanes of a padded row of B in [`Model::form_fixed`] (one AVX-512
+/// register, two AVX2 registers).
+const LANES: usize = 8;
+/// A padded row of B.
+type Row = [f64; LANES];
+/// The dimension whose model step has its own copy ([`Model::form5`],
+/// all five free in the subspace solve): Approach 3 and the other
+/// five-parameter fits.
+pub(super) const FIXED_N: usize = 5;
+
+/// Σ aᵢbᵢ in four interleaved partial sums (term i into sum i mod 4, added
+/// pairwise at the end): the dependency chain of a 5-term dot product is
+/// three additions instead of five.
+#[inline(always)]
+pub(super) fn dot4(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    for (k, (x, y)) in a.iter().zip(b).enumerate() {
+        acc[k % 4] += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// out = B v for B row-major n × n.
@@ -215,6 +364,55 @@ pub(super) fn cholesky_solve(a: &mut [f64], k: usize, b: &mut [f64]) -> bool {
             v -= a[p * k + i] * b[p];
         }
         b[i] = v / a[i * k + i];
+    }
+    true
+}
+
+/// Solve A v = b in place for symmetric positive definite A (`K` × `K`
+/// known at compile time, row-major, left unchanged) by A = L D Lᵀ with
+/// unit lower-triangular L: no square roots, one division per pivot, the
+/// factor in local arrays. `false` when a pivot is not positive and finite
+/// (A not numerically positive definite; as [`cholesky_solve`], whose
+/// pivots are the square roots of these).
+#[inline(always)]
+pub(super) fn ldl_solve<const K: usize>(a: &[f64], b: &mut [f64]) -> bool {
+    let mut l = [[0.0f64; K]; K];
+    let (mut dv, mut inv_d) = ([0.0f64; K], [0.0f64; K]);
+    for j in 0..K {
+        // v_p = L_jp d_p, kept in row j of l until the pivot is known.
+        let mut d = a[j * K + j];
+        let mut v = [0.0f64; K];
+        for p in 0..j {
+            v[p] = l[j][p] * dv[p];
+            d -= l[j][p] * v[p];
+        }
+        if !(d > 0.0 && d.is_finite()) {
+            return false;
+        }
+        dv[j] = d;
+        inv_d[j] = 1.0 / d;
+        for i in j + 1..K {
+            let mut w = a[i * K + j];
+            for p in 0..j {
+                w -= l[i][p] * v[p];
+            }
+            l[i][j] = w * inv_d[j];
+        }
+    }
+    let mut z = [0.0f64; K];
+    for i in 0..K {
+        let mut w = b[i];
+        for p in 0..i {
+            w -= l[i][p] * z[p];
+        }
+        z[i] = w;
+    }
+    for i in (0..K).rev() {
+        let mut w = z[i] * inv_d[i];
+        for p in i + 1..K {
+            w -= l[p][i] * b[p];
+        }
+        b[i] = w;
     }
     true
 }

@@ -2,7 +2,7 @@
 //! variables left free at the Cauchy point, with the Morales–Nocedal
 //! projection.
 
-use super::model::{b_times, cholesky_solve, Model};
+use super::model::{b_times, cholesky_solve, ldl_solve, Model, FIXED_N};
 
 impl Model {
     /// The end point of the step, written to `point`: generalized Cauchy
@@ -38,7 +38,11 @@ impl Model {
         point: &mut [f64],
     ) -> bool {
         let (x, g, lo, hi, point) = (&x[..n], &g[..n], &lo[..n], &hi[..n], &mut point[..n]);
-        if !self.form_n(n) {
+        if !(if n == FIXED_N {
+            self.form5()
+        } else {
+            self.form_n(n)
+        }) {
             return false;
         }
         if !constrained && !self.pairs.is_empty() {
@@ -74,13 +78,20 @@ impl Model {
         let k = free_index.len();
         delta.clear();
         delta.extend(free_index.iter().map(|&i| -(g[i] + bdz[i])));
-        for (r, &i) in free_index.iter().enumerate() {
-            let row = &b[i * n..(i + 1) * n];
-            for (c, &j) in free_index.iter().enumerate() {
-                chol[r * k + c] = row[j];
+        let solved = if k == FIXED_N && n == FIXED_N {
+            // All five free (the usual interior step): B itself, in the
+            // n = 5 copy's rounding.
+            ldl_solve::<FIXED_N>(&b[..FIXED_N * FIXED_N], &mut delta[..FIXED_N])
+        } else {
+            for (r, &i) in free_index.iter().enumerate() {
+                let row = &b[i * n..(i + 1) * n];
+                for (c, &j) in free_index.iter().enumerate() {
+                    chol[r * k + c] = row[j];
+                }
             }
-        }
-        if !cholesky_solve(&mut chol[..k * k], k, delta) {
+            cholesky_solve(&mut chol[..k * k], k, delta)
+        };
+        if !solved {
             return false;
         }
         // Morales–Nocedal: project xc + Δ into the box; keep it if it is a
