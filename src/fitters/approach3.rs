@@ -618,10 +618,16 @@ fn grid_start(data: &SurfaceData<f64>) -> [f64; 5] {
     let es = linspace(0.1, 5.0, 4);
     let coefs = [10.0, 100.0, 1000.0, 10000.0];
     let thetas = linspace(0.05, 0.95, 4);
+    // z^−θ for the four θ, each row by one vector exp call.
     let powers = |ln_z: &[f64]| -> Vec<Vec<f64>> {
         thetas
             .iter()
-            .map(|t| ln_z.iter().map(|l| (-t * l).exp()).collect())
+            .map(|t| {
+                let x: Vec<f64> = ln_z.iter().map(|l| -t * l).collect();
+                let mut out = vec![0.0; x.len()];
+                crate::numerics::vmath::exp_into(&x, &mut out);
+                out
+            })
             .collect()
     };
     let us = powers(data.ln_n());
