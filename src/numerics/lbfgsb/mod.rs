@@ -368,6 +368,28 @@ fn run<'a>(
     }
 }
 
+/// The dense model matrix B (row-major 5 × 5) that five-parameter runs
+/// form from these correction pairs (s, y), oldest first, with
+/// θ = yᵀy/sᵀy of the last: by the n = 5 copy of proofs/10 §10.1
+/// (`fixed = Some(true)` in the build the processor selects,
+/// `Some(false)` in the portable build) or by the general recursion
+/// (`None`). `None` back when a pair fails the curvature test or an update
+/// is not positive. Public for the tests only.
+#[doc(hidden)]
+pub fn model_matrix_5(pairs: &[([f64; 5], [f64; 5])], fixed: Option<bool>) -> Option<Vec<f64>> {
+    let mut model = Model::new(5, pairs.len().max(1));
+    let zero = [0.0; 5];
+    for (s, y) in pairs {
+        let before = model.pairs.len();
+        model.stage(s, &zero, y, &zero);
+        model.commit(f64::MIN_POSITIVE);
+        if model.pairs.len() == before {
+            return None;
+        }
+    }
+    model.form_variant(fixed).then(|| model.b.clone())
+}
+
 /// The checks `rcompat-lbfgsb` made, with its error values.
 fn validate(
     x0: &[f64],

@@ -129,14 +129,9 @@ impl Model {
             yp[..FIXED_N].copy_from_slice(&y[..FIXED_N]);
         } else {
             // y yᵀ/sᵀy depends on the pair alone, not on θ or the other
-            // pairs: computed once here (upper triangle, row by row), by the
-            // operations `form_n` would otherwise repeat every iteration.
-            yy.clear();
-            for i in 0..y.len() {
-                for j in i..y.len() {
-                    yy.push(y[i] * y[j] / *sy);
-                }
-            }
+            // pairs: computed once here, by the operations `form_n` would
+            // otherwise repeat every iteration.
+            fill_yy(yy, y, *sy);
         }
         let next = if self.pairs.len() == self.memory {
             self.pairs.pop_front().unwrap_or_default()
@@ -183,6 +178,23 @@ impl Model {
             }
         }
         self.form_fixed::<5>()
+    }
+
+    /// B by the n = 5 copy in the build asked for (`Some(true)`: the best
+    /// the processor has, as [`form5`](Self::form5); `Some(false)`: the
+    /// portable code) or by the general recursion (`None`). For the tests.
+    pub(super) fn form_variant(&mut self, fixed: Option<bool>) -> bool {
+        match fixed {
+            Some(true) => self.form5(),
+            Some(false) => self.form_fixed::<5>(),
+            None => {
+                for pair in self.pairs.iter_mut() {
+                    let Pair { y, sy, yy, .. } = &mut **pair;
+                    fill_yy(yy, y, *sy);
+                }
+                self.form_n(self.n)
+            }
+        }
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -295,6 +307,16 @@ impl Model {
             }
         }
         true
+    }
+}
+
+/// The upper triangle of y yᵀ/sᵀy, row by row.
+fn fill_yy(yy: &mut Vec<f64>, y: &[f64], sy: f64) {
+    yy.clear();
+    for i in 0..y.len() {
+        for j in i..y.len() {
+            yy.push(y[i] * y[j] / sy);
+        }
     }
 }
 
