@@ -18,6 +18,10 @@
 //! (Byrd, Nocedal, Schnabel 1994, Thm 2.2), and the Cauchy walk and the
 //! subspace solve use it directly (Cholesky on the free block). For n ≤ m
 //! this costs O(m n²) per iteration instead of the compact form's O(m³).
+//! Five-parameter problems get a copy of the model step of their own
+//! (proofs/10 §10.1, "The n = 5 copy"): the same matrices, formed with a
+//! shorter dependency chain from pair to pair in padded vector rows, and an
+//! LDLᵀ solve when every variable is free; its rounding is its own.
 //!
 //! Input validation and the error type are those of `rcompat-lbfgsb`, the
 //! crate this module wrapped before (and which the tests use as an oracle).

@@ -142,21 +142,6 @@ impl Model {
         self.pairs.push_back(pair);
     }
 
-    /// B = θI updated by every stored pair, oldest first. `false` when an
-    /// update is not positive (rounding on an ill-conditioned history).
-    ///
-    /// B stays exactly symmetric: each entry of the upper triangle is
-    /// computed once and written to both (i, j) and (j, i) (the same values
-    /// as the full loop, whose (i, j) and (j, i) products are equal).
-    /// One reciprocal of `sᵀBs` per pair instead of n(n+1)/2 divisions was
-    /// measured to save ~15 µs of ~245 µs per Approach 3 fit
-    /// (`examples/approach3_profile 2000`), but rounds differently, and a run
-    /// on the edge of a failed line search (the 10⁵-point test of
-    /// `approach3.rs`) follows the rounding; the cost here is the chain from
-    /// pair to pair, not the divisions.
-    ///
-    /// `n` is `self.n`, passed so that a caller knowing it (n = 5) gets a
-    /// copy with the loops unrolled.
     /// [`form_n`](Self::form_n) for n = 5, in its own rounding: B's rows
     /// padded to [`LANES`] so that one row operation is one vector
     /// instruction where the processor has them (the AVX-512, AVX2 and
@@ -277,6 +262,20 @@ impl Model {
         ok
     }
 
+    /// B = θI updated by every stored pair, oldest first. `false` when an
+    /// update is not positive (rounding on an ill-conditioned history).
+    ///
+    /// B stays exactly symmetric: each entry of the upper triangle is
+    /// computed once and written to both (i, j) and (j, i) (the same values
+    /// as the full loop, whose (i, j) and (j, i) products are equal).
+    ///
+    /// The arithmetic of every n but 5 (which has [`form5`](Self::form5),
+    /// in its own rounding), kept bit for bit: the reproductions' six-
+    /// parameter Huber likelihood stops, under scipy's rule, where its
+    /// rounding leads it (Epoch's A = 482.01; giving it the n = 5 copy's
+    /// rounding moved it to 472.5, measured while that copy was written).
+    ///
+    /// `n` is `self.n`.
     #[inline(always)]
     pub(super) fn form_n(&mut self, n: usize) -> bool {
         let b = &mut self.b[..n * n];
