@@ -38,11 +38,12 @@ impl Model {
         point: &mut [f64],
     ) -> bool {
         let (x, g, lo, hi, point) = (&x[..n], &g[..n], &lo[..n], &hi[..n], &mut point[..n]);
-        if !(if n == FIXED_N {
+        let formed = if n == FIXED_N {
             self.form5()
         } else {
             self.form_n(n)
-        }) {
+        };
+        if !formed {
             return false;
         }
         if !constrained && !self.pairs.is_empty() {
