@@ -252,9 +252,11 @@ impl Default for Approach3Params {
 /// Per-point buffers of one objective evaluation, reused across the
 /// evaluations of a fit (no allocation per evaluation).
 struct Workspace<T> {
-    /// N^−α per point (its exponent first).
+    /// N^−α per point (its exponent first). In [`rss_f64`]: N^−α then
+    /// D^−β, each padded to a multiple of [`LANES`].
     u: Vec<T>,
-    /// D^−β per point (its exponent first).
+    /// D^−β per point (its exponent first). In [`rss_f64`]: the exponents
+    /// of `u`, −α ln N then −β ln D, padded with zeros.
     v: Vec<T>,
     /// For [`rss_f64`]: ln N, ln D, L and the weights (1 per point, 0 per
     /// pad), each padded to a multiple of [`LANES`].

@@ -50,8 +50,8 @@ pub(super) struct Model {
     spare: Box<Pair>,
     /// Workspace of the Cauchy point and the subspace step, reused across
     /// iterations: the Cauchy point, which variables are free there, their
-    /// indices, three n-vectors, the subspace step and the sorted
-    /// breakpoints.
+    /// indices, three n-vectors, the subspace step and the breakpoints
+    /// (put in order one at a time by the Cauchy walk).
     pub(super) xc: Vec<f64>,
     pub(super) free: Vec<bool>,
     pub(super) free_index: Vec<usize>,
@@ -162,7 +162,7 @@ impl Model {
                 return unsafe { self.form5_avx2() };
             }
         }
-        self.form_fixed::<5>()
+        self.form_fixed::<FIXED_N>()
     }
 
     /// B by the n = 5 copy in the build asked for (`Some(true)`: the best
@@ -171,7 +171,7 @@ impl Model {
     pub(super) fn form_variant(&mut self, fixed: Option<bool>) -> bool {
         match fixed {
             Some(true) => self.form5(),
-            Some(false) => self.form_fixed::<5>(),
+            Some(false) => self.form_fixed::<FIXED_N>(),
             None => {
                 for pair in self.pairs.iter_mut() {
                     let Pair { y, sy, yy, .. } = &mut **pair;
@@ -185,13 +185,13 @@ impl Model {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
     fn form5_avx512(&mut self) -> bool {
-        self.form_fixed::<5>()
+        self.form_fixed::<FIXED_N>()
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn form5_avx2(&mut self) -> bool {
-        self.form_fixed::<5>()
+        self.form_fixed::<FIXED_N>()
     }
 
     /// B = θI updated by every stored pair, oldest first, for n = `N` ≤
