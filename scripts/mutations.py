@@ -56,7 +56,14 @@ def main(argv):
         return 2
     base = os.environ.get("MUTATION_DIR", "/tmp/scaling-laws-mutations")
     tree = os.path.join(base, "tree")
-    env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(base, "target"))
+    # Optimisation level 1 (MUTATION_OPT_LEVEL to change it): the mutated
+    # crate rebuilds faster; Rust reorders no floating-point arithmetic at
+    # any level, so only speed differs.
+    env = dict(
+        os.environ,
+        CARGO_TARGET_DIR=os.path.join(base, "target"),
+        CARGO_PROFILE_RELEASE_OPT_LEVEL=os.environ.get("MUTATION_OPT_LEVEL", "1"),
+    )
     results = []
     for m in chosen:
         copy_tree(tree)
