@@ -4,6 +4,8 @@
 pub mod allocation_cost;
 pub mod bootstrap;
 pub mod conditioning;
+pub mod law;
+pub mod predict;
 pub mod special;
 pub mod vertex_shift;
 

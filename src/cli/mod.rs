@@ -8,11 +8,14 @@
 
 mod approach2;
 mod approach2_corrected;
+mod columns;
 mod dark_matter;
 mod experiment;
 mod fit;
 mod hitchhiker;
 mod isoflops;
+mod law_json;
+mod predict;
 mod vertex_shift;
 
 use clap::{Args, Parser, Subcommand};
@@ -34,6 +37,7 @@ use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
 use hitchhiker::{hitchhiker_cmd, HitchhikerArgs};
 use isoflops::{isoflops_cmd, IsoflopsArgs};
+use predict::{predict_cmd, PredictArgs};
 use vertex_shift::{vertex_shift_cmd, VertexShiftArgs};
 
 /// Everything the command line can report as a failure.
@@ -132,6 +136,9 @@ enum Command {
     /// Fit L(N, D) = e^E + e^A·N^α + e^B·D^β through per-size training
     /// curves (the "Hitchhiker" fit), from a dataset registry or files.
     Hitchhiker(HitchhikerArgs),
+    /// Predict the loss at given (N, D) from a fit, with intervals for the
+    /// mean and for a new run, and the extrapolation distance.
+    Predict(PredictArgs),
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +209,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Isoflops(a) => isoflops_cmd(&a),
         Command::DarkMatter(a) => dark_matter_cmd(&a),
         Command::Hitchhiker(a) => hitchhiker_cmd(&a),
+        Command::Predict(a) => predict_cmd(&a),
     }
 }
 
