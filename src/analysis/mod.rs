@@ -2,6 +2,7 @@
 //! errors it implies; exact conditioning of the surface fits.
 
 pub mod allocation_cost;
+pub mod audit;
 pub mod bootstrap;
 pub mod conditioning;
 pub mod law;

@@ -8,6 +8,7 @@
 
 mod approach2;
 mod approach2_corrected;
+mod audit;
 mod columns;
 mod dark_matter;
 mod experiment;
@@ -32,6 +33,7 @@ use crate::plots::PlotError;
 use crate::sampling::SamplingError;
 
 use approach2::{approach2_cmd, Approach2Args};
+use audit::{audit_cmd, AuditArgs};
 use dark_matter::{dark_matter_cmd, DarkMatterArgs};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
@@ -139,6 +141,9 @@ enum Command {
     /// Predict the loss at given (N, D) from a fit, with intervals for the
     /// mean and for a new run, and the extrapolation distance.
     Predict(PredictArgs),
+    /// Extrapolation audit: leave each group (budget) out, refit, score
+    /// the held-out losses; every method side by side.
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -210,6 +215,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::DarkMatter(a) => dark_matter_cmd(&a),
         Command::Hitchhiker(a) => hitchhiker_cmd(&a),
         Command::Predict(a) => predict_cmd(&a),
+        Command::Audit(a) => audit_cmd(&a),
     }
 }
 

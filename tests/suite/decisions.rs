@@ -4,9 +4,10 @@
 
 use std::process::Command;
 
+use scaling_laws::analysis::audit::{audit, groups_by_key, spearman};
 use scaling_laws::analysis::law::{Approach2Law, FittedLaw, LawMethod, OptimalLossLaw};
 use scaling_laws::analysis::predict::{predict, DataSpread};
-use scaling_laws::fitters::{fit_approach2, SurfaceMethod};
+use scaling_laws::fitters::{fit_approach2, fit_vpnls, SurfaceData, SurfaceMethod, VpnlsParams};
 use scaling_laws::models::LossSurface;
 use scaling_laws::sampling::noise::Rng;
 use scaling_laws::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
@@ -217,6 +218,63 @@ fn predict_is_the_same_for_any_thread_count() {
             .install(|| predict(&m, &pts, &[(1e10, 1e11)], 20, 9, 0.9).unwrap())
     };
     assert_eq!(run(1), run(3));
+}
+
+#[test]
+fn audit_matches_a_plain_refit_loop() {
+    let s = LossSurface::<f64>::chinchilla();
+    let budgets = [1e18, 3e18, 1e19, 3e19, 1e20, 3e20];
+    let pts = noisy(&isoflops(&s, &budgets, 0.8, 7), 0.005, &mut Rng::new(11));
+    let keys: Vec<f64> = pts.iter().map(|p| p.budget).collect();
+    let m = LawMethod::Surface(SurfaceMethod::vpnls());
+    let au = audit(&m, &pts, &keys, true);
+    assert_eq!(au.leave_one_out.len(), budgets.len());
+    assert_eq!(au.ordered.len(), budgets.len() - 2);
+    // The loop written out.
+    let mut scores = Vec::new();
+    for &c in &budgets {
+        let train: Vec<IsoflopPoint<f64>> = pts.iter().filter(|p| p.budget != c).cloned().collect();
+        let test: Vec<&IsoflopPoint<f64>> = pts.iter().filter(|p| p.budget == c).collect();
+        let f = fit_vpnls(
+            &SurfaceData::from_points(&train).unwrap(),
+            &VpnlsParams::default(),
+        )
+        .unwrap();
+        let ls = LossSurface::new(f.e, f.a, f.b, f.alpha, f.beta).unwrap();
+        let mse = test
+            .iter()
+            .map(|p| (p.loss.ln() - ls.loss(&p.n, &p.d).ln()).powi(2))
+            .sum::<f64>()
+            / test.len() as f64;
+        scores.push(mse.sqrt());
+    }
+    for (sp, want) in au.leave_one_out.iter().zip(&scores) {
+        assert!((sp.rmse_ln.as_ref().unwrap() - want).abs() <= 1e-12 * want.max(1e-6));
+    }
+    let sm = au.summary.unwrap();
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    assert!((sm.mean - mean).abs() < 1e-15);
+    assert!(scores.iter().all(|&x| x <= sm.worst.0));
+    // The extreme budgets are the farthest from the rest.
+    let d: Vec<f64> = au.leave_one_out.iter().map(|s| s.distance).collect();
+    assert!(d[0] > d[2] && d[5] > d[3], "{d:?}");
+    // Approach 2 is audited through its parabolas' law.
+    let a2 = audit(&LawMethod::Approach2, &pts, &keys, false);
+    assert!(a2.leave_one_out.iter().all(|s| s.rmse_ln.is_ok()), "{a2:?}");
+    assert_eq!(groups_by_key(&keys).len(), budgets.len());
+}
+
+#[test]
+fn spearman_of_known_ranks() {
+    assert_eq!(
+        spearman(&[1.0, 2.0, 3.0, 4.0], &[10.0, 20.0, 30.0, 40.0]),
+        Some(1.0)
+    );
+    assert_eq!(spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]), Some(-1.0));
+    // Ties take their average rank: ranks (1, 2.5, 2.5, 4) against (1, 2, 3, 4).
+    let r = spearman(&[1.0, 2.0, 2.0, 3.0], &[1.0, 2.0, 3.0, 4.0]).unwrap();
+    assert!((r - 4.5 / 22.5f64.sqrt()).abs() < 1e-15);
+    assert_eq!(spearman(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]), None);
 }
 
 // ---- The commands ----
@@ -482,4 +540,39 @@ fn predict_reads_fit_json_back_and_gives_intervals_from_data() {
     );
     let _ = std::fs::remove_file(p);
     let _ = std::fs::remove_file(fp);
+}
+
+#[test]
+fn audit_reports_every_method_and_writes_its_figure() {
+    let p = csv_file("audit", 0.005);
+    let ps = p.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("scaling-laws-{}-audit", std::process::id()));
+    let v = json_of(&[
+        "audit",
+        "--data",
+        ps,
+        "--method",
+        "vpnls,approach2",
+        "--ordered",
+        "--json",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let set = v["data"].as_object().unwrap().values().next().unwrap();
+    assert_eq!(set["groups"], 5);
+    for m in ["vpnls", "approach2"] {
+        let x = &set["methods"][m];
+        assert_eq!(x["leave_one_out"].as_array().unwrap().len(), 5, "{m}");
+        assert_eq!(x["ordered"].as_array().unwrap().len(), 3, "{m}");
+        assert!(x["summary"]["mean"].as_f64().unwrap() > 0.0, "{m}: {x}");
+    }
+    assert!(dir.join("audit.csv").exists());
+    assert!(std::fs::read_dir(&dir).unwrap().any(|e| e
+        .unwrap()
+        .path()
+        .extension()
+        .is_some_and(|x| x == "png")));
+    fails(&["audit", "--data", ps, "--method", "nope"], "nope");
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_file(p);
 }
