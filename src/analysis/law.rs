@@ -65,11 +65,11 @@ impl OptimalLossLaw {
                 sxy += (xi - xm) * (li - lm);
                 sxx += (xi - xm) * (xi - xm);
             }
-            if !(sxx > 0.0) {
+            if sxx <= 0.0 || sxx.is_nan() {
                 return None;
             }
             let kk = sxy / sxx;
-            if !(kk > 0.0) {
+            if kk <= 0.0 || kk.is_nan() {
                 return None;
             }
             let e = lm - kk * xm;

@@ -53,7 +53,10 @@ pub(crate) struct AuditArgs {
 }
 
 /// The data sets: (name, points, group keys).
-fn data_sets(a: &AuditArgs) -> Result<Vec<(String, Vec<IsoflopPoint<f64>>, Vec<f64>)>, CliError> {
+/// One data set of an audit: its name, points, and a group key per point.
+type DataSet = (String, Vec<IsoflopPoint<f64>>, Vec<f64>);
+
+fn data_sets(a: &AuditArgs) -> Result<Vec<DataSet>, CliError> {
     let group_keys = |n: usize| -> Result<Option<Vec<f64>>, CliError> {
         match &a.group_col {
             Some(c) => {

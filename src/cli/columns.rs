@@ -56,7 +56,7 @@ impl ColumnArgs {
         budget: bool,
     ) -> Result<Vec<IsoflopPoint<f64>>, CliError> {
         let k = self.flops_per_token.unwrap_or(6.0);
-        if !(k > 0.0) {
+        if k <= 0.0 {
             return Err(CliError::Usage(format!(
                 "--flops-per-token must be positive, got {k}"
             )));

@@ -94,7 +94,7 @@ fn replicates(
         let pts: Vec<IsoflopPoint<f64>> = idx.iter().map(|&i| points[i].clone()).collect();
         let (numbers, on_bound) = numbers(&pts);
         let companion = match companion.map(|m| m.fit(&pts)) {
-            Some(Ok((law, status))) if status == FitStatus::Converged => {
+            Some(Ok((law, FitStatus::Converged))) => {
                 a.budget.iter().map(|&c| law.allocation(c).n_opt).collect()
             }
             Some(_) => vec![f64::NAN; a.budget.len()],
@@ -254,7 +254,7 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
             "--budget-tolerance {t} applies to --method approach2 only"
         )));
     }
-    if let Some(c) = a.budget.iter().find(|c| !(**c > 0.0)) {
+    if let Some(c) = a.budget.iter().find(|c| **c <= 0.0) {
         return Err(CliError::Usage(format!(
             "--budget must be positive, got {c}"
         )));
