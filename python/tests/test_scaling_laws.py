@@ -244,3 +244,27 @@ def test_predict_and_audit_match_cli(cli, chinchilla_csv):
 def test_new_functions_name_mismatched_lengths():
     with pytest.raises(sl.InvalidInputError, match="N: \\(3,\\), D: \\(2,\\)"):
         sl.predict([1e9, 2e9, 3e9], [1e10, 2e10], [3.0, 2.9, 2.8], [(1e9, 1e10)])
+
+
+def test_loss_surface_is_vectorised_and_accepts_pandas():
+    pd = pytest.importorskip("pandas")
+    s = sl.LossSurface.preset("chinchilla")
+    n = np.array([[1e9, 1e10], [1e11, 1e12]])
+    d = np.full((2, 2), 1e11)
+    got = s.loss(n, d)
+    assert isinstance(got, np.ndarray) and got.shape == (2, 2)
+    assert got[1, 0] == s.loss(1e11, 1e11)
+    assert isinstance(s.loss(1e9, 1e10), float)
+    # A scalar broadcasts; a pandas Series is an array.
+    assert np.array_equal(s.loss(n, 1e11), got)
+    c = pd.Series([1e21, 1e24])
+    assert np.array_equal(s.n_opt(c), np.array([s.n_opt(1e21), s.n_opt(1e24)]))
+    assert s.loss_opt([1e24])[0] == s.loss_opt(1e24)
+    with pytest.raises(sl.InvalidInputError, match="do not broadcast"):
+        s.loss(np.ones(3) * 1e9, np.ones(2) * 1e10)
+
+
+def test_dir_lists_only_the_public_names():
+    names = dir(sl)
+    assert "predict" in names and "audit" in names
+    assert not {"np", "os", "json"} & set(names)

@@ -138,7 +138,12 @@ pub(crate) fn predict_cmd(a: &PredictArgs) -> Result<String, CliError> {
             .map(|p| {
                 json!({
                     "n": p.n, "d": p.d, "budget": 6.0 * p.n * p.d, "loss": num(p.loss),
-                    "distance": num(p.distance), "outside_range": p.outside_range,
+                    "distance": if p.distance.is_nan() {
+                        json!("unavailable: the fit file has no 'data' object")
+                    } else {
+                        num(p.distance)
+                    },
+                    "outside_range": p.outside_range,
                     "mean_interval": interval(p.mean_interval, &why),
                     "new_run_interval": interval(p.new_run_interval, &why),
                 })

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, List, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -65,7 +65,13 @@ __all__ = [
     "audit",
 ]
 
-ArrayLike = Union[np.ndarray, Sequence[float]]
+class _HasArray(Protocol):
+    """Anything numpy converts to an array: a pandas Series, an xarray..."""
+
+    def __array__(self) -> np.ndarray: ...
+
+
+ArrayLike = Union[np.ndarray, Sequence[float], _HasArray]
 
 
 @dataclass(frozen=True)
@@ -491,3 +497,8 @@ def audit(
     if len(sets) == 1:
         out["data"] = {"data": next(iter(sets.values()))}
     return out
+
+
+def __dir__() -> List[str]:
+    """The public names only (not ``np``, ``os``, ``json``)."""
+    return sorted(__all__)
