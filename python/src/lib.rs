@@ -216,19 +216,32 @@ impl PySurface {
     /// L(N, D): numbers give a number; arrays (numpy, lists, pandas
     /// columns) give a numpy array, broadcast as numpy does for equal shapes
     /// or one of size 1.
-    fn loss<'py>(&self, py: Python<'py>, n: Values<'py>, d: Values<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn loss<'py>(
+        &self,
+        py: Python<'py>,
+        n: Values<'py>,
+        d: Values<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let (a, b) = (n.as_array(), d.as_array());
         let f = |x: f64, y: f64| self.inner.loss(&x, &y);
         if a.ndim() == 0 && b.ndim() == 0 {
             let (x, y) = (a.iter().next().copied(), b.iter().next().copied());
-            return Ok(PyFloat::new(py, f(x.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN))).into_any());
+            return Ok(
+                PyFloat::new(py, f(x.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN))).into_any(),
+            );
         }
         let out = if a.shape() == b.shape() {
-            numpy::ndarray::Zip::from(&a).and(&b).map_collect(|&x, &y| f(x, y))
+            numpy::ndarray::Zip::from(&a)
+                .and(&b)
+                .map_collect(|&x, &y| f(x, y))
         } else if let Some(bb) = b.broadcast(a.raw_dim()) {
-            numpy::ndarray::Zip::from(&a).and(&bb).map_collect(|&x, &y| f(x, y))
+            numpy::ndarray::Zip::from(&a)
+                .and(&bb)
+                .map_collect(|&x, &y| f(x, y))
         } else if let Some(aa) = a.broadcast(b.raw_dim()) {
-            numpy::ndarray::Zip::from(&aa).and(&b).map_collect(|&x, &y| f(x, y))
+            numpy::ndarray::Zip::from(&aa)
+                .and(&b)
+                .map_collect(|&x, &y| f(x, y))
         } else {
             return Err(InvalidInputError::new_err(format!(
                 "loss(n, d): n of shape {:?} and d of shape {:?} do not broadcast",
