@@ -102,7 +102,7 @@ pub(crate) fn dark_matter_cmd(a: &DarkMatterArgs) -> Result<String, CliError> {
         tokens: a.tokens_col.clone(),
         loss: a.loss_col.clone(),
     };
-    let data = locate(a.data.as_deref(), CHINCHILLA_RUNS, "dark-matter", "--data")?;
+    let data = locate(a.data.as_deref(), &CHINCHILLA_RUNS, "dark-matter", "--data")?;
     let runs = read_runs(&data, &columns, PowerLawForm::TwoTerm.parameters())?;
     let input = DarkMatterInput {
         loss: runs.loss.clone(),

@@ -287,7 +287,7 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
             a.budget
         )));
     }
-    let data = locate(a.data.as_deref(), ISOFLOPS, "isoflops", "--data")?;
+    let data = locate(a.data.as_deref(), &ISOFLOPS, "isoflops", "--data")?;
     let rows = read_isoflops(&data)?;
     let exps = experiments(&rows, &a.experiments)?;
     let settings = FitSettings {
@@ -662,13 +662,17 @@ fn study_cmd(a: &StudyArgs, study: Study) -> Result<String, CliError> {
             "{flag} does not apply to isoflops {name} (it has no use for it)"
         )));
     }
-    let command = format!("isoflops {name}");
-    let data = locate(a.data.as_deref(), ISOFLOPS, &command, "--data")?;
+    let command = match study {
+        Study::Cost => "isoflops cost",
+        Study::Residuals => "isoflops residuals",
+        Study::Reproductions => "isoflops reproduce",
+    };
+    let data = locate(a.data.as_deref(), &ISOFLOPS, command, "--data")?;
     let chinchilla = match study {
         Study::Reproductions => Some(locate(
             a.chinchilla.as_deref(),
-            CHINCHILLA_RUNS,
-            &command,
+            &CHINCHILLA_RUNS,
+            command,
             "--chinchilla",
         )?),
         _ => None,

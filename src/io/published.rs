@@ -46,11 +46,11 @@ pub const CHINCHILLA_RUNS: PublishedFile = PublishedFile {
 #[error("{} needs {} ({rel}), which is published data this crate may not ship: get it from the {}, then pass {flag} FILE or set {DATA_ENV} to a folder holding {rel} ({state})", .command, .file.what, .file.origin, rel = .file.rel)]
 pub struct MissingPublished {
     /// The command that needs it.
-    pub command: String,
+    pub command: &'static str,
     /// The file.
-    pub file: PublishedFile,
+    pub file: &'static PublishedFile,
     /// The option that names it.
-    pub flag: String,
+    pub flag: &'static str,
     /// What was looked at: `SCALING_LAWS_DATA is unset` or the missing path.
     pub state: String,
 }
@@ -70,17 +70,17 @@ pub fn data_dir() -> Option<PathBuf> {
 /// looked at.
 pub fn locate(
     given: Option<&std::path::Path>,
-    file: PublishedFile,
-    command: &str,
-    flag: &str,
+    file: &'static PublishedFile,
+    command: &'static str,
+    flag: &'static str,
 ) -> Result<PathBuf, MissingPublished> {
     if let Some(p) = given {
         return Ok(p.to_path_buf());
     }
     let missing = |state: String| MissingPublished {
-        command: command.to_string(),
+        command,
         file,
-        flag: flag.to_string(),
+        flag,
         state,
     };
     match data_dir() {

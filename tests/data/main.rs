@@ -43,6 +43,7 @@ fn main() {
         isoflops::corrected_approach2_on_llama3_raw_agrees_with_vpnls_within_the_vertex_scatter,
         isoflops::isoflops_fits_json_over_every_experiment_has_no_null,
         isoflops::reproductions_csv_writes_no_nan,
+        isoflops::epoch_reproduction_gives_the_printed_numbers,
         isoflops::study_options_a_study_has_no_use_for_are_errors,
     ]);
 }

@@ -92,6 +92,26 @@ fn corrected_approach2_removes_the_chinchilla_vertex_shift() {
     }
 }
 
+/// An exponent pinned at its bound is `bound_hit`, never `converged`: the
+/// Chinchilla surface (α = 0.34) fitted with α, β confined to [0.01, 0.3]
+/// ends with α̂ on the upper bound; inside the default bounds the same data
+/// converge.
+#[test]
+fn corrected_approach2_reports_an_exponent_on_its_bound() {
+    let s = LossSurface::<f64>::chinchilla();
+    let grid = IsoflopGrid::new(16f64.log10(), 15).unwrap();
+    let pts = sample_isoflops(&s, &default_budgets(), &grid, &SamplingBias::none()).unwrap();
+    let params = CorrectedParams {
+        grid_range: (0.05, 0.3),
+        bounds: (0.01, 0.3),
+        ..CorrectedParams::default()
+    };
+    let f = fit_approach2_corrected(&pts, &params).unwrap();
+    assert_eq!(f.status, FitStatus::BoundHit, "α̂ {} β̂ {}", f.alpha, f.beta);
+    assert!((f.alpha - 0.3).abs() < 1e-6, "{}", f.alpha);
+    assert_eq!(fit(&pts).status, FitStatus::Converged);
+}
+
 proptest! {
     #![proptest_config(crate::common::cases(128))]
 

@@ -51,3 +51,63 @@ fn group_resampling_keeps_group_structure() {
         k += g.len();
     }
 }
+
+/// The IsoFLOP studies' default bootstrap (`isoflops --bootstrap K`, the
+/// cost study's intervals) resamples points within each budget: every
+/// resample keeps each budget's point count, and each point of a budget of
+/// g points is drawn with probability 1/g per draw, so R replicates draw
+/// every point R times on average (binomial spread √(R(1 − 1/g)); the test
+/// allows 5 of them). Whole-budget resampling or a point never drawn fails.
+#[test]
+fn isoflop_bootstrap_keeps_each_budget_and_draws_each_point_uniformly() {
+    use scaling_laws::sampling::IsoflopPoint;
+    use scaling_laws::studies::isoflops::fits::{bootstrap_points, FitSettings, Resample};
+    assert_eq!(FitSettings::default().resample, Resample::WithinBudgets);
+    let sizes = [5usize, 7, 9];
+    let mut points = Vec::new();
+    for (b, &g) in sizes.iter().enumerate() {
+        let budget = 10f64.powi(18 + b as i32);
+        for j in 0..g {
+            // A unique N identifies each point in the resamples.
+            let n = (points.len() + 1) as f64 * 1e6;
+            points.push(IsoflopPoint {
+                n,
+                d: budget / (6.0 * n),
+                loss: 3.0 + j as f64 * 0.01,
+                budget,
+            });
+        }
+    }
+    let total = points.len();
+    let r = 4000usize;
+    let draws = bootstrap_points(&points, Resample::WithinBudgets, r, 11, |pts| {
+        let mut per_budget = [0usize; 3];
+        let mut per_point = vec![0usize; total];
+        for p in pts {
+            let i = (p.n / 1e6).round() as usize - 1;
+            per_point[i] += 1;
+            per_budget[(p.budget.log10().round() as usize) - 18] += 1;
+        }
+        Some((per_budget, per_point))
+    });
+    assert_eq!(draws.len(), r);
+    let mut counts = vec![0usize; total];
+    for (per_budget, per_point) in &draws {
+        assert_eq!(per_budget, &sizes, "each budget keeps its point count");
+        for (c, k) in counts.iter_mut().zip(per_point) {
+            *c += k;
+        }
+    }
+    let mut start = 0;
+    for &g in &sizes {
+        let spread = (r as f64 * (1.0 - 1.0 / g as f64)).sqrt();
+        for (i, &c) in counts[start..start + g].iter().enumerate() {
+            assert!(
+                (c as f64 - r as f64).abs() <= 5.0 * spread,
+                "point {} of a budget of {g}: drawn {c} times in {r} replicates",
+                i + 1
+            );
+        }
+        start += g;
+    }
+}

@@ -141,3 +141,96 @@ fn loader_names_file_line_and_column() {
     assert_eq!(r.tokens, vec![1.0]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The analysis of one metric on synthetic two-term runs (σ = 0.01).
+fn planted_metric(
+    folds: usize,
+) -> (
+    DarkMatterInput,
+    DarkMatterParams,
+    scaling_laws::studies::dark_matter::MetricAnalysis,
+) {
+    let params = DarkMatterParams {
+        folds,
+        bootstrap: 0,
+        ..DarkMatterParams::default()
+    };
+    let two = PowerLawSum::from_theta(&[0.3f64.ln(), 1.2, 0.8f64.ln(), 0.15, 1.2f64.ln()]).unwrap();
+    let input = synthetic(&two, 0.01, 5);
+    let m = analyse_metric(&input.metrics[0], &input.loss, &input.group, &params).unwrap();
+    (input, params, m)
+}
+
+/// Cross-validation by its definition, re-implemented plainly: for each
+/// fold of `assign_folds`, both laws fitted on the other folds only (the
+/// study's own fit of that subset, without CV), errors pooled over the
+/// held-out runs. A fold trained on its own held-out runs (leakage) or a
+/// different pooling fails this.
+#[test]
+fn cross_validation_is_its_definition_on_held_out_runs() {
+    let (input, params, m) = planted_metric(5);
+    let column = &input.metrics[0];
+    assert_eq!(m.cv.len(), 2);
+    for cv in &m.cv {
+        let folds = assign_folds(&input.group, cv.scheme, params.folds, params.seed);
+        let (mut ss1, mut ss2, mut n) = (0.0, 0.0, 0usize);
+        for f in 0..params.folds {
+            let train: Vec<usize> = (0..input.loss.len()).filter(|&i| folds[i] != f).collect();
+            let test: Vec<usize> = (0..input.loss.len()).filter(|&i| folds[i] == f).collect();
+            assert!(!test.is_empty() && train.len() > test.len());
+            let pick = |v: &[f64]| train.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+            let sub = MetricColumn {
+                x: pick(&column.x),
+                ..column.clone()
+            };
+            let no_cv = DarkMatterParams {
+                folds: 0,
+                ..params.clone()
+            };
+            let fit =
+                analyse_metric(&sub, &pick(&input.loss), &pick(&input.group), &no_cv).unwrap();
+            for &i in &test {
+                ss1 += (input.loss[i] - fit.single.predict(column.x[i])).powi(2);
+                ss2 += (input.loss[i] - fit.two_term.predict(column.x[i])).powi(2);
+                n += 1;
+            }
+        }
+        assert_eq!(n, input.loss.len(), "every run is held out once");
+        let (r1, r2) = ((ss1 / n as f64).sqrt(), (ss2 / n as f64).sqrt());
+        assert!(
+            (cv.single / r1 - 1.0).abs() < 1e-9,
+            "{:?}: {} vs {r1}",
+            cv.scheme,
+            cv.single
+        );
+        assert!(
+            (cv.two_term / r2 - 1.0).abs() < 1e-9,
+            "{:?}: {} vs {r2}",
+            cv.scheme,
+            cv.two_term
+        );
+    }
+}
+
+/// The information criteria count 3 + 1 parameters for the single law and
+/// 5 + 1 for the two-term law (σ counted), from the reported RMSE by the
+/// Gaussian likelihood written out here.
+#[test]
+fn information_criteria_count_each_laws_parameters() {
+    let (_, _, m) = planted_metric(0);
+    for (stats, k) in [(&m.single_stats, 4.0), (&m.two_term_stats, 6.0)] {
+        let n = m.n as f64;
+        let ln_l = -0.5 * n * ((2.0 * std::f64::consts::PI * stats.rmse.powi(2)).ln() + 1.0);
+        let aic = 2.0 * k - 2.0 * ln_l;
+        let bic = k * n.ln() - 2.0 * ln_l;
+        let aicc = aic + 2.0 * k * (k + 1.0) / (n - k - 1.0);
+        assert_eq!(stats.ic.k as f64, k);
+        for (got, want) in [
+            (stats.ic.aic, aic),
+            (stats.ic.bic, bic),
+            (stats.ic.aicc, aicc),
+        ] {
+            assert!((got - want).abs() < 1e-9 * want.abs(), "{got} vs {want}");
+        }
+    }
+}

@@ -207,6 +207,15 @@ fn small_width_expansion_is_within_its_truncation_bound_below_the_switch() {
     // The stated constant is the measured supremum (2.0777e-3 at n = 5,
     // r → 0), not a loose bound.
     assert!(largest >= 0.95, "largest truncation / (C z⁴) = {largest}");
+    // The switch and the bound the docs state (1.32e-12 below the switch;
+    // the switch below z = 0.05·ln 10·0.05 ≈ 5.76e-3, the smallest z of the
+    // closed form's precision domain, proofs/06): the switch is pinned, a
+    // move either way fails here.
+    assert_eq!(SMALL_WIDTH_SWITCH, 5e-3);
+    assert_eq!(c, 2.1e-3);
+    let stated = c * SMALL_WIDTH_SWITCH.powi(4) + 16.0 * f64::EPSILON;
+    assert!(stated <= 1.32e-12, "{stated:e}");
+    assert!(SMALL_WIDTH_SWITCH < 0.05 * 10f64.ln() * 0.05);
 }
 
 fn chinchilla_points(budgets: &[f64], w: f64, n: usize) -> Vec<IsoflopPoint<f64>> {

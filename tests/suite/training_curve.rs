@@ -325,3 +325,75 @@ fn f64_fast_path_matches_generic_bit_for_bit() {
     assert_eq!(fast.best.map(f64::to_bits), generic.best.map(f64::to_bits));
     assert!(fast.objective < smooth_l1(&large, &start, &0.1).0);
 }
+
+/// Adam's phase step by step (proofs/13 §13.5), written out plainly here:
+/// PyTorch's Adam (β₁ 0.9, β₂ 0.999, ε 1e-8) on f(θ) + 1e-6·|e^E − min L|
+/// with the published schedule max(0.05·0.2^⌊k/1000⌋, 1e-3), keeping the
+/// best state visited; 2,100 steps cross both decays. The library's
+/// defaults must give the same trace (a changed rate, decay, period, floor
+/// or anchor fails).
+#[test]
+fn adam_phase_follows_the_published_schedule_step_by_step() {
+    let law = TrainingCurveLaw::from_parameters([0.5f64, 3.0, 4.0, -0.3, -0.25]);
+    let (mut n, mut d, mut l) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, &nn) in [1e6, 3e6, 9e6].iter().enumerate() {
+        for (j, &dd) in [1e8, 3e8, 1e9, 3e9].iter().enumerate() {
+            n.push(nn);
+            d.push(dd);
+            l.push(law.loss(&nn, &dd) * (1.0 + 0.003 * ((i * 4 + j) % 5) as f64));
+        }
+    }
+    let pts = CurvePoints::<f64>::new(&n, &d, &l).unwrap();
+    let start = [0.3, 2.5, 3.5, -0.5, -0.2];
+    let steps = 2100;
+    let params = TrainingCurveParams {
+        adam_steps: steps,
+        ..TrainingCurveParams::default()
+    };
+    let got = adam_phase_generic(&pts, start, &params);
+    // The plain trace.
+    let min_l = l.iter().cloned().fold(f64::INFINITY, f64::min);
+    let delta = params.delta;
+    let f = |p: &[f64; 5]| {
+        let (v, mut g) = smooth_l1_generic(&pts, p, &delta);
+        let ee = p[0].exp();
+        g[0] += 1e-6 * (ee - min_l).signum() * ee;
+        (v + 1e-6 * (ee - min_l).abs(), g)
+    };
+    let (mut theta, mut m, mut v) = (start, [0.0; 5], [0.0; 5]);
+    let (mut b1t, mut b2t) = (1.0, 1.0);
+    let mut best = (start, f64::INFINITY);
+    for k in 0..=steps {
+        let (fk, g) = f(&theta);
+        if fk < best.1 {
+            best = (theta, fk);
+        }
+        if k == steps {
+            break;
+        }
+        let lr = (0.05 * 0.2f64.powi((k / 1000) as i32)).max(1e-3);
+        b1t *= 0.9;
+        b2t *= 0.999;
+        for j in 0..5 {
+            m[j] = 0.9 * m[j] + (1.0 - 0.9) * g[j];
+            v[j] = 0.999 * v[j] + (1.0 - 0.999) * g[j] * g[j];
+            let mhat = m[j] / (1.0 - b1t);
+            let vhat = v[j] / (1.0 - b2t);
+            theta[j] -= lr * mhat / (vhat.sqrt() + 1e-8);
+        }
+    }
+    assert!(
+        ((got.objective - best.1) / best.1).abs() < 1e-9,
+        "{} vs {}",
+        got.objective,
+        best.1
+    );
+    for j in 0..5 {
+        assert!(
+            (got.best[j] - best.0[j]).abs() < 1e-7 * best.0[j].abs().max(1.0),
+            "θ[{j}]: {} vs {}",
+            got.best[j],
+            best.0[j]
+        );
+    }
+}
