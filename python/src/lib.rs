@@ -12,7 +12,7 @@ use numpy::{AllowTypeChange, IntoPyArray, PyArrayLike1};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyFloat};
 use rayon::prelude::*;
 
 use scaling_laws::analysis::allocation_cost as cost;
@@ -125,6 +125,19 @@ fn same_length(names: &[&str], lens: &[usize]) -> PyResult<()> {
 
 // ---------------------------------------------------------------- surface
 
+/// A number or an array of any shape (numpy, list, pandas column), as float64.
+type Values<'py> = numpy::PyArrayLikeDyn<'py, f64, AllowTypeChange>;
+
+/// `f` over `v`: a Python float for a number, a numpy array of the same
+/// shape for an array.
+fn map_values<'py>(py: Python<'py>, v: &Values<'py>, f: impl Fn(f64) -> f64) -> Bound<'py, PyAny> {
+    let a = v.as_array();
+    if a.ndim() == 0 {
+        return PyFloat::new(py, f(a.iter().next().copied().unwrap_or(f64::NAN))).into_any();
+    }
+    a.mapv(f).into_pyarray(py).into_any()
+}
+
 /// The loss surface L(N, D) = E + A/N^α + B/D^β and its compute-optimal
 /// frontier under C = 6ND.
 #[pyclass(name = "LossSurface", module = "scaling_laws", frozen)]
@@ -200,21 +213,56 @@ impl PySurface {
         self.inner.b0()
     }
 
-    /// L(N, D) for scalars or arrays (broadcast by numpy in the caller).
-    fn loss(&self, n: f64, d: f64) -> f64 {
-        self.inner.loss(&n, &d)
+    /// L(N, D): numbers give a number; arrays (numpy, lists, pandas
+    /// columns) give a numpy array, broadcast as numpy does for equal shapes
+    /// or one of size 1.
+    fn loss<'py>(
+        &self,
+        py: Python<'py>,
+        n: Values<'py>,
+        d: Values<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (a, b) = (n.as_array(), d.as_array());
+        let f = |x: f64, y: f64| self.inner.loss(&x, &y);
+        if a.ndim() == 0 && b.ndim() == 0 {
+            let (x, y) = (a.iter().next().copied(), b.iter().next().copied());
+            return Ok(
+                PyFloat::new(py, f(x.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN))).into_any(),
+            );
+        }
+        let out = if a.shape() == b.shape() {
+            numpy::ndarray::Zip::from(&a)
+                .and(&b)
+                .map_collect(|&x, &y| f(x, y))
+        } else if let Some(bb) = b.broadcast(a.raw_dim()) {
+            numpy::ndarray::Zip::from(&a)
+                .and(&bb)
+                .map_collect(|&x, &y| f(x, y))
+        } else if let Some(aa) = a.broadcast(b.raw_dim()) {
+            numpy::ndarray::Zip::from(&aa)
+                .and(&b)
+                .map_collect(|&x, &y| f(x, y))
+        } else {
+            return Err(InvalidInputError::new_err(format!(
+                "loss(n, d): n of shape {:?} and d of shape {:?} do not broadcast",
+                a.shape(),
+                b.shape()
+            )));
+        };
+        Ok(out.into_pyarray(py).into_any())
     }
-    /// The compute-optimal model size N*(C).
-    fn n_opt(&self, c: f64) -> f64 {
-        self.inner.n_opt(&c)
+    /// The compute-optimal model size N*(C) (a number, or an array for an array C).
+    fn n_opt<'py>(&self, py: Python<'py>, c: Values<'py>) -> Bound<'py, PyAny> {
+        map_values(py, &c, |x| self.inner.n_opt(&x))
     }
-    /// The compute-optimal token count D*(C).
-    fn d_opt(&self, c: f64) -> f64 {
-        self.inner.d_opt(&c)
+    /// The compute-optimal token count D*(C) (a number, or an array for an array C).
+    fn d_opt<'py>(&self, py: Python<'py>, c: Values<'py>) -> Bound<'py, PyAny> {
+        map_values(py, &c, |x| self.inner.d_opt(&x))
     }
-    /// The loss at the compute-optimal point, L(N*(C), D*(C)).
-    fn loss_opt(&self, c: f64) -> f64 {
-        self.inner.loss_opt(&c)
+    /// The loss at the compute-optimal point, L(N*(C), D*(C)) (a number, or
+    /// an array for an array C).
+    fn loss_opt<'py>(&self, py: Python<'py>, c: Values<'py>) -> Bound<'py, PyAny> {
+        map_values(py, &c, |x| self.inner.loss_opt(&x))
     }
     /// C(L): the budget whose optimum reaches loss L (L > E).
     fn compute_for_loss(&self, loss: f64) -> PyResult<f64> {

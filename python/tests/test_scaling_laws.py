@@ -220,3 +220,67 @@ def test_training_curves_match_cli(cli):
     assert d["alpha"] < 0 and d["beta"] < 0 and isinstance(d["warnings"], list)
     with pytest.raises(sl.InvalidInputError):
         sl.training_curves(registry=registry, names=["no-such-dataset"])
+
+
+# ---- issue 25: allocations, predict, audit, corrected Approach 2 ----
+
+
+def test_approach2_fit_n_opt_and_d_opt_are_its_power_laws(chinchilla_csv):
+    s, _ = chinchilla_csv
+    fit = sl.fit_approach2(s.N, s.D, s.loss, s.budget)
+    c = np.array([1e21, 1e24])
+    assert np.allclose(fit.n_opt(c), 10 ** (fit.a_intercept + fit.a * np.log10(c)), rtol=1e-15)
+    assert isinstance(fit.d_opt(1e24), float)
+    # Noise-free Chinchilla data: N*·D* = C/6 to the parabola's small bias.
+    assert abs(fit.n_opt(1e24) * fit.d_opt(1e24) * 6 / 1e24 - 1) < 1e-2
+
+
+def test_fit_budgets_and_corrected_match_cli(cli, chinchilla_csv):
+    s, path = chinchilla_csv
+    py = sl.fit_budgets(s.N, s.D, s.loss, [1e22, 1e24])
+    js = cli("fit", "--method", "vpnls", "--data", path, "--budget", "1e22,1e24")
+    assert py["allocations"] == js["allocations"]
+    assert py["schema_version"] == 1
+    py = sl.fit_approach2_corrected(s.N, s.D, s.loss, s.budget, budgets=[1e24])
+    js = cli("fit", "--method", "approach2-corrected", "--data", path, "--budget", "1e24")
+    assert py["allocations"] == js["allocations"] and py["a"] == js["a"]
+
+
+def test_predict_and_audit_match_cli(cli, chinchilla_csv):
+    s, path = chinchilla_csv
+    py = sl.predict(s.N, s.D, s.loss, [(1e10, 2e11)], bootstrap=10, seed=3)
+    js = cli("predict", "--data", path, "--method", "vpnls", "--at", "1e10,2e11",
+             "--bootstrap", 10, "--seed", 3)
+    assert py["predictions"] == js["predictions"]
+    py = sl.audit(s.N, s.D, s.loss, s.budget, methods=["vpnls", "approach2"], ordered=True)
+    js = cli("audit", "--data", path, "--method", "vpnls,approach2", "--ordered")
+    assert py["data"]["data"]["methods"] == next(iter(js["data"].values()))["methods"]
+
+
+def test_new_functions_name_mismatched_lengths():
+    with pytest.raises(sl.InvalidInputError, match="N: \\(3,\\), D: \\(2,\\)"):
+        sl.predict([1e9, 2e9, 3e9], [1e10, 2e10], [3.0, 2.9, 2.8], [(1e9, 1e10)])
+
+
+def test_loss_surface_is_vectorised_and_accepts_pandas():
+    pd = pytest.importorskip("pandas")
+    s = sl.LossSurface.preset("chinchilla")
+    n = np.array([[1e9, 1e10], [1e11, 1e12]])
+    d = np.full((2, 2), 1e11)
+    got = s.loss(n, d)
+    assert isinstance(got, np.ndarray) and got.shape == (2, 2)
+    assert got[1, 0] == s.loss(1e11, 1e11)
+    assert isinstance(s.loss(1e9, 1e10), float)
+    # A scalar broadcasts; a pandas Series is an array.
+    assert np.array_equal(s.loss(n, 1e11), got)
+    c = pd.Series([1e21, 1e24])
+    assert np.array_equal(s.n_opt(c), np.array([s.n_opt(1e21), s.n_opt(1e24)]))
+    assert s.loss_opt([1e24])[0] == s.loss_opt(1e24)
+    with pytest.raises(sl.InvalidInputError, match="do not broadcast"):
+        s.loss(np.ones(3) * 1e9, np.ones(2) * 1e10)
+
+
+def test_dir_lists_only_the_public_names():
+    names = dir(sl)
+    assert "predict" in names and "audit" in names
+    assert not {"np", "os", "json"} & set(names)

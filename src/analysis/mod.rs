@@ -2,8 +2,11 @@
 //! errors it implies; exact conditioning of the surface fits.
 
 pub mod allocation_cost;
+pub mod audit;
 pub mod bootstrap;
 pub mod conditioning;
+pub mod law;
+pub mod predict;
 pub mod special;
 pub mod vertex_shift;
 

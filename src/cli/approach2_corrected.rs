@@ -6,12 +6,14 @@
 use serde_json::json;
 
 use super::approach2::Approach2Args;
-use super::fit::FitArgs;
+use super::fit::{allocation_text, FitArgs};
+use super::law_json::{add_law, spread_json};
 use super::{law_json, CliError};
+use crate::analysis::law::{Approach2Law, FittedLaw};
+use crate::analysis::predict::DataSpread;
 use crate::fitters::approach2_corrected::{fit_approach2_corrected, CorrectedFit, CorrectedParams};
 use crate::fitters::fit_approach2;
-use crate::io::read_positive_columns;
-use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
+use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
 
 /// Approach 2's keys (`a`, `b`, `a_intercept`, `b_intercept`), then `alpha`,
 /// `beta`, `status`, `iterations`, `rss` and one object per budget.
@@ -79,28 +81,17 @@ fn corrected_text(fit: &CorrectedFit<f64>, what: &str) -> String {
 
 /// `fit --method approach2-corrected`: the budget column is required.
 pub(crate) fn fit_corrected_cmd(a: &FitArgs) -> Result<String, CliError> {
-    let cols = read_positive_columns(
-        &a.data,
-        &[
-            a.n_col.as_str(),
-            a.d_col.as_str(),
-            a.loss_col.as_str(),
-            a.budget_col.as_str(),
-        ],
-    )?;
-    let points: Vec<IsoflopPoint<f64>> = (0..cols[0].len())
-        .map(|i| IsoflopPoint {
-            n: cols[0][i],
-            d: cols[1][i],
-            loss: cols[2][i],
-            budget: cols[3][i],
-        })
-        .collect();
+    let points = a.cols.read(&a.data, true)?;
     let fit = fit_approach2_corrected(&points, &CorrectedParams::default())?;
+    let law = FittedLaw::Approach2(Approach2Law::from_corrected(&fit));
     Ok(if a.json {
-        corrected_json(&fit).to_string()
+        let mut v = corrected_json(&fit);
+        add_law(&mut v, "approach2-corrected", &law, &a.budget);
+        v["data"] = spread_json(&DataSpread::of(&points), None);
+        v.to_string()
     } else {
         corrected_text(&fit, &format!("{} points", points.len()))
+            + &allocation_text(&law, &a.budget)
     })
 }
 

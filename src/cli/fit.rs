@@ -3,13 +3,16 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::json;
+use serde_json::{json, Value};
 
+use super::columns::ColumnArgs;
+use super::law_json::{add_law, allocation_json, num, spread_json};
 use super::{law_json, CliError};
+use crate::analysis::law::{surface_of, Approach2Law, FittedLaw, LawMethod};
+use crate::analysis::predict::DataSpread;
 use crate::fitters::approach3::{Approach3Start, Objective};
 use crate::fitters::grid5::Grid5Params;
-use crate::fitters::{fit_approach2, pool_budgets, SurfaceData, SurfaceMethod};
-use crate::io::read_positive_columns;
+use crate::fitters::{fit_approach2, pool_budgets, FitStatus, SurfaceData, SurfaceMethod};
 use crate::sampling::IsoflopPoint;
 
 #[derive(Debug, Args)]
@@ -29,18 +32,12 @@ pub(crate) struct FitArgs {
     /// The CSV file (with a header line).
     #[arg(long)]
     pub(crate) data: PathBuf,
-    /// Column of model sizes N.
-    #[arg(long, default_value = "params")]
-    pub(crate) n_col: String,
-    /// Column of token counts D.
-    #[arg(long, default_value = "tokens")]
-    pub(crate) d_col: String,
-    /// Column of losses L.
-    #[arg(long, default_value = "loss")]
-    pub(crate) loss_col: String,
-    /// Column of compute budgets C (Approach 2 only).
-    #[arg(long, default_value = "budget")]
-    pub(crate) budget_col: String,
+    #[command(flatten)]
+    pub(crate) cols: ColumnArgs,
+    /// Budgets C (FLOPs, C = 6ND) at which to report the compute-optimal
+    /// N*, D*, L*, comma separated.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_parser = super::finite_f64)]
+    pub(crate) budget: Vec<f64>,
     /// Approach 2 only: group budgets within this relative tolerance (each
     /// group's budget becomes its geometric mean), for a budget column
     /// computed per row (6·N·D). Default 0: only equal budgets group.
@@ -61,20 +58,32 @@ pub(crate) struct FitArgs {
     pub(crate) resample: String,
 }
 
-/// Percentile intervals of `numbers` over `bootstrap` resamples of the
-/// points (plain, within budgets, or whole budgets), as a JSON object keyed
-/// like `keys`, and a text line.
-fn bootstrap_intervals(
+/// One bootstrap replicate: the reported numbers (NaN where the method
+/// failed), whether the fit ended on a bound, and the companion method's
+/// N* at each budget.
+struct Replicate {
+    numbers: Vec<f64>,
+    on_bound: bool,
+    companion: Vec<f64>,
+}
+
+/// The method's numbers on one set of points: the parameters (`keys`), then
+/// N*, D*, L* per budget; and whether the fit ended on a bound.
+type Numbers<'a> = dyn Fn(&[IsoflopPoint<f64>]) -> (Vec<f64>, bool) + Sync + 'a;
+
+/// Run the replicates: resample (plain, within budgets or whole budgets),
+/// then `numbers` and the companion's N* per budget.
+fn replicates(
     a: &FitArgs,
     points: &[IsoflopPoint<f64>],
     within_budgets: bool,
-    keys: &[&str],
-    numbers: &(dyn Fn(&[IsoflopPoint<f64>]) -> Vec<f64> + Sync),
-) -> (serde_json::Value, String) {
+    numbers: &Numbers<'_>,
+    companion: Option<&LawMethod>,
+) -> Vec<Replicate> {
     use crate::analysis::bootstrap::{resample_indices, run_replicates};
-    use crate::studies::isoflops::fits::{budget_groups, column_intervals, Resample};
+    use crate::studies::isoflops::fits::{budget_groups, Resample};
     let groups = budget_groups(points);
-    let rows = run_replicates(a.bootstrap, a.seed, |rng| {
+    run_replicates(a.bootstrap, a.seed, |rng| {
         let idx = if a.resample == "budgets" {
             Resample::Budgets.draw(rng, &groups)
         } else if within_budgets {
@@ -83,44 +92,154 @@ fn bootstrap_intervals(
             resample_indices(rng, points.len())
         };
         let pts: Vec<IsoflopPoint<f64>> = idx.iter().map(|&i| points[i].clone()).collect();
-        Some(numbers(&pts))
-    });
-    let iv = column_intervals(&rows, keys.len());
+        let (numbers, on_bound) = numbers(&pts);
+        let companion = match companion.map(|m| m.fit(&pts)) {
+            Some(Ok((law, FitStatus::Converged))) => {
+                a.budget.iter().map(|&c| law.allocation(c).n_opt).collect()
+            }
+            Some(_) => vec![f64::NAN; a.budget.len()],
+            None => Vec::new(),
+        };
+        Some(Replicate {
+            numbers,
+            on_bound,
+            companion,
+        })
+    })
+}
+
+/// An interval as JSON and text, or the reason there is none (never `null`).
+fn interval_entry(iv: Option<[f64; 2]>, finite: usize, replicates: usize) -> (Value, String) {
+    match iv {
+        Some([l, h]) if l.abs().max(h.abs()) >= 1e5 => {
+            (json!([l, h]), format!("[{l:.4e}, {h:.4e}]"))
+        }
+        Some([l, h]) => (json!([l, h]), format!("[{l:.6}, {h:.6}]")),
+        None => {
+            let why =
+                format!("unavailable: {finite} of {replicates} replicates gave a finite value");
+            (json!(why), format!("[{why}]"))
+        }
+    }
+}
+
+/// The bootstrap's intervals: parameters into `v["interval"]`, allocations
+/// into each `v["allocations"][i]["interval"]`, the share on a bound, and
+/// the companion comparison (a warning when the N* intervals do not
+/// overlap). Returns the text lines.
+fn bootstrap_report(
+    a: &FitArgs,
+    v: &mut Value,
+    keys: &[&str],
+    rows: &[Replicate],
+    method: &str,
+    companion: Option<&LawMethod>,
+    warnings: &mut Vec<String>,
+) -> String {
+    use crate::studies::isoflops::fits::column_intervals;
+    let numbers: Vec<Vec<f64>> = rows.iter().map(|r| r.numbers.clone()).collect();
+    let width = keys.len() + 3 * a.budget.len();
+    let iv = column_intervals(&numbers, width);
     let mut m = serde_json::Map::new();
     let mut text = format!(
         "95% intervals ({} replicates, resampling {}):",
         a.bootstrap, a.resample
     );
-    for (k, (iv, finite)) in keys.iter().zip(iv) {
-        match iv {
-            Some([l, h]) => {
-                m.insert((*k).to_string(), json!([l, h]));
-                text.push_str(&format!(" {k} [{l:.6}, {h:.6}]"));
-            }
-            None => {
-                // Never `null`: say why there is no interval.
-                let why = format!(
-                    "unavailable: {finite} of {} replicates gave a finite value",
-                    a.bootstrap
-                );
-                text.push_str(&format!(" {k} [{why}]"));
-                m.insert((*k).to_string(), json!(why));
+    for (k, &(i, finite)) in keys.iter().zip(&iv) {
+        let (j, t) = interval_entry(i, finite, a.bootstrap);
+        m.insert((*k).to_string(), j);
+        text.push_str(&format!(" {k} {t}"));
+    }
+    v["interval"] = Value::Object(m);
+    let on_bound = rows.iter().filter(|r| r.on_bound).count() as f64 / a.bootstrap as f64;
+    v["on_bound_share"] = json!(on_bound);
+    text.push_str(&format!(
+        "\nreplicates whose fit ended on a bound: {:.1} %",
+        100.0 * on_bound
+    ));
+    let comp: Vec<Vec<f64>> = rows.iter().map(|r| r.companion.clone()).collect();
+    let comp_iv = companion.map(|_| column_intervals(&comp, a.budget.len()));
+    for (b, &c) in a.budget.iter().enumerate() {
+        let mut obj = serde_json::Map::new();
+        text.push_str(&format!("\nC = {c:.3e}:"));
+        for (q, name) in ["n_opt", "d_opt", "loss_opt"].iter().enumerate() {
+            let (i, finite) = iv[keys.len() + 3 * b + q];
+            let (j, t) = interval_entry(i, finite, a.bootstrap);
+            obj.insert((*name).to_string(), j);
+            text.push_str(&format!(" {name} {t}"));
+        }
+        if let (Some(cm), Some(civ)) = (companion, &comp_iv) {
+            let (ci, finite) = civ[b];
+            let (j, t) = interval_entry(ci, finite, a.bootstrap);
+            let cname = cm.name();
+            obj.insert(format!("n_opt_{}", cname.replace('-', "_")), j);
+            text.push_str(&format!(" ({cname} n_opt {t})"));
+            if let (Some([l1, h1]), Some([l2, h2])) = (iv[keys.len() + 3 * b].0, ci) {
+                if h1 < l2 || h2 < l1 {
+                    warnings.push(format!(
+                        "at C = {c:e} the N* intervals of {method} [{l1:e}, {h1:e}] and {cname} \
+                         [{l2:e}, {h2:e}] do not overlap: the two methods disagree beyond their \
+                         resampling uncertainty (Approach 2's parabola bias, or a surface that \
+                         does not describe the data)"
+                    ));
+                }
             }
         }
+        if let Some(x) = v["allocations"].get_mut(b) {
+            x["interval"] = Value::Object(obj);
+        }
     }
-    (serde_json::Value::Object(m), text)
+    text
 }
 
-fn approach2_numbers(pts: &[IsoflopPoint<f64>]) -> Vec<f64> {
-    match fit_approach2(pts) {
-        Ok(f) => vec![
-            f.n_law.exponent,
-            f.d_law.exponent,
-            f.n_law.intercept,
-            f.d_law.intercept,
-        ],
-        Err(_) => vec![f64::NAN; 4],
+/// The allocation numbers of `law` at the budgets (N*, D*, L*; NaN for a
+/// missing L*).
+fn allocation_numbers(law: &FittedLaw, budgets: &[f64]) -> Vec<f64> {
+    budgets
+        .iter()
+        .flat_map(|&c| {
+            let al = law.allocation(c);
+            [al.n_opt, al.d_opt, al.loss_opt.unwrap_or(f64::NAN)]
+        })
+        .collect()
+}
+
+/// The allocation table of `law` at the budgets, as text.
+pub(crate) fn allocation_text(law: &FittedLaw, budgets: &[f64]) -> String {
+    let (ea, eb) = law.exponents();
+    let mut s = format!("\na = {ea:.6}, b = {eb:.6}");
+    if budgets.is_empty() {
+        return s;
     }
+    s.push_str(&format!(
+        "\n{:>12} {:>14} {:>14} {:>10} {:>12}",
+        "budget C", "N*", "D*", "D*/N*", "L*"
+    ));
+    for &c in budgets {
+        let al = law.allocation(c);
+        s.push_str(&format!(
+            "\n{:>12.3e} {:>14.6e} {:>14.6e} {:>10.3} {:>12}",
+            c,
+            al.n_opt,
+            al.d_opt,
+            al.d_opt / al.n_opt,
+            match &al.loss_opt {
+                Ok(l) => format!("{l:.6}"),
+                Err(e) => format!("- ({e})"),
+            }
+        ));
+    }
+    s
+}
+
+/// The residual sd of ln L of a law on its points (None when the law
+/// gives no loss).
+fn residual_sd(law: &FittedLaw, points: &[IsoflopPoint<f64>]) -> Option<f64> {
+    let r = crate::analysis::predict::ln_residuals(law, points).ok()?;
+    let m = r.len() as f64;
+    let p = law.parameter_count() as f64;
+    let mean = r.iter().sum::<f64>() / m;
+    (m > p).then(|| (r.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (m - p)).sqrt())
 }
 
 pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
@@ -135,6 +254,11 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
             "--budget-tolerance {t} applies to --method approach2 only"
         )));
     }
+    if let Some(c) = a.budget.iter().find(|c| **c <= 0.0) {
+        return Err(CliError::Usage(format!(
+            "--budget must be positive, got {c}"
+        )));
+    }
     if a.method == "approach2-corrected" {
         if a.bootstrap > 0 {
             return Err(CliError::Usage(format!(
@@ -144,24 +268,9 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
         }
         return super::approach2_corrected::fit_corrected_cmd(a);
     }
+    let mut warnings: Vec<String> = Vec::new();
     if a.method == "approach2" {
-        let cols = read_positive_columns(
-            &a.data,
-            &[
-                a.n_col.as_str(),
-                a.d_col.as_str(),
-                a.loss_col.as_str(),
-                a.budget_col.as_str(),
-            ],
-        )?;
-        let mut points: Vec<IsoflopPoint<f64>> = (0..cols[0].len())
-            .map(|i| IsoflopPoint {
-                n: cols[0][i],
-                d: cols[1][i],
-                loss: cols[2][i],
-                budget: cols[3][i],
-            })
-            .collect();
+        let mut points = a.cols.read(&a.data, true)?;
         if let Some(t) = a.budget_tolerance {
             if t < 0.0 {
                 return Err(CliError::Usage(format!(
@@ -171,25 +280,57 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
             pool_budgets(&mut points, t)?;
         }
         let fit = fit_approach2(&points)?;
+        let law = FittedLaw::Approach2(Approach2Law::from_fit(&fit));
         let mut v = law_json(
             (fit.n_law.exponent, fit.n_law.intercept),
             (fit.d_law.exponent, fit.d_law.intercept),
         );
+        add_law(&mut v, "approach2", &law, &a.budget);
         let mut extra = String::new();
         if a.bootstrap > 0 {
-            let (iv, text) = bootstrap_intervals(
-                a,
-                &points,
-                true,
-                &["a", "b", "a_intercept", "b_intercept"],
-                &approach2_numbers,
+            let budgets = a.budget.clone();
+            let numbers = move |pts: &[IsoflopPoint<f64>]| -> (Vec<f64>, bool) {
+                match fit_approach2(pts) {
+                    Ok(f) => {
+                        let law = FittedLaw::Approach2(Approach2Law::from_fit(&f));
+                        let mut v = vec![
+                            f.n_law.exponent,
+                            f.d_law.exponent,
+                            f.n_law.intercept,
+                            f.d_law.intercept,
+                        ];
+                        v.extend(allocation_numbers(&law, &budgets));
+                        (v, false)
+                    }
+                    Err(_) => (vec![f64::NAN; 4 + 3 * budgets.len()], false),
+                }
+            };
+            let companion = LawMethod::Surface(SurfaceMethod::vpnls());
+            let companion = (!a.budget.is_empty()
+                && companion
+                    .fit(&points)
+                    .is_ok_and(|(_, s)| s == FitStatus::Converged))
+            .then_some(companion);
+            let rows = replicates(a, &points, true, &numbers, companion.as_ref());
+            extra = format!(
+                "\n{}",
+                bootstrap_report(
+                    a,
+                    &mut v,
+                    &["a", "b", "a_intercept", "b_intercept"],
+                    &rows,
+                    "approach2",
+                    companion.as_ref(),
+                    &mut warnings,
+                )
             );
-            v["interval"] = iv;
-            extra = format!("\n{text}");
         }
+        v["data"] = spread_json(&DataSpread::of(&points), residual_sd(&law, &points));
+        v["warnings"] = json!(warnings);
         return Ok(if a.json {
             v.to_string()
         } else {
+            let w: String = warnings.iter().map(|w| format!("\nwarning: {w}")).collect();
             format!(
                 "Approach 2 on {} points, {} budgets\nN* = 10^{:.6} · C^{:.6}\nD* = 10^{:.6} · C^{:.6}",
                 points.len(),
@@ -198,15 +339,20 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
                 fit.n_law.exponent,
                 fit.d_law.intercept,
                 fit.d_law.exponent
-            ) + &extra
+            ) + &allocation_text(&law, &a.budget)
+                + &extra
+                + &w
         });
     }
-    let mut names = vec![a.n_col.as_str(), a.d_col.as_str(), a.loss_col.as_str()];
-    if a.bootstrap > 0 && a.resample == "budgets" {
-        names.push(a.budget_col.as_str());
-    }
-    let cols = read_positive_columns(&a.data, &names)?;
-    let data = SurfaceData::new(&cols[0], &cols[1], &cols[2])?;
+    let need_budget = a.bootstrap > 0 && a.resample == "budgets";
+    let (points, has_budget) = if need_budget {
+        (a.cols.read(&a.data, true)?, true)
+    } else if a.bootstrap > 0 && !a.budget.is_empty() {
+        a.cols.read_with_optional_budget(&a.data)?
+    } else {
+        (a.cols.read(&a.data, false)?, false)
+    };
+    let data = SurfaceData::from_points(&points)?;
     let method = match a.method.as_str() {
         "approach3" => {
             let name = a.objective.as_deref().unwrap_or("rss");
@@ -223,85 +369,105 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
         _ => SurfaceMethod::vpnls(),
     };
     let f = method.fit_with_global_check(&data)?;
-    let (mut interval, mut extra) = (None, String::new());
+    let law = surface_of(&f).ok().map(FittedLaw::Surface);
+    let (mut interval_v, mut extra) = (json!({"allocations": []}), String::new());
     if a.bootstrap > 0 {
-        let points: Vec<IsoflopPoint<f64>> = (0..cols[0].len())
-            .map(|i| IsoflopPoint {
-                n: cols[0][i],
-                d: cols[1][i],
-                loss: cols[2][i],
-                budget: cols.get(3).map_or(1.0, |c| c[i]),
-            })
-            .collect();
-        let numbers = |pts: &[IsoflopPoint<f64>]| -> Vec<f64> {
-            match SurfaceData::from_points(pts).and_then(|d| method.fit(&d)) {
+        let budgets = a.budget.clone();
+        let method_ref = &method;
+        let numbers = move |pts: &[IsoflopPoint<f64>]| -> (Vec<f64>, bool) {
+            match SurfaceData::from_points(pts).and_then(|d| method_ref.fit(&d)) {
                 // A replicate counts when the method gave its own kind of
                 // answer: a converged fit, or the grid search's grid point.
                 Ok(f)
-                    if f.status == crate::fitters::FitStatus::Converged
-                        || (matches!(method, SurfaceMethod::Grid5(_))
-                            && f.status == crate::fitters::FitStatus::GridPoint) =>
+                    if f.status == FitStatus::Converged
+                        || (matches!(method_ref, SurfaceMethod::Grid5(_))
+                            && f.status == FitStatus::GridPoint) =>
                 {
-                    vec![f.e, f.a, f.b, f.alpha, f.beta]
+                    let mut v = vec![f.e, f.a, f.b, f.alpha, f.beta];
+                    match surface_of(&f) {
+                        Ok(s) => v.extend(allocation_numbers(&FittedLaw::Surface(s), &budgets)),
+                        Err(_) => v.extend(vec![f64::NAN; 3 * budgets.len()]),
+                    }
+                    (v, false)
                 }
-                _ => vec![f64::NAN; 5],
+                Ok(f) => (
+                    vec![f64::NAN; 5 + 3 * budgets.len()],
+                    f.status == FitStatus::BoundHit,
+                ),
+                Err(_) => (vec![f64::NAN; 5 + 3 * budgets.len()], false),
             }
         };
-        let (iv, text) = bootstrap_intervals(
-            a,
-            &points,
-            false,
-            &["E", "A", "B", "alpha", "beta"],
-            &numbers,
+        // Approach 2 beside the surface when the data have budgets it can fit.
+        let companion =
+            (has_budget && fit_approach2(&points).is_ok()).then_some(LawMethod::Approach2);
+        let rows = replicates(a, &points, false, &numbers, companion.as_ref());
+        if let Some(l) = &law {
+            interval_v["allocations"] = a
+                .budget
+                .iter()
+                .map(|&c| allocation_json(&l.allocation(c)))
+                .collect();
+        }
+        extra = format!(
+            "\n{}",
+            bootstrap_report(
+                a,
+                &mut interval_v,
+                &["E", "A", "B", "alpha", "beta"],
+                &rows,
+                &method.label(),
+                companion.as_ref(),
+                &mut warnings,
+            )
         );
-        interval = Some(iv);
-        extra = format!("\n{text}");
     }
+    let mut all_warnings = f.warnings.clone();
+    all_warnings.extend(warnings);
     if a.json {
-        // JSON has no NaN or ∞: a non-finite number is written as a string
-        // ("NaN", "inf"), and the status is then `non_finite`.
-        let num = |x: f64| {
-            if x.is_finite() {
-                json!(x)
-            } else {
-                json!(format!("{x}"))
-            }
-        };
         let mut v = json!({
             "E": num(f.e), "A": num(f.a), "B": num(f.b), "alpha": num(f.alpha),
             "beta": num(f.beta), "rss": num(f.rss), "status": f.status.as_str(),
-            "iterations": f.iterations, "warnings": f.warnings
+            "iterations": f.iterations, "warnings": all_warnings
         });
-        if let Some(iv) = interval {
-            v["interval"] = iv;
+        match &law {
+            Some(l) => {
+                add_law(&mut v, &a.method, l, &a.budget);
+                v["data"] = spread_json(&DataSpread::of(&points), residual_sd(l, &points));
+            }
+            None => {
+                v["schema_version"] = json!(super::law_json::SCHEMA_VERSION);
+                v["method"] = json!(a.method);
+                v["allocations"] = json!([]);
+            }
+        }
+        if a.bootstrap > 0 {
+            v["interval"] = interval_v["interval"].take();
+            v["on_bound_share"] = interval_v["on_bound_share"].take();
+            if law.is_some() {
+                v["allocations"] = interval_v["allocations"].take();
+            }
         }
         return Ok(v.to_string());
     }
-    let warnings: String = f
-        .warnings
+    let w: String = all_warnings
         .iter()
         .map(|w| format!("\nwarning: {w}"))
         .collect();
-    Ok(extra_after(
-        format!(
-            "{} on {} points: status {}, {} iterations, RSS {:.3e}\n\
-         L(N, D) = {:.6} + {:.6}/N^{:.6} + {:.6}/D^{:.6}{warnings}",
-            method.label(),
-            data.len(),
-            f.status.as_str(),
-            f.iterations,
-            f.rss,
-            f.e,
-            f.a,
-            f.alpha,
-            f.b,
-            f.beta
-        ),
-        &extra,
+    let alloc = law
+        .as_ref()
+        .map_or_else(String::new, |l| allocation_text(l, &a.budget));
+    Ok(format!(
+        "{} on {} points: status {}, {} iterations, RSS {:.3e}\n\
+         L(N, D) = {:.6} + {:.6}/N^{:.6} + {:.6}/D^{:.6}{alloc}{extra}{w}",
+        method.label(),
+        data.len(),
+        f.status.as_str(),
+        f.iterations,
+        f.rss,
+        f.e,
+        f.a,
+        f.alpha,
+        f.b,
+        f.beta
     ))
-}
-
-fn extra_after(mut s: String, extra: &str) -> String {
-    s.push_str(extra);
-    s
 }

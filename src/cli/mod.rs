@@ -8,11 +8,15 @@
 
 mod approach2;
 mod approach2_corrected;
+mod audit;
+mod columns;
 mod dark_matter;
 mod experiment;
 mod fit;
 mod hitchhiker;
 mod isoflops;
+mod law_json;
+mod predict;
 mod vertex_shift;
 
 use clap::{Args, Parser, Subcommand};
@@ -29,11 +33,13 @@ use crate::plots::PlotError;
 use crate::sampling::SamplingError;
 
 use approach2::{approach2_cmd, Approach2Args};
+use audit::{audit_cmd, AuditArgs};
 use dark_matter::{dark_matter_cmd, DarkMatterArgs};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
 use hitchhiker::{hitchhiker_cmd, HitchhikerArgs};
 use isoflops::{isoflops_cmd, IsoflopsArgs};
+use predict::{predict_cmd, PredictArgs};
 use vertex_shift::{vertex_shift_cmd, VertexShiftArgs};
 
 /// Everything the command line can report as a failure.
@@ -135,6 +141,12 @@ enum Command {
     /// Fit L(N, D) = e^E + e^A·N^α + e^B·D^β through per-size training
     /// curves (the "Hitchhiker" fit), from a dataset registry or files.
     Hitchhiker(HitchhikerArgs),
+    /// Predict the loss at given (N, D) from a fit, with intervals for the
+    /// mean and for a new run, and the extrapolation distance.
+    Predict(PredictArgs),
+    /// Extrapolation audit: leave each group (budget) out, refit, score
+    /// the held-out losses; every method side by side.
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +217,8 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Isoflops(a) => isoflops_cmd(&a),
         Command::DarkMatter(a) => dark_matter_cmd(&a),
         Command::Hitchhiker(a) => hitchhiker_cmd(&a),
+        Command::Predict(a) => predict_cmd(&a),
+        Command::Audit(a) => audit_cmd(&a),
     }
 }
 

@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod conditioning;
 mod dark_matter;
+mod decisions;
 mod experiments;
 mod fuzz;
 mod hitchhiker;

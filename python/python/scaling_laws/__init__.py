@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, List, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -59,9 +59,19 @@ __all__ = [
     "fit_many",
     "dark_matter",
     "training_curves",
+    "fit_approach2_corrected",
+    "fit_budgets",
+    "predict",
+    "audit",
 ]
 
-ArrayLike = Union[np.ndarray, Sequence[float]]
+class _HasArray(Protocol):
+    """Anything numpy converts to an array: a pandas Series, an xarray..."""
+
+    def __array__(self) -> np.ndarray: ...
+
+
+ArrayLike = Union[np.ndarray, Sequence[float], _HasArray]
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,20 @@ class Approach2Fit:
     budgets: np.ndarray = field(default_factory=lambda: np.empty(0))
     log10_n_opt: np.ndarray = field(default_factory=lambda: np.empty(0))
     log10_d_opt: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    def n_opt(self, C: Union[float, ArrayLike]) -> Union[float, np.ndarray]:
+        """N*(C) = 10**a_intercept * C**a (a number, or an array for an array C).
+
+        >>> Approach2Fit(0.5, 0.5, -1.0, -1.0).n_opt(1e4)
+        10.0
+        """
+        v = 10.0 ** (self.a_intercept + self.a * np.log10(np.asarray(C, dtype=float)))
+        return float(v) if np.ndim(v) == 0 else v
+
+    def d_opt(self, C: Union[float, ArrayLike]) -> Union[float, np.ndarray]:
+        """D*(C) = 10**b_intercept * C**b (a number, or an array for an array C)."""
+        v = 10.0 ** (self.b_intercept + self.b * np.log10(np.asarray(C, dtype=float)))
+        return float(v) if np.ndim(v) == 0 else v
 
 
 @dataclass(frozen=True)
@@ -328,7 +352,7 @@ def training_curves(
     each data set with ``E``, ``A``, ``B``, ``alpha``, ``beta``, ``exp_E``…,
     ``num_points``, ``final_loss``, ``status``, ``warnings``, ``vpnls``,
     ``intervals``."""
-    args: List = ["hitchhiker"]
+    args: List[object] = ["hitchhiker"]
     if registry is not None:
         args += ["--registry", registry, *names] + (["--all"] if all else [])
     for path, n in files:
@@ -340,3 +364,141 @@ def training_curves(
         if v is not None:
             args += [flag, v]
     return _command(args)
+
+
+def _points_csv(N: ArrayLike, D: ArrayLike, L: ArrayLike, C: Optional[ArrayLike]) -> str:
+    """The points as a temporary CSV file (params, tokens, loss[, budget]);
+    the caller removes it. Lengths must agree (the error names them)."""
+    import tempfile
+
+    cols = [("N", np.asarray(N, dtype=float)), ("D", np.asarray(D, dtype=float)),
+            ("L", np.asarray(L, dtype=float))]
+    if C is not None:
+        cols.append(("C", np.asarray(C, dtype=float)))
+    lens = {name: a.shape for name, a in cols}
+    if any(a.ndim != 1 for _, a in cols) or len({a.shape[0] for _, a in cols}) != 1:
+        raise InvalidInputError(
+            "N, D, L" + (", C" if C is not None else "")
+            + " must be 1-D arrays of one length, got shapes "
+            + ", ".join(f"{k}: {v}" for k, v in lens.items())
+        )
+    fd, path = tempfile.mkstemp(suffix=".csv", prefix="scaling-laws-")
+    with os.fdopen(fd, "w") as f:
+        f.write("params,tokens,loss" + (",budget" if C is not None else "") + "\n")
+        for row in zip(*(a for _, a in cols)):
+            f.write(",".join(repr(float(x)) for x in row) + "\n")
+    return path
+
+
+def _with_points(
+    N: ArrayLike, D: ArrayLike, L: ArrayLike, C: Optional[ArrayLike], args: List[object]
+) -> dict:
+    path = _points_csv(N, D, L, C)
+    try:
+        return _command([str(a) if a is not _DATA else path for a in args])
+    finally:
+        os.remove(path)
+
+
+_DATA: object = object()
+
+
+def fit_approach2_corrected(
+    N: ArrayLike, D: ArrayLike, L: ArrayLike, C: ArrayLike, *, budgets: Sequence[float] = ()
+) -> dict:
+    """Approach 2 with the exact IsoFLOP profile per budget (unbiased on
+    noise-free data): the JSON of ``scaling-laws fit --method
+    approach2-corrected`` (``a``, ``b``, ``a_intercept``, ``b_intercept``,
+    ``alpha``, ``beta``, ``budgets``, ``allocations`` at ``budgets``…)."""
+    args: List[object] = ["fit", "--method", "approach2-corrected", "--data", _DATA]
+    if budgets:
+        args += ["--budget", ",".join(repr(float(c)) for c in budgets)]
+    return _with_points(N, D, L, C, args)
+
+
+def fit_budgets(
+    N: ArrayLike,
+    D: ArrayLike,
+    L: ArrayLike,
+    budgets: Sequence[float],
+    *,
+    method: str = "vpnls",
+    C: Optional[ArrayLike] = None,
+    objective: Optional[str] = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+) -> dict:
+    """The compute-optimal allocation of any method at each budget: the JSON of
+    ``scaling-laws fit --method METHOD --budget ... [--bootstrap K]``: ``a``,
+    ``b``, ``allocations`` (``budget``, ``n_opt``, ``d_opt``, ``loss_opt``, and
+    with ``bootstrap`` an ``interval`` each), ``on_bound_share``, ``warnings``.
+    ``C`` (the budgets of the points) is needed by ``approach2`` and lets a
+    surface's bootstrap compare with Approach 2's N* intervals. ``objective``
+    is Approach 3's (default ``rss``)."""
+    args: List[object] = ["fit", "--method", method, "--data", _DATA,
+                  "--budget", ",".join(repr(float(c)) for c in budgets)]
+    if objective is not None:
+        args += ["--objective", objective]
+    if bootstrap:
+        args += ["--bootstrap", int(bootstrap), "--seed", int(seed)]
+    return _with_points(N, D, L, C, args)
+
+
+def predict(
+    N: ArrayLike,
+    D: ArrayLike,
+    L: ArrayLike,
+    at: Sequence[Tuple[float, float]],
+    *,
+    method: str = "vpnls",
+    C: Optional[ArrayLike] = None,
+    objective: Optional[str] = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict:
+    """The loss ``method`` predicts at each (N, D) of ``at``, with percentile
+    intervals for the mean and for a new run (``bootstrap`` refits) and the
+    Mahalanobis extrapolation distance on (ln N, ln D): the JSON of
+    ``scaling-laws predict`` (``predictions``: ``n``, ``d``, ``loss``,
+    ``distance``, ``outside_range``, ``mean_interval``, ``new_run_interval``).
+    ``approach2`` needs ``C`` and predicts through the law of its parabolas."""
+    args: List[object] = ["predict", "--data", _DATA, "--method", method,
+                  "--bootstrap", int(bootstrap), "--seed", int(seed), "--level", level]
+    if objective is not None:
+        args += ["--objective", objective]
+    for n, d in at:
+        args += ["--at", f"{float(n)!r},{float(d)!r}"]
+    return _with_points(N, D, L, C, args)
+
+
+def audit(
+    N: ArrayLike,
+    D: ArrayLike,
+    L: ArrayLike,
+    C: ArrayLike,
+    *,
+    methods: Sequence[str] = ("vpnls",),
+    ordered: bool = False,
+    objective: Optional[str] = None,
+) -> dict:
+    """Leave-one-budget-out (and with ``ordered`` the k-smallest-budgets)
+    extrapolation of every method: the JSON of ``scaling-laws audit``, one data
+    set ``data``: per method ``leave_one_out``, ``ordered`` and ``summary``
+    (``mean``, ``median``, ``worst``, ``worst_key``, ``spearman``)."""
+    args: List[object] = ["audit", "--data", _DATA, "--method", ",".join(methods)]
+    if ordered:
+        args.append("--ordered")
+    if objective is not None:
+        args += ["--objective", objective]
+    out = _with_points(N, D, L, C, args)
+    # One data set, named after the temporary file: give it a stable name.
+    sets = out.get("data", {})
+    if len(sets) == 1:
+        out["data"] = {"data": next(iter(sets.values()))}
+    return out
+
+
+def __dir__() -> List[str]:
+    """The public names only (not ``np``, ``os``, ``json``)."""
+    return sorted(__all__)

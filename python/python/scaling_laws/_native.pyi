@@ -1,10 +1,16 @@
 """Type stubs of the native layer (PyO3). Use the functions of ``scaling_laws``."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple, Union, overload
 
 import numpy as np
 
-ArrayLike = Union[np.ndarray, Sequence[float]]
+class _HasArray(Protocol):
+    """Anything numpy converts to an array: a pandas Series, an xarray..."""
+
+    def __array__(self) -> np.ndarray: ...
+
+
+ArrayLike = Union[np.ndarray, Sequence[float], _HasArray]
 
 class ScalingLawsError(Exception): ...
 class InvalidInputError(ScalingLawsError): ...
@@ -39,10 +45,22 @@ class LossSurface:
     @property
     def b0(self) -> float:
         """log10 prefactor of D*(C)."""
+    @overload
     def loss(self, n: float, d: float) -> float: ...
+    @overload
+    def loss(self, n: ArrayLike, d: ArrayLike) -> np.ndarray: ...
+    @overload
     def n_opt(self, c: float) -> float: ...
+    @overload
+    def n_opt(self, c: ArrayLike) -> np.ndarray: ...
+    @overload
     def d_opt(self, c: float) -> float: ...
+    @overload
+    def d_opt(self, c: ArrayLike) -> np.ndarray: ...
+    @overload
     def loss_opt(self, c: float) -> float: ...
+    @overload
+    def loss_opt(self, c: ArrayLike) -> np.ndarray: ...
     def compute_for_loss(self, loss: float) -> float: ...
 
 def vertex_shift(
