@@ -121,9 +121,10 @@ pub fn audit_llama3_vpnls_matches_a_plain_refit_loop() {
         (got / mean - 1.0).abs() < 0.05,
         "audit {got} vs loop {mean}"
     );
-    assert!((got - 0.0056).abs() < 0.0005, "peer 0.0056, got {got}");
+    // To the digits the README prints (the peer's figures, 4 decimals).
+    assert!((got - 0.0056).abs() <= 0.00005, "peer 0.0056, got {got}");
     assert_eq!(x["summary"]["worst_key"].as_f64().unwrap(), 3e21);
-    assert!((x["summary"]["worst"].as_f64().unwrap() - 0.0104).abs() < 0.0005);
+    assert!((x["summary"]["worst"].as_f64().unwrap() - 0.0104).abs() <= 0.00005);
     let ordered = x["ordered"].as_array().unwrap();
     assert_eq!(ordered.len(), budgets.len() - 2);
     assert!(ordered.iter().all(|s| s["rmse_ln"].as_f64().is_some()));
