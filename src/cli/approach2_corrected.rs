@@ -96,6 +96,10 @@ pub(crate) fn fit_corrected_cmd(a: &FitArgs) -> Result<String, CliError> {
             budget: cols[3][i],
         })
         .collect();
+    // Data plain Approach 2 refuses (a flat or downward parabola: no minimum
+    // to correct) are refused here too, with its message, before the
+    // corrected fit could report a confident answer on them.
+    fit_approach2(&points)?;
     let fit = fit_approach2_corrected(&points, &CorrectedParams::default())?;
     Ok(if a.json {
         corrected_json(&fit).to_string()

@@ -9,8 +9,8 @@ use serde_json::{json, Map, Value};
 
 use super::CliError;
 use crate::io::isoflops::{isoflops_table, read_chinchilla_runs, read_isoflops};
-use crate::io::{create_dir, write_atomic};
-use crate::plots::write_figure;
+use crate::io::{check_out_dir, prepare_out_dir, prepare_out_file, write_atomic};
+use crate::plots::write_figure_or_skip;
 use crate::studies::isoflops::fits::{fit_experiment, ExperimentFit, FitSettings, Resample};
 use crate::studies::isoflops::{cost, reproductions, residuals};
 use crate::studies::isoflops::{
@@ -58,7 +58,7 @@ pub(crate) struct StudyArgs {
     chinchilla: Option<PathBuf>,
     /// Bootstrap replicates (cost and reproductions only; default: 1000 for
     /// cost, 4000 for reproductions).
-    #[arg(long)]
+    #[arg(long, value_parser = super::replicates)]
     bootstrap: Option<usize>,
     /// The bootstrap seed (cost and reproductions only; default 0).
     #[arg(long)]
@@ -99,7 +99,7 @@ pub(crate) struct IsoflopsFitArgs {
     #[arg(long, default_value_t = 1e24)]
     budget: f64,
     /// Bootstrap replicates for percentile intervals (0: none).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::replicates)]
     bootstrap: usize,
     /// What the bootstrap resamples: points within each budget, or whole budgets.
     #[arg(long, default_value = "within-budgets", value_parser = clap::builder::PossibleValuesParser::new(["within-budgets", "budgets"]))]
@@ -161,6 +161,11 @@ fn qc_counts(
 }
 
 fn qc_cmd(a: &QcArgs) -> Result<String, CliError> {
+    // `qc --out` names one CSV file: a regular file or a new path, never a
+    // folder or a device (checked before any work, written atomically).
+    if let Some(out) = &a.out {
+        prepare_out_file(out)?;
+    }
     let rows = read_isoflops(&a.data)?;
     let flagged = recompute_flags(&rows);
     if let Some(out) = &a.out {
@@ -288,6 +293,9 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
             a.budget
         )));
     }
+    if let Some(dir) = &a.out {
+        check_out_dir(dir)?;
+    }
     let rows = read_isoflops(&a.data)?;
     let exps = experiments(&rows, &a.experiments)?;
     let settings = FitSettings {
@@ -320,9 +328,9 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
         .collect();
     let mut written = Vec::new();
     if let Some(dir) = &a.out {
-        create_dir(dir)?;
+        prepare_out_dir(dir)?;
         for f in &fits {
-            written.extend(write_figure(
+            written.extend(write_figure_or_skip(
                 &f.figure,
                 &dir.join(format!("fit_{}", f.name)),
             )?);
@@ -627,7 +635,7 @@ pub(crate) fn run_study(
 
 /// Write a study's files under `dir`; returns the paths.
 pub(crate) fn write_study(dir: &Path, files: &StudyFiles) -> Result<Vec<PathBuf>, CliError> {
-    create_dir(dir)?;
+    prepare_out_dir(dir)?;
     let mut written = Vec::new();
     for (stem, table) in &files.tables {
         let path = dir.join(format!("{stem}.csv"));
@@ -635,7 +643,7 @@ pub(crate) fn write_study(dir: &Path, files: &StudyFiles) -> Result<Vec<PathBuf>
         written.push(path);
     }
     for (stem, fig) in &files.figures {
-        written.extend(write_figure(fig, &dir.join(stem))?);
+        written.extend(write_figure_or_skip(fig, &dir.join(stem))?);
     }
     let report = dir.join("report.txt");
     write_atomic(&report, files.report.as_bytes())?;
@@ -665,6 +673,9 @@ fn study_cmd(a: &StudyArgs, study: Study) -> Result<String, CliError> {
     let default_chinchilla = PathBuf::from(DEFAULT_CHINCHILLA);
     let chinchilla = (study == Study::Reproductions)
         .then(|| a.chinchilla.as_deref().unwrap_or(&default_chinchilla));
+    if let Some(dir) = &a.out {
+        check_out_dir(dir)?;
+    }
     let (files, v) = run_study(
         study,
         Some(a.data.as_path()),
