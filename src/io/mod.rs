@@ -268,11 +268,7 @@ pub fn sweep_folder_swaps(out: &Path) -> usize {
             continue;
         }
         match tag {
-            "tmp" => {
-                if fs::remove_dir_all(entry.path()).is_ok() {
-                    handled += 1;
-                }
-            }
+            "tmp" if fs::remove_dir_all(entry.path()).is_ok() => handled += 1,
             "old" => olds.push(entry.path()),
             _ => {}
         }
