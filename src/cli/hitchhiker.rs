@@ -33,13 +33,19 @@ pub(crate) struct HitchhikerArgs {
     #[arg(long)]
     pub(crate) loss_col: Option<String>,
     /// Tokens per step: tokens = step × K instead of the tokens column.
-    #[arg(long)]
+    // A negative value reaches the typed check (clap's own "unexpected
+    // argument '-1'" tip did not work).
+    #[arg(long, allow_hyphen_values = true)]
     pub(crate) tokens_per_step: Option<f64>,
     /// Drop this fraction of each curve's first checkpoints.
-    #[arg(long)]
+    // A negative value reaches the typed check (clap's own "unexpected
+    // argument '-1'" tip did not work).
+    #[arg(long, allow_hyphen_values = true)]
     pub(crate) skip_first: Option<f64>,
     /// Drop checkpoints with fewer tokens than this.
-    #[arg(long)]
+    // A negative value reaches the typed check (clap's own "unexpected
+    // argument '-1'" tip did not work).
+    #[arg(long, allow_hyphen_values = true)]
     pub(crate) min_tokens: Option<f64>,
     /// Bootstrap replicates for the intervals (0: none).
     #[arg(long, default_value_t = 200, value_parser = super::replicates)]

@@ -504,10 +504,37 @@ pub(crate) fn run_study(
         Some(p) => Some(read_isoflops(p)?),
         None => None,
     };
+    // An experiment the file does not hold is reported (`absent`) and its
+    // part skipped; the study goes on with the others.
+    let absent = std::cell::RefCell::new(Vec::<String>::new());
     let exp = |name: &str| -> Result<Option<crate::studies::isoflops::Experiment>, CliError> {
         match &rows {
+            Some(r) if !r.iter().any(|row| row.experiment == name) => {
+                absent.borrow_mut().push(name.to_string());
+                Ok(None)
+            }
             Some(r) => Ok(experiments(r, &[name.to_string()])?.pop()),
             None => Ok(None),
+        }
+    };
+    let note_absent = |files: &mut StudyFiles, v: &mut Value| {
+        let names = absent.borrow();
+        if names.is_empty() {
+            return;
+        }
+        let lines: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n}: not in the IsoFLOP file, its part skipped"))
+            .collect();
+        files.report.push_str(&(lines.join("\n") + "\n"));
+        let mut skipped = v
+            .get("skipped")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        skipped.extend(lines.into_iter().map(Value::from));
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("skipped".into(), Value::Array(skipped));
         }
     };
     match study {
@@ -525,7 +552,7 @@ pub(crate) fn run_study(
                     f.vpnls.beta,
                 )?;
                 surfaces.push(("Llama 3".to_string(), s));
-            } else {
+            } else if rows.is_none() {
                 notes.push_str("Llama 3 surface and real-data costs skipped: no IsoFLOP file\n");
             }
             surfaces.extend(cost::published_surfaces());
@@ -546,9 +573,10 @@ pub(crate) fn run_study(
             let mut files = cost::cost_files(&sim, &real);
             files.report.insert_str(0, &notes);
             let mut v = cost_json(&sim, &real);
-            if llama.is_none() {
+            if rows.is_none() {
                 v["skipped"] = json!(["Llama 3 surface and real-data costs: no IsoFLOP file"]);
             }
+            note_absent(&mut files, &mut v);
             Ok((files, v))
         }
         Study::Residuals => {
@@ -559,10 +587,10 @@ pub(crate) fn run_study(
                 };
                 return Ok((files, json!({"skipped": ["residuals: no IsoFLOP file"]})));
             };
-            let names: Vec<String> = residuals::RESIDUAL_EXPERIMENTS
+            let (names, missing): (Vec<String>, Vec<String>) = residuals::RESIDUAL_EXPERIMENTS
                 .iter()
                 .map(|s| s.to_string())
-                .collect();
+                .partition(|n| r.iter().any(|row| &row.experiment == n));
             // One experiment the study cannot run on (a budget with κ ≤ 0, a
             // failed fit) is reported with its reason; the others go on.
             let results: Vec<(String, Result<residuals::ResidualStudy, _>)> =
@@ -588,6 +616,13 @@ pub(crate) fn run_study(
                         m.insert(name.clone(), json!({"error": e.to_string()}));
                     }
                 }
+            }
+            // An experiment the file does not hold is reported and skipped.
+            for name in &missing {
+                files
+                    .report
+                    .push_str(&format!("{name}: not in the IsoFLOP file, skipped\n"));
+                m.insert(name.clone(), json!({"error": "not in the IsoFLOP file"}));
             }
             Ok((files, Value::Object(m)))
         }
@@ -628,6 +663,7 @@ pub(crate) fn run_study(
             if !skipped.is_empty() {
                 v["skipped"] = json!(skipped);
             }
+            note_absent(&mut files, &mut v);
             Ok((files, v))
         }
     }

@@ -449,7 +449,7 @@ pub enum DataError {
         header: String,
     },
     /// The file has more data rows than [`MAX_DATA_ROWS`].
-    #[error("{path}: more than {limit} data rows (line {line}); the surface fits hold a few hundred bytes per row per grid value, so files are limited to {limit} rows — subsample or aggregate the runs")]
+    #[error("{path}: more than {limit} data rows (line {line}); VPNLS's grid search holds ~256 bytes per row (2.56 GB at 10^7 rows), so files are limited to {limit} rows; subsample or aggregate the runs")]
     TooManyRows {
         /// The file.
         path: PathBuf,

@@ -602,3 +602,48 @@ fn crlf_files_report_the_line_the_user_counts() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn negative_hitchhiker_settings_reach_the_typed_check() {
+    // `--min-tokens -1` keeps every checkpoint: it is parsed, not taken for
+    // an option (the file is absent, so the run ends on that).
+    let e = refused(
+        &[
+            "hitchhiker",
+            "--file",
+            "absent.csv=1000",
+            "--min-tokens",
+            "-1",
+        ],
+        &[],
+    );
+    assert!(e.contains("file not found"), "{e}");
+    refused(
+        &[
+            "hitchhiker",
+            "--file",
+            "absent.csv=1000",
+            "--skip-first",
+            "-0.5",
+        ],
+        &["skip-first"],
+    );
+}
+
+#[test]
+fn isoflops_studies_report_a_missing_experiment_and_go_on() {
+    let dir = scratch("studies");
+    let data = dir.join("iso.csv");
+    write(&data, &isoflops_csv(|_, n| n));
+    let d = data.to_str().unwrap();
+    for study in ["residuals", "cost"] {
+        let mut args = vec!["isoflops", study, "--data", d, "--json"];
+        if study == "cost" {
+            args.extend(["--bootstrap", "10"]);
+        }
+        let (code, out, err) = run(&args);
+        assert_eq!(code, Some(0), "{study}: {err}");
+        assert!(out.contains("not in the IsoFLOP file"), "{study}: {out}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
