@@ -27,6 +27,7 @@ use scaling_laws::fitters::{
     fit_approach2, Approach2Error, Approach2Fit, FitError, PowerLaw, SurfaceData, SurfaceFit,
     SurfaceMethod,
 };
+use scaling_laws::io::MAX_DATA_ROWS;
 use scaling_laws::models::{LossSurface, ModelError, Preset};
 use scaling_laws::numerics::lbfgsb::GradientSource;
 use scaling_laws::sampling::{
@@ -99,13 +100,72 @@ fn approach2_err(e: Approach2Error) -> PyErr {
 }
 
 /// A 1-D float array argument: a numpy array (any stride), a list, or a
-/// pandas column, converted by numpy when its dtype is not float64.
-type Column<'py> = PyArrayLike1<'py, f64, AllowTypeChange>;
+/// pandas column, converted by numpy when its dtype is not float64. Taken
+/// as any object, so that a wrong one (None, a scalar, a 2-D array) is an
+/// error naming the argument rather than PyO3's own TypeError.
+type Column<'py> = Bound<'py, PyAny>;
 
-/// One pass over a 1-D array-like (numpy array of any stride, list, pandas
-/// column) into a vector of f64; values are validated by the library.
-fn column(a: &Column<'_>) -> Vec<f64> {
-    a.as_array().iter().copied().collect()
+/// One pass over the 1-D array-like argument `name` into a vector of f64;
+/// values are validated by the library.
+fn column(name: &str, a: &Column<'_>) -> PyResult<Vec<f64>> {
+    let what = || -> String {
+        if a.is_none() {
+            return "None".into();
+        }
+        match a.getattr("ndim").and_then(|d| d.extract::<usize>()) {
+            Ok(0) => "a 0-dimensional array (a scalar)".into(),
+            Ok(k) => format!("a {k}-dimensional array"),
+            Err(_) => a
+                .get_type()
+                .name()
+                .map_or_else(|_| "another object".into(), |n| format!("a {n}")),
+        }
+    };
+    if a.is_none() {
+        return Err(invalid(format!(
+            "{name}: expected a 1-D array of numbers (a list, numpy array or pandas column), got None"
+        )));
+    }
+    let arr: PyArrayLike1<'_, f64, AllowTypeChange> = a.extract().map_err(|e| {
+        invalid(format!(
+            "{name}: expected a 1-D array of numbers (a list, numpy array or pandas column), got {} ({e})",
+            what()
+        ))
+    })?;
+    let v: Vec<f64> = arr.as_array().iter().copied().collect();
+    Ok(v)
+}
+
+/// Refuse more than [`MAX_DATA_ROWS`] points, as the command line does.
+fn within_rows(n: usize) -> PyResult<()> {
+    if n > MAX_DATA_ROWS {
+        return Err(invalid(format!(
+            "{n} points is more than the limit of {MAX_DATA_ROWS} (the VPNLS grid holds 256 bytes per point)"
+        )));
+    }
+    Ok(())
+}
+
+/// A positive finite argument, or an error naming it.
+fn positive(name: &str, v: f64) -> PyResult<f64> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(invalid(format!(
+            "{name} must be positive and finite, got {v}"
+        )))
+    }
+}
+
+/// Every value positive and finite, or an error naming the argument and the
+/// first bad value.
+fn all_positive<'a>(name: &str, mut values: impl Iterator<Item = &'a f64>) -> PyResult<()> {
+    match values.find(|v| !(v.is_finite() && **v > 0.0)) {
+        Some(v) => Err(invalid(format!(
+            "{name} must be positive and finite, got {v}"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn same_length(names: &[&str], lens: &[usize]) -> PyResult<()> {
@@ -213,7 +273,8 @@ impl PySurface {
         self.inner.b0()
     }
 
-    /// L(N, D): numbers give a number; arrays (numpy, lists, pandas
+    /// L(N, D) for N, D positive and finite (InvalidInputError otherwise):
+    /// numbers give a number; arrays (numpy, lists, pandas
     /// columns) give a numpy array, broadcast as numpy does for equal shapes
     /// or one of size 1.
     fn loss<'py>(
@@ -223,6 +284,8 @@ impl PySurface {
         d: Values<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (a, b) = (n.as_array(), d.as_array());
+        all_positive("N", a.iter())?;
+        all_positive("D", b.iter())?;
         let f = |x: f64, y: f64| self.inner.loss(&x, &y);
         if a.ndim() == 0 && b.ndim() == 0 {
             let (x, y) = (a.iter().next().copied(), b.iter().next().copied());
@@ -252,17 +315,20 @@ impl PySurface {
         Ok(out.into_pyarray(py).into_any())
     }
     /// The compute-optimal model size N*(C) (a number, or an array for an array C).
-    fn n_opt<'py>(&self, py: Python<'py>, c: Values<'py>) -> Bound<'py, PyAny> {
-        map_values(py, &c, |x| self.inner.n_opt(&x))
+    fn n_opt<'py>(&self, py: Python<'py>, c: Values<'py>) -> PyResult<Bound<'py, PyAny>> {
+        all_positive("C", c.as_array().iter())?;
+        Ok(map_values(py, &c, |x| self.inner.n_opt(&x)))
     }
     /// The compute-optimal token count D*(C) (a number, or an array for an array C).
-    fn d_opt<'py>(&self, py: Python<'py>, c: Values<'py>) -> Bound<'py, PyAny> {
-        map_values(py, &c, |x| self.inner.d_opt(&x))
+    fn d_opt<'py>(&self, py: Python<'py>, c: Values<'py>) -> PyResult<Bound<'py, PyAny>> {
+        all_positive("C", c.as_array().iter())?;
+        Ok(map_values(py, &c, |x| self.inner.d_opt(&x)))
     }
     /// The loss at the compute-optimal point, L(N*(C), D*(C)) (a number, or
     /// an array for an array C).
-    fn loss_opt<'py>(&self, py: Python<'py>, c: Values<'py>) -> Bound<'py, PyAny> {
-        map_values(py, &c, |x| self.inner.loss_opt(&x))
+    fn loss_opt<'py>(&self, py: Python<'py>, c: Values<'py>) -> PyResult<Bound<'py, PyAny>> {
+        all_positive("C", c.as_array().iter())?;
+        Ok(map_values(py, &c, |x| self.inner.loss_opt(&x)))
     }
     /// C(L): the budget whose optimum reaches loss L (L > E).
     fn compute_for_loss(&self, loss: f64) -> PyResult<f64> {
@@ -350,7 +416,10 @@ fn design(
     drift: f64,
     scale: f64,
 ) -> PyResult<(Vec<f64>, IsoflopGrid<f64>, SamplingBias<f64>)> {
-    let budgets = budgets.map_or_else(default_budgets, |b| column(&b));
+    let budgets = match budgets {
+        Some(b) => column("budgets", &b)?,
+        None => default_budgets(),
+    };
     let grid = IsoflopGrid::new(width, points).map_err(sampling_err)?;
     let bias = SamplingBias::new(drift, scale).map_err(sampling_err)?;
     Ok((budgets, grid, bias))
@@ -416,6 +485,10 @@ fn allocation_cost<'py>(
 
 // ---------------------------------------------------------------- sampling
 
+/// The most points `simulate_isoflops` makes (budgets × points): the
+/// command line's `approach2` limit.
+const MAX_SIMULATED_POINTS: usize = 1_000_000;
+
 /// Noise-free IsoFLOP samples of a surface: a dict of numpy arrays
 /// `N`, `D`, `loss`, `budget` (one row per point, budgets in order).
 #[pyfunction]
@@ -430,7 +503,26 @@ fn simulate_isoflops<'py>(
     scale: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (budgets, grid, bias) = design(width, points, budgets, drift, scale)?;
+    // The command line's limit, before anything is simulated.
+    let total = budgets.len().saturating_mul(points);
+    if total > MAX_SIMULATED_POINTS {
+        return Err(invalid(format!(
+            "points = {points} on {} budget(s) asks for {total} simulated points; the limit is {MAX_SIMULATED_POINTS}",
+            budgets.len()
+        )));
+    }
     let pts = sample_isoflops(&surface.inner, &budgets, &grid, &bias).map_err(sampling_err)?;
+    // A width, drift or scale that moves a grid beyond f64's range gives N or
+    // D of 0 or ∞: refused, naming the arguments.
+    if let Some(p) = pts
+        .iter()
+        .find(|p| ![p.n, p.d, p.loss].iter().all(|v| v.is_finite() && *v > 0.0))
+    {
+        return Err(invalid(format!(
+            "budget C = {:e}: width = {width:?}, drift = {drift:?}, scale = {scale:?} place the grid at N = {:e}, D = {:e}, L = {:e}, outside f64's positive finite range; use a smaller width, drift or scale",
+            p.budget, p.n, p.d, p.loss
+        )));
+    }
     let d = PyDict::new(py);
     let pick = |f: fn(&IsoflopPoint<f64>) -> f64| pts.iter().map(f).collect::<Vec<f64>>();
     d.set_item("N", pick(|p| p.n).into_pyarray(py))?;
@@ -455,7 +547,13 @@ fn fit_approach2_points<'py>(
     loss: Column<'_>,
     budget: Column<'_>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (n, d, l, c) = (column(&N), column(&D), column(&loss), column(&budget));
+    let (n, d, l, c) = (
+        column("N", &N)?,
+        column("D", &D)?,
+        column("loss", &loss)?,
+        column("budget", &budget)?,
+    );
+    within_rows(n.len())?;
     same_length(
         &["N", "D", "loss", "budget"],
         &[n.len(), d.len(), l.len(), c.len()],
@@ -536,8 +634,9 @@ fn fit_dict<'py>(py: Python<'py>, f: &SurfaceFit<f64>) -> PyResult<Bound<'py, Py
 }
 
 fn surface_data(n: &Column<'_>, d: &Column<'_>, l: &Column<'_>) -> PyResult<SurfaceData<f64>> {
-    let (n, d, l) = (column(n), column(d), column(l));
+    let (n, d, l) = (column("N", n)?, column("D", d)?, column("loss", l)?);
     same_length(&["N", "D", "loss"], &[n.len(), d.len(), l.len()])?;
+    within_rows(n.len())?;
     SurfaceData::new(&n, &d, &l).map_err(fit_err)
 }
 
@@ -576,17 +675,29 @@ fn fit_surfaces<'py>(
     variant: Option<&str>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let m = surface_method(method, variant)?;
-    let data: Vec<Result<SurfaceData<f64>, FitError>> = datasets
+    // Arguments that are not arrays are raised (they are the caller's
+    // mistake, not one data set's failure).
+    let mut columns = Vec::with_capacity(datasets.len());
+    for (k, (n, d, l)) in datasets.iter().enumerate() {
+        let name = |a: &str| format!("datasets[{k}].{a}");
+        let (n, d, l) = (
+            column(&name("N"), n)?,
+            column(&name("D"), d)?,
+            column(&name("loss"), l)?,
+        );
+        within_rows(n.len())?;
+        columns.push((n, d, l));
+    }
+    let data: Vec<Result<SurfaceData<f64>, FitError>> = columns
         .iter()
         .map(|(n, d, l)| {
-            let (n, d, l) = (column(n), column(d), column(l));
             if n.len() != d.len() || n.len() != l.len() {
                 return Err(FitError::BadSetting {
                     name: "array lengths (N, D, loss must match)",
                     value: n.len() as f64,
                 });
             }
-            SurfaceData::new(&n, &d, &l)
+            SurfaceData::new(n, d, l)
         })
         .collect();
     let fits: Vec<Result<SurfaceFit<f64>, FitError>> = py.detach(|| {

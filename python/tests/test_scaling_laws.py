@@ -284,3 +284,25 @@ def test_dir_lists_only_the_public_names():
     names = dir(sl)
     assert "predict" in names and "audit" in names
     assert not {"np", "os", "json"} & set(names)
+
+
+def test_extreme_but_legal_input_is_refused_clearly(tmp_path):
+    """Issue 24 at the Python boundary: each call raises naming the cause."""
+    s = sl.LossSurface.preset("chinchilla")
+    with pytest.raises(sl.InvalidInputError, match="N must be positive"):
+        s.loss(-1, 1e9)
+    with pytest.raises(sl.InvalidInputError, match="C must be positive"):
+        s.n_opt(float("nan"))
+    with pytest.raises(sl.InvalidInputError, match="outside f64"):
+        sl.simulate_isoflops(s, None, 1e300, 15)
+    with pytest.raises(sl.InvalidInputError, match="limit is 1000000"):
+        sl.simulate_isoflops(s, None, 1.0, 10**9)
+    good = np.array([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9])
+    for bad, what in [(None, "None"), (np.float64(3.0), "0-dimensional"),
+                      (np.ones((2, 3)), "2-dimensional")]:
+        with pytest.raises(sl.InvalidInputError, match=f"N: expected a 1-D array.*{what}"):
+            sl.fit_vpnls(bad, good, good)
+    with pytest.raises(sl.InvalidInputError, match="1683000.9"):
+        sl.training_curves([(tmp_path / "x.csv", 1683000.9)])
+    with pytest.raises(sl.InvalidInputError, match="100000"):
+        sl.training_curves([(tmp_path / "x.csv", 1683000)], bootstrap=10**9)

@@ -10,6 +10,13 @@
 
 use rayon::prelude::*;
 
+/// The most bootstrap replicates a command (or the Python package, through
+/// it) accepts: 100 000, 25 times the largest default (4 000). Every
+/// replicate keeps its estimates (tens of bytes each) until the intervals
+/// are read, so the limit bounds that memory at a few megabytes; a larger
+/// request is refused (exit 2) before anything is allocated.
+pub const MAX_REPLICATES: usize = 100_000;
+
 use crate::sampling::noise::Rng;
 
 /// Indices `0..n` drawn with replacement (a plain resample of `n` items).

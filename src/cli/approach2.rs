@@ -42,13 +42,10 @@ pub(crate) struct Approach2Args {
 pub(crate) const MAX_SIMULATED_POINTS: usize = 1_000_000;
 
 pub(crate) fn approach2_cmd(a: &Approach2Args) -> Result<String, CliError> {
-    if a.corrected {
-        return super::approach2_corrected::simulate_corrected_cmd(a);
-    }
-    let surface = a.surface.surface()?;
-    let grid = IsoflopGrid::new(a.width, a.points)?;
+    // The limit holds for the plain and the corrected fit alike, before
+    // anything is simulated (after the grid's own check, which names 2^53).
+    IsoflopGrid::new(a.width, a.points)?;
     let budgets = a.budgets.clone().unwrap_or_else(default_budgets);
-    let bias = SamplingBias::new(a.drift, a.scale)?;
     let total = budgets.len().saturating_mul(a.points);
     if total > MAX_SIMULATED_POINTS {
         return Err(CliError::Usage(format!(
@@ -57,6 +54,12 @@ pub(crate) fn approach2_cmd(a: &Approach2Args) -> Result<String, CliError> {
             budgets.len()
         )));
     }
+    if a.corrected {
+        return super::approach2_corrected::simulate_corrected_cmd(a);
+    }
+    let surface = a.surface.surface()?;
+    let grid = IsoflopGrid::new(a.width, a.points)?;
+    let bias = SamplingBias::new(a.drift, a.scale)?;
     let points = sample_isoflops(&surface, &budgets, &grid, &bias)?;
     // A drift or scale that moves a grid beyond f64's range gives N, D or L
     // of 0 or ∞: name the arguments, not "point k".

@@ -82,6 +82,10 @@ fn corrected_text(fit: &CorrectedFit<f64>, what: &str) -> String {
 /// `fit --method approach2-corrected`: the budget column is required.
 pub(crate) fn fit_corrected_cmd(a: &FitArgs) -> Result<String, CliError> {
     let points = a.cols.read(&a.data, true)?;
+    // Data plain Approach 2 refuses (a flat or downward parabola: no minimum
+    // to correct) are refused here too, with its message, before the
+    // corrected fit could report a confident answer on them.
+    fit_approach2(&points)?;
     let fit = fit_approach2_corrected(&points, &CorrectedParams::default())?;
     let law = FittedLaw::Approach2(Approach2Law::from_corrected(&fit));
     Ok(if a.json {

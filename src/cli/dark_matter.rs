@@ -10,9 +10,12 @@ use super::CliError;
 use crate::fitters::power_law::{PowerLawFit, DEFAULT_SEED};
 use crate::io::published::{locate, CHINCHILLA_RUNS};
 use crate::io::runs::{read_runs, RunColumns};
-use crate::io::{create_dir, write_atomic};
+use crate::io::{
+    check_out_dir, create_dir, prepare_out_dir, remove_stale_temps, sweep_folder_swaps,
+    write_atomic,
+};
 use crate::models::power_law::PowerLawForm;
-use crate::plots::write_figure;
+use crate::plots::write_figure_or_skip;
 use crate::studies::dark_matter::figures::{report_files, report_text};
 use crate::studies::dark_matter::{
     analyse_dark_matter, CvScheme, DarkMatterInput, DarkMatterParams, DarkMatterReport, Metric,
@@ -26,7 +29,8 @@ pub(crate) struct DarkMatterArgs {
     /// named by SCALING_LAWS_DATA).
     #[arg(long)]
     pub(crate) data: Option<PathBuf>,
-    /// Output directory (replaced as a whole when the analysis succeeds).
+    /// Output folder: created, or an existing folder reused (its other
+    /// files are left alone); each file is written atomically.
     #[arg(long, default_value = "out/dark-matter")]
     pub(crate) out: PathBuf,
     /// Seed of the restarts, the folds and the bootstrap.
@@ -63,7 +67,7 @@ pub(crate) struct DarkMatterArgs {
     #[arg(long, default_value_t = 5)]
     pub(crate) folds: usize,
     /// Bootstrap replicates of the RMSE improvement (0: none).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = super::replicates)]
     pub(crate) bootstrap: usize,
 }
 
@@ -96,6 +100,10 @@ pub(crate) fn dark_matter_cmd(a: &DarkMatterArgs) -> Result<String, CliError> {
             a.folds
         )));
     }
+    // What earlier versions left beside the folder, then the output policy,
+    // before any work.
+    sweep_folder_swaps(&a.out);
+    check_out_dir(&a.out)?;
     let columns = RunColumns {
         size: a.size_col.clone(),
         flops: a.flops_col.clone(),
@@ -131,6 +139,7 @@ pub(crate) fn dark_matter_cmd(a: &DarkMatterArgs) -> Result<String, CliError> {
     .with_seed(a.seed);
     let report = analyse_dark_matter(&input, &params)
         .map_err(|e| CliError::Usage(format!("{}: {e}", data.display())))?;
+    check_finite(&report).map_err(|e| CliError::Usage(format!("{}: {e}", data.display())))?;
     let written = write_report(&a.out, &report)?;
     if a.json {
         return Ok(report_json(&report).to_string());
@@ -144,78 +153,89 @@ pub(crate) fn dark_matter_cmd(a: &DarkMatterArgs) -> Result<String, CliError> {
     Ok(out)
 }
 
-/// Write every table and figure into a fresh directory beside `out`, then
-/// move it into place (replacing an earlier `out`), so a failure never
-/// leaves a half-written folder. Returns the number of files written.
+/// Write every table and figure into `out` (checked at the start, created
+/// here by [`prepare_out_dir`]), each file atomically; a figure that cannot be
+/// drawn is skipped with a warning. Returns the number of files written.
 fn write_report(out: &Path, r: &DarkMatterReport) -> Result<usize, CliError> {
+    prepare_out_dir(out)?;
     let files = report_files(r);
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "dark-matter".into());
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
-    let sibling = |tag: &str| {
-        let n = format!(".{name}.{tag}-{}", std::process::id());
-        parent.map_or_else(|| PathBuf::from(&n), |p| p.join(&n))
+    let mut count = 0;
+    let subdir = |path: &Path| -> Result<(), CliError> {
+        if let Some(d) = path.parent() {
+            create_dir(d)?;
+            remove_stale_temps(d);
+        }
+        Ok(())
     };
-    if let Some(p) = parent {
-        create_dir(p)?;
+    for (rel, table) in &files.tables {
+        let path = out.join(rel);
+        subdir(&path)?;
+        table.write_csv(&path)?;
+        count += 1;
     }
-    let tmp = sibling("tmp");
-    let result = (|| -> Result<usize, CliError> {
-        let _ = std::fs::remove_dir_all(&tmp);
-        create_dir(&tmp)?;
-        let mut count = 0;
-        for (rel, table) in &files.tables {
-            let path = tmp.join(rel);
-            if let Some(d) = path.parent() {
-                create_dir(d)?;
-            }
-            table.write_csv(&path)?;
-            count += 1;
-        }
-        for (rel, fig) in &files.figures {
-            let stem = tmp.join(rel);
-            if let Some(d) = stem.parent() {
-                create_dir(d)?;
-            }
-            count += write_figure(fig, &stem)?.len();
-        }
-        write_atomic(&tmp.join("report.txt"), report_text(r).as_bytes())?;
-        write_atomic(
-            &tmp.join("report.json"),
-            serde_json::to_string_pretty(&report_json(r))
-                .unwrap_or_default()
-                .as_bytes(),
-        )?;
-        count += 2;
-        let old = sibling("old");
-        let replaced = out.exists();
-        if replaced {
-            std::fs::rename(out, &old).map_err(|source| crate::io::IoError::Os {
-                path: out.to_path_buf(),
-                source,
-            })?;
-        }
-        if let Err(source) = std::fs::rename(&tmp, out) {
-            if replaced {
-                let _ = std::fs::rename(&old, out);
-            }
-            return Err(crate::io::IoError::Os {
-                path: out.to_path_buf(),
-                source,
-            }
-            .into());
-        }
-        if replaced {
-            let _ = std::fs::remove_dir_all(&old);
-        }
-        Ok(count)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
+    for (rel, fig) in &files.figures {
+        let stem = out.join(rel);
+        subdir(&stem)?;
+        count += write_figure_or_skip(fig, &stem)?.len();
     }
-    result
+    write_atomic(&out.join("report.txt"), report_text(r).as_bytes())?;
+    write_atomic(
+        &out.join("report.json"),
+        serde_json::to_string_pretty(&report_json(r))
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
+    Ok(count + 2)
+}
+
+/// Exit 0 only with finite numbers: a metric whose fits or statistics are
+/// not finite (all sizes so large, or all budgets so small, that a power
+/// overflows or underflows f64) would print `null` beside a confident
+/// preference; it is refused instead, naming the metric, the quantities and
+/// the scale option that brings the data into range.
+fn check_finite(r: &DarkMatterReport) -> Result<(), String> {
+    for m in &r.metrics {
+        let law = |f: &PowerLawFit, tag: &str| -> Vec<(String, f64)> {
+            let mut v = vec![(format!("E ({tag})"), f.law.e)];
+            for (k, t) in f.law.terms.iter().enumerate() {
+                v.push((format!("C{} ({tag})", k + 1), t.c));
+                v.push((format!("alpha{} ({tag})", k + 1), t.alpha));
+            }
+            v
+        };
+        let (a, b) = (&m.single_stats, &m.two_term_stats);
+        let mut all = law(&m.single, "single");
+        all.extend(law(&m.two_term, "two-term"));
+        all.extend([
+            ("rmse_single".into(), a.rmse),
+            ("rmse_two_term".into(), b.rmse),
+            ("mae_single".into(), a.mae),
+            ("mae_two_term".into(), b.mae),
+            ("aic.single".into(), a.ic.aic),
+            ("aic.two_term".into(), b.ic.aic),
+            ("bic.single".into(), a.ic.bic),
+            ("bic.two_term".into(), b.ic.bic),
+        ]);
+        let bad: Vec<String> = all
+            .iter()
+            .filter(|(_, v)| !v.is_finite())
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        if !bad.is_empty() {
+            let flag = match m.metric {
+                Metric::Size => "--size-scale",
+                Metric::Flops => "--flops-scale",
+                Metric::Tokens => "--tokens-scale",
+            };
+            return Err(format!(
+                "metric {}: not computable in f64: {} (the losses, or x divided by the normalisation factor {:e}, are too large or too small for f64 in the fits' sums and powers); rescale the losses, choose a {flag} near the data's typical value, or leave the metric out with --metrics",
+                m.metric.name(),
+                bad.join(", "),
+                m.scale
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn law_json(f: &PowerLawFit) -> Value {
@@ -229,13 +249,9 @@ fn law_json(f: &PowerLawFit) -> Value {
     }
 }
 
-/// JSON has no NaN: a non-finite value is null.
+/// JSON has no NaN: a non-finite value is a string `"not_computable: …"`.
 fn finite(v: f64) -> Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        Value::Null
-    }
+    super::num_or(v, "not finite in f64")
 }
 
 /// The report as one JSON object (keys in specs/dark-matter.md).
@@ -246,7 +262,7 @@ pub(crate) fn report_json(r: &DarkMatterReport) -> Value {
         let cv = |scheme: CvScheme| {
             m.cv.iter()
                 .find(|c| c.scheme == scheme)
-                .map_or(Value::Null, |c| {
+                .map_or(json!("not_computable: a fold's fit failed (a training fold with too few distinct x, or its fit did not converge)"), |c| {
                     json!({"single": c.single, "two_term": c.two_term,
                        "improvement_pct": c.improvement_pct(), "folds": c.folds,
                        "worst_abs_error": {"single": c.worst_single.0, "single_x": finite(c.worst_single.1),

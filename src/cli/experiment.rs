@@ -14,8 +14,8 @@ use crate::experiments::sweep::{Approach2Sweep, CellKey};
 use crate::experiments::{
     exp1, exp10, exp13, exp2, exp3, exp4, exp5, exp6, exp7, exp8, exp9, ExperimentFiles,
 };
-use crate::io::{create_dir, remove_stale_temps, write_atomic};
-use crate::plots::write_figure;
+use crate::io::{create_dir, prepare_out_dir, remove_stale_temps, write_atomic};
+use crate::plots::write_figure_or_skip;
 
 #[derive(Debug, Args)]
 pub(crate) struct ExperimentArgs {
@@ -118,7 +118,7 @@ fn progress_bar(n: &str) -> ProgressBar {
 }
 
 pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
-    create_dir(&a.out)?;
+    prepare_out_dir(&a.out)?;
     let numbers: Vec<&str> = match a.number.as_str() {
         "all" => EXPERIMENTS
             .iter()
@@ -212,7 +212,7 @@ fn write_experiment(
         .figures
         .par_iter()
         .map(|(stem, fig)| {
-            let paths = write_figure(fig, &dir.join(stem));
+            let paths = write_figure_or_skip(fig, &dir.join(stem));
             bar.inc(1);
             paths
         })

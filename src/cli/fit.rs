@@ -47,7 +47,7 @@ pub(crate) struct FitArgs {
     #[arg(long)]
     pub(crate) json: bool,
     /// Bootstrap replicates for 95 % percentile intervals on every number (0: none).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::replicates)]
     pub(crate) bootstrap: usize,
     /// The bootstrap seed.
     #[arg(long, default_value_t = 0)]
@@ -369,6 +369,18 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
         _ => SurfaceMethod::vpnls(),
     };
     let f = method.fit_with_global_check(&data)?;
+    // Exit 0 only with finite numbers: a fit whose RSS or parameters overflow
+    // (status non_finite, as VPNLS or the grid on extreme losses) is exit 2,
+    // as Approach 3's overflow is.
+    let values = [f.e, f.a, f.b, f.alpha, f.beta, f.rss];
+    if f.status == crate::fitters::FitStatus::NonFinite || !values.iter().all(|x| x.is_finite()) {
+        return Err(CliError::Usage(format!(
+            "{}: {} ended without a finite answer (status {}; E, A, B, α, β, RSS = {values:?}): the data's N, D or losses are too extreme for f64 in the fit's sums; rescale them",
+            a.data.display(),
+            method.label(),
+            f.status.as_str()
+        )));
+    }
     let law = surface_of(&f).ok().map(FittedLaw::Surface);
     let (mut interval_v, mut extra) = (json!({"allocations": []}), String::new());
     if a.bootstrap > 0 {

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::CliError;
+use super::{num_or, CliError};
 use crate::io::training_curves::{parse_n, CurveOptions, CurveSet, Registry, TokensMode};
-use crate::io::{create_dir, fmt_f64, Table};
-use crate::plots::write_figure;
+use crate::io::{fmt_f64, prepare_out_dir, Table};
+use crate::plots::write_figure_or_skip;
 use crate::studies::hitchhiker::{
     analyse_training_curves, curves_figure, HitchhikerResult, HitchhikerSettings, Resample,
 };
@@ -35,16 +35,22 @@ pub(crate) struct HitchhikerArgs {
     #[arg(long)]
     pub(crate) loss_col: Option<String>,
     /// Tokens per step: tokens = step × K instead of the tokens column.
-    #[arg(long)]
+    // A negative value reaches the typed check (clap's own "unexpected
+    // argument '-1'" tip did not work).
+    #[arg(long, allow_hyphen_values = true)]
     pub(crate) tokens_per_step: Option<f64>,
     /// Drop this fraction of each curve's first checkpoints.
-    #[arg(long)]
+    // A negative value reaches the typed check (clap's own "unexpected
+    // argument '-1'" tip did not work).
+    #[arg(long, allow_hyphen_values = true)]
     pub(crate) skip_first: Option<f64>,
     /// Drop checkpoints with fewer tokens than this.
-    #[arg(long)]
+    // A negative value reaches the typed check (clap's own "unexpected
+    // argument '-1'" tip did not work).
+    #[arg(long, allow_hyphen_values = true)]
     pub(crate) min_tokens: Option<f64>,
     /// Bootstrap replicates for the intervals (0: none).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = super::replicates)]
     pub(crate) bootstrap: usize,
     /// Resample checkpoints within curves, or whole curves.
     #[arg(long, default_value = "checkpoints", value_parser = clap::builder::PossibleValuesParser::new(["checkpoints", "curves"]))]
@@ -227,7 +233,8 @@ pub(crate) fn hitchhiker_cmd(a: &HitchhikerArgs) -> Result<String, CliError> {
         }
     }
     if let Some(dir) = &a.out {
-        create_dir(dir)?;
+        check_file_names(&jobs)?;
+        prepare_out_dir(dir)?;
     }
     let mut done: Vec<(String, CurveSet, HitchhikerResult, Vec<PathBuf>)> = Vec::new();
     let mut failed: Vec<(String, String)> = Vec::new();
@@ -330,8 +337,10 @@ fn result_json(name: &str, r: &HitchhikerResult, missing: &[PathBuf]) -> Value {
     json!({
         "name": name,
         "E": l.e, "A": l.a, "B": l.b, "alpha": l.alpha, "beta": l.beta,
-        "exp_E": l.e.exp(), "exp_A": l.a.exp(), "exp_B": l.b.exp(),
-        "alpha_beta_over_sum": l.combined_exponent(),
+        "exp_E": num_or(l.e.exp(), "exp(E) overflows f64"),
+        "exp_A": num_or(l.a.exp(), "exp(A) overflows f64"),
+        "exp_B": num_or(l.b.exp(), "exp(B) overflows f64"),
+        "alpha_beta_over_sum": num_or(l.combined_exponent(), "alpha + beta = 0"),
         "num_points": r.fit.num_points, "num_curves": r.curves,
         "n_min": r.n_range[0], "n_max": r.n_range[1],
         "final_loss": r.fit.objective, "gradient_max": r.fit.gradient_max,
@@ -422,6 +431,30 @@ fn report(name: &str, set: &CurveSet, r: &HitchhikerResult, missing: &[PathBuf])
     s
 }
 
+/// Each dataset's files are named by [`safe_name`]: refuse, before any
+/// work, a name that gives no file name (empty, which would write
+/// `DIR.csv` beside the folder) and two names that give the same one (as
+/// `a.b` and `a_b`, the second overwriting the first).
+fn check_file_names(jobs: &[Job]) -> Result<(), CliError> {
+    let mut seen: std::collections::BTreeMap<String, &str> = Default::default();
+    for job in jobs {
+        let file = safe_name(&job.name);
+        if file.is_empty() {
+            return Err(CliError::Usage(format!(
+                "dataset '{}': an empty name gives its files no name in --out; name it in the registry",
+                job.name
+            )));
+        }
+        if let Some(first) = seen.insert(file.to_lowercase(), &job.name) {
+            return Err(CliError::Usage(format!(
+                "datasets '{first}' and '{}' would both be written as {file}.csv/.png/.svg in --out (names are kept to letters, digits, '-' and '_', case ignored); rename one in the registry",
+                job.name
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn safe_name(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -441,7 +474,7 @@ fn write_outputs(
     r: &HitchhikerResult,
 ) -> Result<(), CliError> {
     let stem = dir.join(safe_name(name));
-    write_figure(&curves_figure(name, set, r), &stem)?;
+    write_figure_or_skip(&curves_figure(name, set, r), &stem)?;
     let mut t = Table::new(&["parameter", "value", "lo", "hi", "vpnls"]);
     let l = &r.fit.law;
     let b = r.intervals.as_ref().and_then(|i| i.bounds);

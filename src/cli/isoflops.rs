@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 use super::CliError;
 use crate::io::isoflops::{isoflops_table, read_chinchilla_runs, read_isoflops};
 use crate::io::published::{locate, CHINCHILLA_RUNS, ISOFLOPS};
-use crate::io::{create_dir, write_atomic};
-use crate::plots::write_figure;
+use crate::io::{check_out_dir, prepare_out_dir, prepare_out_file, write_atomic};
+use crate::plots::write_figure_or_skip;
 use crate::studies::isoflops::fits::{fit_experiment, ExperimentFit, FitSettings, Resample};
 use crate::studies::isoflops::{cost, reproductions, residuals};
 use crate::studies::isoflops::{
@@ -56,7 +56,7 @@ pub(crate) struct StudyArgs {
     chinchilla: Option<PathBuf>,
     /// Bootstrap replicates (cost and reproductions only; default: 1000 for
     /// cost, 4000 for reproductions).
-    #[arg(long)]
+    #[arg(long, value_parser = super::replicates)]
     bootstrap: Option<usize>,
     /// The bootstrap seed (cost and reproductions only; default 0).
     #[arg(long)]
@@ -98,7 +98,7 @@ pub(crate) struct IsoflopsFitArgs {
     #[arg(long, default_value_t = 1e24)]
     budget: f64,
     /// Bootstrap replicates for percentile intervals (0: none).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = super::replicates)]
     bootstrap: usize,
     /// What the bootstrap resamples: points within each budget, or whole budgets.
     #[arg(long, default_value = "within-budgets", value_parser = clap::builder::PossibleValuesParser::new(["within-budgets", "budgets"]))]
@@ -160,6 +160,11 @@ fn qc_counts(
 }
 
 fn qc_cmd(a: &QcArgs) -> Result<String, CliError> {
+    // `qc --out` names one CSV file: a regular file or a new path, never a
+    // folder or a device (checked before any work, written atomically).
+    if let Some(out) = &a.out {
+        prepare_out_file(out)?;
+    }
     let rows = read_isoflops(&a.data)?;
     let flagged = recompute_flags(&rows);
     if let Some(out) = &a.out {
@@ -287,6 +292,9 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
             a.budget
         )));
     }
+    if let Some(dir) = &a.out {
+        check_out_dir(dir)?;
+    }
     let data = locate(a.data.as_deref(), &ISOFLOPS, "isoflops", "--data")?;
     let rows = read_isoflops(&data)?;
     let exps = experiments(&rows, &a.experiments)?;
@@ -320,9 +328,9 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
         .collect();
     let mut written = Vec::new();
     if let Some(dir) = &a.out {
-        create_dir(dir)?;
+        prepare_out_dir(dir)?;
         for f in &fits {
-            written.extend(write_figure(
+            written.extend(write_figure_or_skip(
                 &f.figure,
                 &dir.join(format!("fit_{}", f.name)),
             )?);
@@ -496,10 +504,37 @@ pub(crate) fn run_study(
         Some(p) => Some(read_isoflops(p)?),
         None => None,
     };
+    // An experiment the file does not hold is reported (`absent`) and its
+    // part skipped; the study goes on with the others.
+    let absent = std::cell::RefCell::new(Vec::<String>::new());
     let exp = |name: &str| -> Result<Option<crate::studies::isoflops::Experiment>, CliError> {
         match &rows {
+            Some(r) if !r.iter().any(|row| row.experiment == name) => {
+                absent.borrow_mut().push(name.to_string());
+                Ok(None)
+            }
             Some(r) => Ok(experiments(r, &[name.to_string()])?.pop()),
             None => Ok(None),
+        }
+    };
+    let note_absent = |files: &mut StudyFiles, v: &mut Value| {
+        let names = absent.borrow();
+        if names.is_empty() {
+            return;
+        }
+        let lines: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n}: not in the IsoFLOP file, its part skipped"))
+            .collect();
+        files.report.push_str(&(lines.join("\n") + "\n"));
+        let mut skipped = v
+            .get("skipped")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        skipped.extend(lines.into_iter().map(Value::from));
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("skipped".into(), Value::Array(skipped));
         }
     };
     match study {
@@ -517,7 +552,7 @@ pub(crate) fn run_study(
                     f.vpnls.beta,
                 )?;
                 surfaces.push(("Llama 3".to_string(), s));
-            } else {
+            } else if rows.is_none() {
                 notes.push_str("Llama 3 surface and real-data costs skipped: no IsoFLOP file\n");
             }
             surfaces.extend(cost::published_surfaces());
@@ -538,9 +573,10 @@ pub(crate) fn run_study(
             let mut files = cost::cost_files(&sim, &real);
             files.report.insert_str(0, &notes);
             let mut v = cost_json(&sim, &real);
-            if llama.is_none() {
+            if rows.is_none() {
                 v["skipped"] = json!(["Llama 3 surface and real-data costs: no IsoFLOP file"]);
             }
+            note_absent(&mut files, &mut v);
             Ok((files, v))
         }
         Study::Residuals => {
@@ -551,10 +587,10 @@ pub(crate) fn run_study(
                 };
                 return Ok((files, json!({"skipped": ["residuals: no IsoFLOP file"]})));
             };
-            let names: Vec<String> = residuals::RESIDUAL_EXPERIMENTS
+            let (names, missing): (Vec<String>, Vec<String>) = residuals::RESIDUAL_EXPERIMENTS
                 .iter()
                 .map(|s| s.to_string())
-                .collect();
+                .partition(|n| r.iter().any(|row| &row.experiment == n));
             // One experiment the study cannot run on (a budget with κ ≤ 0, a
             // failed fit) is reported with its reason; the others go on.
             let results: Vec<(String, Result<residuals::ResidualStudy, _>)> =
@@ -580,6 +616,13 @@ pub(crate) fn run_study(
                         m.insert(name.clone(), json!({"error": e.to_string()}));
                     }
                 }
+            }
+            // An experiment the file does not hold is reported and skipped.
+            for name in &missing {
+                files
+                    .report
+                    .push_str(&format!("{name}: not in the IsoFLOP file, skipped\n"));
+                m.insert(name.clone(), json!({"error": "not in the IsoFLOP file"}));
             }
             Ok((files, Value::Object(m)))
         }
@@ -620,6 +663,7 @@ pub(crate) fn run_study(
             if !skipped.is_empty() {
                 v["skipped"] = json!(skipped);
             }
+            note_absent(&mut files, &mut v);
             Ok((files, v))
         }
     }
@@ -627,7 +671,7 @@ pub(crate) fn run_study(
 
 /// Write a study's files under `dir`; returns the paths.
 pub(crate) fn write_study(dir: &Path, files: &StudyFiles) -> Result<Vec<PathBuf>, CliError> {
-    create_dir(dir)?;
+    prepare_out_dir(dir)?;
     let mut written = Vec::new();
     for (stem, table) in &files.tables {
         let path = dir.join(format!("{stem}.csv"));
@@ -635,7 +679,7 @@ pub(crate) fn write_study(dir: &Path, files: &StudyFiles) -> Result<Vec<PathBuf>
         written.push(path);
     }
     for (stem, fig) in &files.figures {
-        written.extend(write_figure(fig, &dir.join(stem))?);
+        written.extend(write_figure_or_skip(fig, &dir.join(stem))?);
     }
     let report = dir.join("report.txt");
     write_atomic(&report, files.report.as_bytes())?;
@@ -661,6 +705,9 @@ fn study_cmd(a: &StudyArgs, study: Study) -> Result<String, CliError> {
         return Err(CliError::Usage(format!(
             "{flag} does not apply to isoflops {name} (it has no use for it)"
         )));
+    }
+    if let Some(dir) = &a.out {
+        check_out_dir(dir)?;
     }
     let command = match study {
         Study::Cost => "isoflops cost",

@@ -242,6 +242,33 @@ pub(crate) fn finite_f64(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Parse `--bootstrap`: a count of replicates up to
+/// [`MAX_REPLICATES`](crate::analysis::bootstrap::MAX_REPLICATES), refused
+/// beyond it before anything is allocated.
+pub(crate) fn replicates(text: &str) -> Result<usize, String> {
+    use crate::analysis::bootstrap::MAX_REPLICATES;
+    let n: u128 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a count of replicates (0, 1, 2, …)"))?;
+    if n > MAX_REPLICATES as u128 {
+        return Err(format!(
+            "{n} replicates is more than the limit of {MAX_REPLICATES} (each is kept in memory until the intervals are read)"
+        ));
+    }
+    Ok(n as usize)
+}
+
+/// A JSON number, or when `x` is not finite a string naming why it is not
+/// computable (`"not_computable: …"`): never the `null` serde writes for NaN.
+pub(crate) fn num_or(x: f64, why: &str) -> serde_json::Value {
+    if x.is_finite() {
+        json!(x)
+    } else {
+        json!(format!("not_computable: {why} (value {x})"))
+    }
+}
+
 pub(crate) fn law_json(n: (f64, f64), d: (f64, f64)) -> serde_json::Value {
     json!({"a": n.0, "b": d.0, "a_intercept": n.1, "b_intercept": d.1})
 }

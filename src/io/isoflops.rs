@@ -99,7 +99,6 @@ pub fn read_isoflops(path: &Path) -> Result<Vec<IsoflopRow>, IsoflopFileError> {
     let mut rows = Vec::with_capacity(numbers[0].len());
     for (k, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(csv_err)?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let text = |i: usize| rec.get(text_idx[i]).unwrap_or("").to_string();
         let outlier = match outlier_idx.map(|i| rec.get(i).unwrap_or("")) {
             None => None,
@@ -108,7 +107,7 @@ pub fn read_isoflops(path: &Path) -> Result<Vec<IsoflopRow>, IsoflopFileError> {
             Some(v) => {
                 return Err(IsoflopFileError::NotBoolean {
                     path: path.to_path_buf(),
-                    line,
+                    line: super::record_line(path, rec.position()),
                     value: v.to_string(),
                 })
             }

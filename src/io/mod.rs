@@ -24,6 +24,16 @@ pub enum IoError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// `--out` names something other than a folder (or, for a command
+    /// writing one file, something other than a regular file): refused
+    /// before any work, and left untouched.
+    #[error("--out {path}: {what}; nothing was written and it was left untouched")]
+    OutTarget {
+        /// The path given.
+        path: PathBuf,
+        /// What it is and what was expected.
+        what: String,
+    },
     /// A CSV error on a path.
     #[error("{path}: {source}")]
     Csv {
@@ -108,6 +118,204 @@ fn temp_pid(name: &str) -> Option<u32> {
     };
     let (_, pid) = stem.rsplit_once('.')?;
     pid.parse().ok()
+}
+
+/// What a file-system object is, in words ("a regular file", "a FIFO", …).
+pub fn kind_of(meta: &fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a folder";
+    }
+    if t.is_file() {
+        return "a regular file";
+    }
+    if t.is_symlink() {
+        return "a symbolic link";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    "neither a file nor a folder"
+}
+
+/// The output policy for a folder named by `--out`, applied before any
+/// work: an existing folder (or a symbolic link to one) is used as it is,
+/// an absent one is created with its parents; anything else (a file, a
+/// device, a FIFO, a dangling link) is refused with [`IoError::OutTarget`]
+/// and left untouched. Temporaries that an interrupted earlier run left in
+/// the folder are removed ([`remove_stale_temps`]). Files are then written
+/// into it one by one, each atomically ([`write_atomic`]): concurrent runs
+/// into one folder both succeed, each file holding one run's whole copy.
+///
+/// # Errors
+/// [`IoError::OutTarget`], or [`IoError::Os`] when the folder cannot be
+/// created (naming the OS error: permission denied, read-only file system…).
+pub fn prepare_out_dir(dir: &Path) -> Result<(), IoError> {
+    if !check_out_dir(dir)? {
+        // A parent that is a file is reported by the creation itself
+        // ("Not a directory").
+        fs::create_dir_all(dir).map_err(os(dir))?;
+    }
+    remove_stale_temps(dir);
+    Ok(())
+}
+
+/// The check of [`prepare_out_dir`] alone, for a command's start (before
+/// any work; nothing is created, so a run refused later writes nothing):
+/// `Ok(true)` for an existing folder, `Ok(false)` for an absent path.
+///
+/// # Errors
+/// [`IoError::OutTarget`], or [`IoError::Os`] when the path cannot be
+/// examined (permission denied on a parent…).
+pub fn check_out_dir(dir: &Path) -> Result<bool, IoError> {
+    let refuse = |what: String| IoError::OutTarget {
+        path: dir.to_path_buf(),
+        what,
+    };
+    match fs::symlink_metadata(dir) {
+        Ok(link) => match fs::metadata(dir) {
+            Ok(m) if m.is_dir() => Ok(true),
+            Ok(m) => Err(refuse(format!(
+                "it is {}, not a folder (--out names a folder to create or reuse)",
+                kind_of(&m)
+            ))),
+            Err(e) if link.file_type().is_symlink() => Err(refuse(format!(
+                "it is a symbolic link that cannot be followed ({e}), not a folder"
+            ))),
+            Err(e) => Err(os(dir)(e)),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(os(dir)(e)),
+    }
+}
+
+/// The output policy for a single file named by `--out` (as `isoflops qc
+/// --out FILE.csv`), applied before any work: an absent path or an existing
+/// regular file (or a link to one, which is then replaced by the file) is
+/// accepted; a folder, a device, a FIFO or a socket is refused with
+/// [`IoError::OutTarget`] and left untouched. Stale temporaries beside it
+/// are removed. The file is later written with [`write_atomic`].
+///
+/// # Errors
+/// [`IoError::OutTarget`]; [`IoError::Os`] for an unreadable path.
+pub fn prepare_out_file(path: &Path) -> Result<(), IoError> {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() => {}
+        Ok(m) => {
+            return Err(IoError::OutTarget {
+                path: path.to_path_buf(),
+                what: format!("it is {}, not a regular file", kind_of(&m)),
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if fs::symlink_metadata(path).is_ok() {
+                return Err(IoError::OutTarget {
+                    path: path.to_path_buf(),
+                    what: "it is a dangling symbolic link".into(),
+                });
+            }
+        }
+        Err(e) => return Err(os(path)(e)),
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    remove_stale_temps(parent.unwrap_or(Path::new(".")));
+    Ok(())
+}
+
+/// Remove what an interrupted run of an earlier version of `dark-matter`
+/// left beside its `--out` folder: hidden folders `.NAME.tmp-PID` (a
+/// half-written copy: removed) and `.NAME.old-PID` (the previous copy, moved
+/// aside: put back when `out` is absent, otherwise removed), for PIDs no
+/// longer running. Returns the number handled.
+pub fn sweep_folder_swaps(out: &Path) -> usize {
+    let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return 0;
+    };
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
+    let parent = parent.unwrap_or(Path::new("."));
+    let Ok(entries) = fs::read_dir(parent) else {
+        return 0;
+    };
+    let proc_fs = Path::new("/proc/self").exists();
+    let mut handled = 0;
+    let mut olds = Vec::new();
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&format!(".{name}.")) else {
+            continue;
+        };
+        let Some((tag, pid)) = rest.split_once('-') else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        let alive = pid == std::process::id()
+            || (proc_fs && Path::new("/proc").join(pid.to_string()).exists());
+        if alive || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        match tag {
+            "tmp" if fs::remove_dir_all(entry.path()).is_ok() => handled += 1,
+            "old" => olds.push(entry.path()),
+            _ => {}
+        }
+    }
+    for old in olds {
+        let restored = !out.exists() && fs::rename(&old, out).is_ok();
+        if restored || fs::remove_dir_all(&old).is_ok() {
+            handled += 1;
+        }
+    }
+    handled
+}
+
+/// Why `path` cannot be read as a regular file, in words naming the OS
+/// cause ("file not found", "permission denied", "a symbolic-link loop",
+/// "it is a folder, not a regular file", "it is a FIFO (named pipe), not a
+/// regular file", …); `None` when it is a regular file that opens.
+pub fn unreadable_reason(path: &Path) -> Option<String> {
+    let describe = |e: &std::io::Error| -> String {
+        match (e.kind(), e.raw_os_error()) {
+            (std::io::ErrorKind::NotFound, _) => {
+                if fs::symlink_metadata(path).is_ok() {
+                    "a dangling symbolic link (its target does not exist)".into()
+                } else {
+                    "file not found".into()
+                }
+            }
+            (std::io::ErrorKind::PermissionDenied, _) => "permission denied".into(),
+            // ELOOP on Linux and the BSDs.
+            (_, Some(40 | 62)) => "a symbolic-link loop".into(),
+            (std::io::ErrorKind::NotADirectory, _) => {
+                "a component of the path is not a folder".into()
+            }
+            _ => e.to_string(),
+        }
+    };
+    match fs::metadata(path) {
+        Err(e) => Some(describe(&e)),
+        Ok(m) if !m.is_file() => Some(format!("it is {}, not a regular file", kind_of(&m))),
+        Ok(_) => fs::File::open(path).err().map(|e| describe(&e)),
+    }
+}
+
+/// Whether [`unreadable_reason`] says the file simply does not exist.
+pub fn is_absent(path: &Path) -> bool {
+    matches!(fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// Create a directory and its parents.
@@ -241,12 +449,42 @@ pub enum DataError {
         /// The header's columns, comma separated (empty if unknown).
         header: String,
     },
+    /// The file has more data rows than [`MAX_DATA_ROWS`].
+    #[error("{path}: more than {limit} data rows (line {line}); VPNLS's grid search holds ~256 bytes per row (2.56 GB at 10^7 rows), so files are limited to {limit} rows; subsample or aggregate the runs")]
+    TooManyRows {
+        /// The file.
+        path: PathBuf,
+        /// The line where the limit was passed.
+        line: u64,
+        /// The limit.
+        limit: usize,
+    },
     /// The file has no header line.
     #[error("{path}: the file is empty (a header line naming the columns is needed)")]
     Empty {
         /// The file.
         path: PathBuf,
     },
+}
+
+/// The line of a CSV record as the user counts it (1-based, the header is
+/// line 1). The csv reader counts `\n` bytes, and in a file with `\r\n`
+/// line ends it records a record's start before consuming the `\n` left
+/// from the previous line, one line too low; that `\n` is at the record's
+/// byte offset, so it is read back from the file (on the error path only).
+pub fn record_line(path: &Path, pos: Option<&csv::Position>) -> u64 {
+    use std::io::{Read, Seek, SeekFrom};
+    let Some(pos) = pos else {
+        return 0;
+    };
+    let pending_newline = (|| -> std::io::Result<bool> {
+        let mut f = fs::File::open(path)?;
+        f.seek(SeekFrom::Start(pos.byte()))?;
+        let mut b = [0u8; 1];
+        Ok(f.read(&mut b)? == 1 && b[0] == b'\n')
+    })()
+    .unwrap_or(false);
+    pos.line() + u64::from(pending_newline)
 }
 
 /// A CSV reader's error as a [`DataError`] naming the line and the column
@@ -270,7 +508,7 @@ pub fn csv_data_error(
             };
             DataError::NotUtf8 {
                 path: path.to_path_buf(),
-                line: pos.as_ref().map_or(1, |p| p.line()),
+                line: pos.as_ref().map_or(1, |p| record_line(path, Some(p))),
                 column,
                 valid_bytes: err.valid_up_to(),
             }
@@ -281,7 +519,7 @@ pub fn csv_data_error(
             len,
         } => DataError::FieldCount {
             path: path.to_path_buf(),
-            line: pos.as_ref().map_or(0, |p| p.line()),
+            line: record_line(path, pos.as_ref()),
             got: *len,
             expected: *expected_len,
             header: header_text,
@@ -293,8 +531,15 @@ pub fn csv_data_error(
     }
 }
 
+/// The most data rows [`read_positive_columns`] reads (and the Python
+/// package's surface fits accept): 10⁶. VPNLS's grid search holds two
+/// buffers of (grid values × rows) numbers, 256 bytes per row, so 10⁶ rows
+/// are 256 MB; 10⁷ asked for 2.56 GB. Refused while reading, before any
+/// fit allocates.
+pub const MAX_DATA_ROWS: usize = 1_000_000;
+
 /// Read the named columns of a CSV file (with a header) as positive finite
-/// numbers; other columns are ignored.
+/// numbers; other columns are ignored. At most [`MAX_DATA_ROWS`] rows.
 ///
 /// # Errors
 /// [`DataError`] naming the file, line and column of the first bad cell.
@@ -326,14 +571,21 @@ pub fn read_positive_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<f6
         }
     }
     let mut out = vec![Vec::new(); columns.len()];
-    for rec in rdr.records() {
+    for (row, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| csv_data_error(path, Some(&header), e))?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let line = || record_line(path, rec.position());
+        if row >= MAX_DATA_ROWS {
+            return Err(DataError::TooManyRows {
+                path: path.to_path_buf(),
+                line: line(),
+                limit: MAX_DATA_ROWS,
+            });
+        }
         for (k, &i) in idx.iter().enumerate() {
             let text = rec.get(i).unwrap_or("");
             let v: f64 = text.parse().map_err(|_| DataError::NotNumeric {
                 path: path.to_path_buf(),
-                line,
+                line: line(),
                 column: columns[k].to_string(),
                 value: text.to_string(),
             })?;
@@ -341,7 +593,7 @@ pub fn read_positive_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<f6
                 return Err(DataError::NotPositive {
                     text: text.to_string(),
                     path: path.to_path_buf(),
-                    line,
+                    line: line(),
                     column: columns[k].to_string(),
                     value: v,
                 });

@@ -129,11 +129,15 @@ pub enum CurveError {
     /// the file, line and column.
     #[error(transparent)]
     Data(#[from] DataError),
-    /// A file that does not exist.
-    #[error("{path}: file not found")]
+    /// A file that cannot be read, with the cause the OS gives (file not
+    /// found, permission denied, a folder, a FIFO, a symbolic-link loop, not
+    /// UTF-8 text).
+    #[error("{path}: {why}")]
     MissingFile {
         /// The file.
         path: PathBuf,
+        /// The cause, in words.
+        why: String,
     },
     /// A parameter count that is not a positive integer.
     #[error("{context}: N must be a positive integer, got '{value}'")]
@@ -225,9 +229,10 @@ pub fn parse_n(text: &str, context: &str) -> Result<u64, CurveError> {
 }
 
 fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>, CurveError> {
-    if !path.is_file() {
+    if let Some(why) = super::unreadable_reason(path) {
         return Err(CurveError::MissingFile {
             path: path.to_path_buf(),
+            why,
         });
     }
     csv::ReaderBuilder::new()
@@ -264,7 +269,7 @@ fn cell(path: &Path, rec: &csv::StringRecord, i: usize, column: &str) -> Result<
     text.parse::<f64>().map_err(|_| {
         CurveError::Data(DataError::NotNumeric {
             path: path.to_path_buf(),
-            line: rec.position().map(|p| p.line()).unwrap_or(0),
+            line: super::record_line(path, rec.position()),
             column: column.to_string(),
             value: text.to_string(),
         })
@@ -463,7 +468,7 @@ pub fn read_long_table(table: &LongTable, opts: &CurveOptions) -> Result<CurveSe
         if !table.sizes.contains_key(&label) {
             return Err(CurveError::UnknownSize {
                 path: path.to_path_buf(),
-                line: rec.position().map(|p| p.line()).unwrap_or(0),
+                line: super::record_line(path, rec.position()),
                 column: table.size_column.clone(),
                 value: label,
                 known: table.sizes.keys().cloned().collect::<Vec<_>>().join(", "),
@@ -522,11 +527,12 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// The number of its files that exist.
+    /// The number of its files that exist (a folder, FIFO or unreadable
+    /// file counts as existing: loading it reports the cause).
     pub fn files_found(&self) -> usize {
         match &self.source {
-            DatasetSource::Files(f) => f.iter().filter(|(p, _)| p.is_file()).count(),
-            DatasetSource::Long(t) => usize::from(t.path.is_file()),
+            DatasetSource::Files(f) => f.iter().filter(|(p, _)| !super::is_absent(p)).count(),
+            DatasetSource::Long(t) => usize::from(!super::is_absent(&t.path)),
         }
     }
 
@@ -539,8 +545,11 @@ impl Dataset {
     pub fn load(&self, opts: &CurveOptions) -> Result<(CurveSet, Vec<PathBuf>), CurveError> {
         match &self.source {
             DatasetSource::Files(f) => {
-                let (found, missing): (Vec<_>, Vec<_>) =
-                    f.iter().cloned().partition(|(p, _)| p.is_file());
+                // Only files that do not exist are skipped; one that exists
+                // but cannot be read (a folder, a FIFO, permission denied)
+                // is an error naming the cause.
+                let (missing, found): (Vec<_>, Vec<_>) =
+                    f.iter().cloned().partition(|(p, _)| super::is_absent(p));
                 if found.is_empty() {
                     let hint = match &self.origin {
                         Some(o) => format!(
@@ -662,8 +671,19 @@ impl Registry {
     /// unknown keys, a dataset with neither `files` nor `file`, a long table
     /// without `size_column`/`sizes`, duplicate names), [`CurveError::BadN`].
     pub fn load(path: &Path) -> Result<Self, CurveError> {
-        let text = std::fs::read_to_string(path).map_err(|_| CurveError::MissingFile {
+        let unreadable = |why: String| CurveError::MissingFile {
             path: path.to_path_buf(),
+            why,
+        };
+        if let Some(why) = super::unreadable_reason(path) {
+            return Err(unreadable(why));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            unreadable(if e.kind() == std::io::ErrorKind::InvalidData {
+                "the registry is not valid UTF-8 text".into()
+            } else {
+                e.to_string()
+            })
         })?;
         let reg_err = |message: String| CurveError::Registry {
             path: path.to_path_buf(),

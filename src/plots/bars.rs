@@ -73,7 +73,7 @@ fn value_text(v: f64, digits: usize) -> String {
 fn y_range(bars: &Bars, log: bool) -> Range<f64> {
     if let Some([lo, hi]) = bars.y_limits {
         if !log && lo < hi {
-            return lo..hi;
+            return super::axes::linear_range(lo, hi, 0.0);
         }
     }
     let mut vals: Vec<f64> = Vec::new();
@@ -83,24 +83,17 @@ fn y_range(bars: &Bars, log: bool) -> Range<f64> {
             vals.extend(iv.iter().flat_map(|i| i.iter().copied()));
         }
     }
-    vals.retain(|v| v.is_finite() && (!log || *v > 0.0));
-    let (lo, hi) = vals
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
-            (l.min(v), h.max(v))
-        });
-    if !lo.is_finite() {
+    vals.retain(|v| !log || *v > 0.0);
+    let Some((lo, hi)) = super::axes::finite_extent(vals.into_iter()) else {
         return if log { 0.1..10.0 } else { 0.0..1.0 };
-    }
+    };
     if log {
-        let (l, h) = (lo.log10().floor(), hi.log10().ceil());
-        let h = if h <= l { l + 1.0 } else { h };
-        10f64.powf(l)..10f64.powf(h + 0.15 * (h - l))
+        super::axes::log_range(lo, hi, 0.0, 0.15)
     } else {
         // Bars start at zero: the range includes it, with room for labels.
-        let (lo, hi) = (lo.min(0.0), hi.max(0.0));
-        let span = if hi > lo { hi - lo } else { 1.0 };
-        (lo - if lo < 0.0 { 0.12 * span } else { 0.0 })..(hi + 0.12 * span)
+        let r = super::axes::linear_range(lo.min(0.0), hi.max(0.0), 0.0);
+        let span = r.end - r.start;
+        (r.start - if lo < 0.0 { 0.12 * span } else { 0.0 })..(r.end + 0.12 * span)
     }
 }
 
@@ -244,7 +237,7 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
     if panel.y_log {
         let base = yr.start;
         let mut chart = builder
-            .build_cartesian_2d(xr, yr.clone().log_scale())
+            .build_cartesian_2d(xr, super::axes::log_axis(&yr))
             .map_err(e)?;
         draw_body!(chart, base);
     } else {

@@ -124,22 +124,19 @@ pub(super) fn draw_box_panel<DB: DrawingBackend>(
     plot: &BoxPlot,
 ) -> Result<(), String> {
     let tf = |y: f64| plot.symlog.map_or(y, |s| s.forward(y));
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for b in plot.series.iter().flat_map(|s| s.boxes.iter().flatten()) {
-        for y in [b.low, b.high].iter().chain(&b.outliers) {
-            lo = lo.min(tf(*y));
-            hi = hi.max(tf(*y));
-        }
-    }
-    if let Some(r) = plot.reference {
-        lo = lo.min(tf(r));
-        hi = hi.max(tf(r));
-    }
-    if !(lo.is_finite() && hi.is_finite()) {
-        (lo, hi) = (-1.0, 1.0);
-    }
-    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
-    let yr = (lo - 0.06 * span)..(hi + 0.06 * span);
+    let values = plot
+        .series
+        .iter()
+        .flat_map(|s| s.boxes.iter().flatten())
+        .flat_map(|b| {
+            [b.low, b.high]
+                .into_iter()
+                .chain(b.outliers.iter().copied())
+        })
+        .chain(plot.reference)
+        .map(tf);
+    let (lo, hi) = super::axes::finite_extent(values).unwrap_or((-1.0, 1.0));
+    let yr = super::axes::linear_range(lo, hi, 0.06);
     match plot.symlog {
         Some(s) => {
             let keys = s.ticks(yr.start, yr.end);

@@ -201,9 +201,10 @@ pub fn with_headroom(range: &Range<f64>, band: i32, height: i32, log: bool) -> R
     let f = f64::from(band) / f64::from((height - band).max(1));
     if log {
         let (lo, hi) = (range.start.log10(), range.end.log10());
-        range.start..10f64.powf(hi + (hi - lo) * f)
+        // Kept finite: an extreme range gets less headroom, never ∞.
+        range.start..10f64.powf(hi + (hi - lo) * f).min(f64::MAX)
     } else {
-        range.start..range.end + (range.end - range.start) * f
+        range.start..(range.end + (range.end - range.start) * f).min(4e300)
     }
 }
 

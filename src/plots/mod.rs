@@ -16,6 +16,7 @@ use thiserror::Error;
 
 use crate::io::temp_beside;
 
+pub mod axes;
 pub mod bars;
 mod boxplot;
 mod symlog;
@@ -296,29 +297,15 @@ fn usable(p: &(f64, f64), x_log: bool, y_log: bool) -> bool {
 }
 
 fn axis_range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values {
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    if !lo.is_finite() || !hi.is_finite() {
+    let Some((lo, hi)) = axes::finite_extent(values) else {
         return if log { 0.1..10.0 } else { 0.0..1.0 };
-    }
+    };
     if log {
-        // Whole decades, so that every panel has labelled powers of ten.
-        let (l, h) = (lo.log10().floor(), hi.log10().ceil());
-        let h = if h <= l { l + 1.0 } else { h };
-        // A little beyond the decades, so the end ticks are inside and labelled.
-        let pad = 0.03 * (h - l);
-        10f64.powf(l - pad)..10f64.powf(h + pad)
+        // Whole decades, so that every panel has labelled powers of ten, and
+        // a little beyond, so the end ticks are inside and labelled.
+        axes::log_range(lo, hi, 0.03, 0.03)
     } else {
-        let span = hi - lo;
-        let pad = if span > 0.0 {
-            span * 0.06
-        } else {
-            lo.abs().max(1.0) * 0.1
-        };
-        (lo - pad)..(hi + pad)
+        axes::linear_range(lo, hi, 0.06)
     }
 }
 
@@ -369,6 +356,42 @@ pub fn write_figure(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError
         let _ = std::fs::remove_file(&tmp_svg);
     }
     result
+}
+
+/// Draw `fig` like [`write_figure`], except that a figure that cannot be
+/// drawn (an empty figure, a drawing error, or a panic inside the plotting
+/// library) is skipped with a warning on stderr naming it and the cause:
+/// figures never decide whether a run ends, the numbers are still written.
+/// Only a failure to move a finished file into place (an OS error the
+/// tables would meet too) is returned.
+///
+/// # Errors
+/// [`PlotError::Io`].
+pub fn write_figure_or_skip(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_figure(fig, stem)));
+    let cause = match drawn {
+        Ok(Ok(paths)) => return Ok(paths),
+        Ok(Err(e @ PlotError::Io { .. })) => return Err(e),
+        Ok(Err(e)) => e.to_string(),
+        Err(panic) => {
+            for ext in ["png", "svg"] {
+                let path = stem.with_extension(ext);
+                let _ =
+                    std::fs::remove_file(temp_beside(&path).with_extension(format!("tmp.{ext}")));
+            }
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                .unwrap_or_else(|| "the plotting library panicked".into())
+        }
+    };
+    eprintln!(
+        "warning: figure {} ('{}') skipped, the numbers are still written: {cause}",
+        stem.display(),
+        fig.title
+    );
+    Ok(Vec::new())
 }
 
 /// The shared legend: marker, line and label of each series of the first
@@ -425,25 +448,7 @@ fn draw_legend_strip<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A log axis labelled at every power of ten in range (plotters' own choice
-/// can skip the end decades), with light lines at 2…9 × each power.
-fn log_axis(
-    r: &Range<f64>,
-) -> plotters::coord::combinators::WithKeyPoints<plotters::coord::combinators::LogCoord<f64>> {
-    use plotters::coord::combinators::BindKeyPoints;
-    let (lo, hi) = (r.start.log10().ceil() as i32, r.end.log10().floor() as i32);
-    let bold: Vec<f64> = (lo..=hi)
-        .map(|k| format!("1e{k}").parse().unwrap_or(f64::NAN))
-        .collect();
-    let light: Vec<f64> = (lo - 1..=hi)
-        .flat_map(|k| (2..10).map(move |m| format!("{m}e{k}").parse().unwrap_or(f64::NAN)))
-        .filter(|v| r.contains(v))
-        .collect();
-    r.clone()
-        .log_scale()
-        .with_key_points(bold)
-        .with_light_points(light)
-}
+use axes::log_axis;
 
 fn draw_figure<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,

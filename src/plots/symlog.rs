@@ -41,11 +41,15 @@ impl SymLog {
     }
 
     /// Tick positions (in transformed coordinates) within `[lo, hi]`:
-    /// 0, ±c and every ±c·10^k in range.
+    /// 0, ±c and every ±c·10^k in range (every k-th decade when more than
+    /// [`MAX_DECADE_TICKS`](super::axes::MAX_DECADE_TICKS) are).
     pub fn ticks(&self, lo: f64, hi: f64) -> Vec<f64> {
         let mut out = vec![0.0];
-        let top = lo.abs().max(hi.abs()).ceil() as i32;
-        for k in 1..=top.max(1) {
+        let top = lo.abs().max(hi.abs()).ceil().clamp(1.0, 1e4) as i32;
+        let step = (top as usize)
+            .div_ceil(super::axes::MAX_DECADE_TICKS)
+            .max(1);
+        for k in (1..=top).step_by(step) {
             out.push(f64::from(k));
             out.push(-f64::from(k));
         }

@@ -148,3 +148,121 @@ fn a_legend_gets_room_above_data_that_fills_every_corner() {
         .iter()
         .all(|m| !rect.overlaps(m, CLEARANCE)));
 }
+
+/// Every figure kind (curves on each of the four axis pairs, bars on linear
+/// and log axes, box plots on linear and symmetric-log axes, a heat map) on
+/// data spanning `values`: drawn, or skipped by `write_figure_or_skip`, but
+/// never a hang or an unbounded allocation.
+fn every_figure_kind(values: &[f64]) -> Figure {
+    use scaling_laws::plots::bars::{BarGroup, Bars};
+    use scaling_laws::plots::heatmap::HeatMap;
+    use scaling_laws::plots::Series;
+    let pts: Vec<(f64, f64)> = values.iter().map(|&v| (v, v)).collect();
+    let curve = |x_log, y_log| Panel {
+        title: format!("curves x_log={x_log} y_log={y_log}"),
+        x_log,
+        y_log,
+        series: vec![
+            Series::line("line", pts.clone(), 0).with_markers(),
+            Series::markers("markers", pts.iter().map(|p| (p.0, 2.0 * p.1)).collect(), 1),
+        ],
+        annotations: vec!["a note".into()],
+        ..Panel::default()
+    };
+    let bars = |y_log| Panel {
+        title: "bars".into(),
+        y_log,
+        bars: Some(Bars {
+            categories: (0..values.len()).map(|k| format!("c{k}")).collect(),
+            groups: vec![BarGroup::new("g", values.to_vec(), 0)
+                .with_intervals(values.iter().map(|&v| [v / 2.0, v * 2.0]).collect())],
+            value_digits: Some(3),
+            y_limits: None,
+        }),
+        ..Panel::default()
+    };
+    let boxes = |symlog| Panel {
+        title: "boxes".into(),
+        boxes: Some(BoxPlot {
+            categories: vec!["a".into()],
+            series: vec![BoxSeries {
+                label: "s".into(),
+                color: 0,
+                boxes: vec![BoxStats::from_values(values)],
+            }],
+            symlog,
+            reference: Some(0.0),
+        }),
+        ..Panel::default()
+    };
+    let heat = Panel {
+        title: "heat".into(),
+        heatmap: Some(HeatMap {
+            rows: vec!["r".into()],
+            cols: (0..values.len()).map(|k| format!("c{k}")).collect(),
+            values: vec![values.to_vec()],
+            text: vec![values.iter().map(|v| format!("{v:e}")).collect()],
+        }),
+        ..Panel::default()
+    };
+    Figure::new(
+        "extreme",
+        3,
+        3,
+        vec![
+            curve(false, false),
+            curve(true, false),
+            curve(false, true),
+            curve(true, true),
+            bars(false),
+            bars(true),
+            boxes(None),
+            boxes(SymLog::new(1e-3)),
+            heat,
+        ],
+    )
+}
+
+#[test]
+fn every_figure_kind_draws_quickly_on_extreme_data() {
+    use scaling_laws::plots::axes::{decade_ticks, log_range, MAX_DECADE_TICKS};
+    use scaling_laws::plots::write_figure_or_skip;
+    let dir = std::env::temp_dir().join(format!("scaling-laws-extreme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: [(&str, Vec<f64>); 6] = [
+        ("span", vec![1e-300, 1e-100, 1.0, 1e100, 1e300]),
+        ("one_huge", vec![1.0, 2.0, 3.0, 1e300]),
+        ("one_tiny", vec![1.0, 2.0, 3.0, 5e-324]),
+        ("one_max", vec![1.0, 2.0, f64::MAX]),
+        ("all_tiny", vec![1e-300, 1.1e-300, 1.2e-300]),
+        ("no_spread_huge", vec![1e300, 1e300 * (1.0 + 1e-15), -1e300]),
+    ];
+    for (name, values) in cases {
+        let t = std::time::Instant::now();
+        let written = write_figure_or_skip(&every_figure_kind(&values), &dir.join(name)).unwrap();
+        assert!(
+            t.elapsed().as_secs_f64() < 10.0,
+            "{name}: {:?}",
+            t.elapsed()
+        );
+        // These ranges draw: the figure is not skipped.
+        assert_eq!(written.len(), 2, "{name}");
+    }
+    // A log range over the whole of f64 stays finite and positive, with a
+    // bounded number of labelled decades.
+    let r = log_range(5e-324, f64::MAX, 0.03, 0.03);
+    assert!(
+        r.start > 0.0 && r.end.is_finite() && r.start < r.end,
+        "{r:?}"
+    );
+    let (bold, light) = decade_ticks(&r);
+    assert!(
+        !bold.is_empty() && bold.len() <= MAX_DECADE_TICKS,
+        "{}",
+        bold.len()
+    );
+    assert!(light.is_empty());
+    if std::env::var_os("KEEP_FIGURES").is_none() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -22,6 +22,7 @@ ran but did not converge is not an exception: look at ``status``.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from dataclasses import dataclass, field
 from typing import Iterable, List, Optional, Protocol, Sequence, Tuple, Union
@@ -356,7 +357,12 @@ def training_curves(
     if registry is not None:
         args += ["--registry", registry, *names] + (["--all"] if all else [])
     for path, n in files:
-        args += ["--file", f"{os.fspath(path)}={int(n)}"]
+        # N as given (never truncated): the command refuses 1683000.9, NaN or
+        # text that is not a positive integer with a message naming the file.
+        if isinstance(n, bool) or not isinstance(n, (int, float, str, numbers.Integral, numbers.Real)):
+            raise InvalidInputError(
+                f"training_curves: N of {os.fspath(path)!r} must be a positive integer, got {n!r}")
+        args += ["--file", f"{os.fspath(path)}={n}"]
     for flag, v in [("--loss-col", loss_col), ("--tokens-per-step", tokens_per_step),
                     ("--skip-first", skip_first), ("--min-tokens", min_tokens),
                     ("--bootstrap", bootstrap), ("--resample", resample),

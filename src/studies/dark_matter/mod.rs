@@ -47,6 +47,18 @@ pub enum DarkMatterError {
     /// The input columns have different lengths or no metric was asked for.
     #[error("{0}")]
     BadInput(String),
+    /// The full-data fits' statistics are not finite in f64 (losses, or x
+    /// over its normalisation factor, too large or too small): refused
+    /// before the cross-validation and bootstrap would spend their time.
+    #[error("metric {metric}: not computable in f64: {quantities} (the losses, or x divided by the normalisation factor {scale:e}, are too large or too small for f64 in the fits' sums and powers); rescale the losses, choose a normalisation factor near the data's typical x, or leave the metric out")]
+    NotComputable {
+        /// The metric.
+        metric: &'static str,
+        /// The non-finite quantities, `name = value`, comma separated.
+        quantities: String,
+        /// The metric's normalisation factor.
+        scale: f64,
+    },
     /// A study setting outside its domain.
     #[error("dark-matter setting {name} is out of its domain: {value}")]
     BadSetting {
@@ -215,7 +227,8 @@ pub struct InSample {
 pub struct CvResult {
     /// How the folds were made.
     pub scheme: CvScheme,
-    /// Number of folds.
+    /// Number of folds that held out at least one run (at most the
+    /// requested number: fewer when there are fewer runs or sizes).
     pub folds: usize,
     /// CV RMSE of the single law.
     pub single: f64,
@@ -377,7 +390,8 @@ fn check(input: &DarkMatterInput, params: &DarkMatterParams) -> Result<(), DarkM
 ///
 /// # Errors
 /// [`DarkMatterError::Fit`] when a full-data fit fails (bad points, too
-/// few distinct x, every restart failing).
+/// few distinct x, every restart failing); [`DarkMatterError::NotComputable`]
+/// when its RMSE, AIC or BIC are not finite in f64.
 pub fn analyse_metric(
     column: &MetricColumn,
     loss: &[f64],
@@ -393,6 +407,25 @@ pub fn analyse_metric(
     let (single, two_term) = fit_single_and_two_term(&data, &params.fit).map_err(err)?;
     let single_stats = in_sample(&single, &column.x, loss);
     let two_term_stats = in_sample(&two_term, &column.x, loss);
+    let quantities: Vec<String> = [
+        ("rmse_single", single_stats.rmse),
+        ("rmse_two_term", two_term_stats.rmse),
+        ("aic.single", single_stats.ic.aic),
+        ("aic.two_term", two_term_stats.ic.aic),
+        ("bic.single", single_stats.ic.bic),
+        ("bic.two_term", two_term_stats.ic.bic),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.is_finite())
+    .map(|(k, v)| format!("{k} = {v}"))
+    .collect();
+    if !quantities.is_empty() {
+        return Err(DarkMatterError::NotComputable {
+            metric: metric.name(),
+            quantities: quantities.join(", "),
+            scale: column.scale,
+        });
+    }
     let rmse_improvement_pct = improvement_pct(single_stats.rmse, two_term_stats.rmse);
     let schemes: &[CvScheme] = if params.folds == 0 {
         &[]

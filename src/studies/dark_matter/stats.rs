@@ -188,11 +188,15 @@ pub fn cross_validated_rmse(
     let folds = assign_folds(group, scheme, params.folds, params.seed);
     let (mut ss1, mut ss2, mut n) = (0.0, 0.0, 0usize);
     let mut worst = [(0.0f64, f64::NAN); 2];
+    // Folds that held out at least one run: `--folds 1000` on 41 runs makes
+    // at most 41 (or as many as there are sizes), and that count is reported.
+    let mut used = 0;
     for f in 0..params.folds {
         let (train, test): (Vec<usize>, Vec<usize>) = (0..loss.len()).partition(|&i| folds[i] != f);
         if test.is_empty() {
             continue;
         }
+        used += 1;
         let pick = |v: &[f64], idx: &[usize]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
         let data =
             PowerLawData::<f64>::new(&pick(&column.x, &train), &pick(loss, &train), column.scale)?;
@@ -213,7 +217,7 @@ pub fn cross_validated_rmse(
     let n = n as f64;
     Ok(CvResult {
         scheme,
-        folds: params.folds,
+        folds: used,
         single: (ss1 / n).sqrt(),
         two_term: (ss2 / n).sqrt(),
         worst_single: worst[0],

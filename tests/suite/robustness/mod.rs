@@ -1,5 +1,9 @@
 //! Issue 7 §2 in the library: inputs that gave a wrong answer, a panic or
 //! a misleading message, each with the behaviour that replaces it.
+//! Issue 24's command-line reproductions (extreme but legal input) are in
+//! [`extreme_input`].
+
+mod extreme_input;
 
 use proptest::prelude::*;
 use scaling_laws::analysis::{
