@@ -147,16 +147,6 @@ fn within_rows(n: usize) -> PyResult<()> {
 }
 
 /// A positive finite argument, or an error naming it.
-fn positive(name: &str, v: f64) -> PyResult<f64> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(invalid(format!(
-            "{name} must be positive and finite, got {v}"
-        )))
-    }
-}
-
 /// Every value positive and finite, or an error naming the argument and the
 /// first bad value.
 fn all_positive<'a>(name: &str, mut values: impl Iterator<Item = &'a f64>) -> PyResult<()> {
