@@ -21,16 +21,38 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_scaling-laws")
 }
 
-/// Run the binary with a time limit: (status, stdout, stderr). A run past
-/// the limit is killed and fails the test; a panic fails it too.
+/// The memory a run may take: 1 GiB of data segment and anonymous
+/// mappings (`RLIMIT_DATA`, Linux). An allocation above it fails, which
+/// aborts the child (no exit code), and that fails the test.
+const MEMORY_LIMIT: u64 = 1 << 30;
+
+/// Run the binary with a time limit and, on Linux, [`MEMORY_LIMIT`]:
+/// (status, stdout, stderr). A run past the time limit is killed and fails
+/// the test; a panic fails it too.
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let t = Instant::now();
-    let mut child = Command::new(bin())
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut cmd = Command::new(bin());
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs
+        // between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                let lim = libc::rlimit {
+                    rlim_cur: MEMORY_LIMIT,
+                    rlim_max: MEMORY_LIMIT,
+                };
+                if libc::setrlimit(libc::RLIMIT_DATA, &lim) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    let mut child = cmd.spawn().unwrap();
     // Read the pipes on threads so a large output cannot block the child.
     let mut so = child.stdout.take().unwrap();
     let mut se = child.stderr.take().unwrap();
