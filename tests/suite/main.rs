@@ -12,6 +12,7 @@ mod conditioning;
 mod dark_matter;
 mod experiments;
 mod fuzz;
+mod global_stage;
 mod hitchhiker;
 mod isoflops;
 mod lbfgsb;
