@@ -1,6 +1,6 @@
 //! Bench of the training-curve fit on the seed's five-size run (307
-//! checkpoints, read from ../shared/data/hitchhiker_runs, which is not
-//! shipped): the full published procedure (start, 4000 Adam steps, L-BFGS),
+//! checkpoints, read from `$SCALING_LAWS_DATA/hitchhiker_runs` (else
+//! `../shared/data` beside the crate), which is not shipped): the full published procedure (start, 4000 Adam steps, L-BFGS),
 //! its phases, and one objective evaluation.
 
 use std::hint::black_box;
@@ -14,13 +14,14 @@ use scaling_laws::fitters::training_curve::{
 use scaling_laws::io::training_curves::{read_curves, CurveOptions};
 
 fn five_sizes() -> CurvePoints<f64> {
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/hitchhiker_runs"
-    ));
+    let dir = scaling_laws::io::published::data_dir()
+        .unwrap_or_else(|| {
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")).to_path_buf()
+        })
+        .join("hitchhiker_runs");
     assert!(
         dir.exists(),
-        "{} is missing (the bench reads the seed's run from ../shared/data)",
+        "{} is missing: set SCALING_LAWS_DATA (README, section Data)",
         dir.display()
     );
     let files: Vec<_> = [

@@ -4,8 +4,8 @@
 //! Llama 3; §3 the cost study's simulation and its real-data part with a
 //! 1,000-replicate bootstrap; §4 the residual study, which has no
 //! bootstrap; §5 Epoch's reproduction at 1,000 and at its own 4,000
-//! resamples, target 5 s). Reads the data from `../shared/data` beside the
-//! crate.
+//! resamples, target 5 s). Reads the published data from `$SCALING_LAWS_DATA`
+//! (else `../shared/data` beside the crate).
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -21,9 +21,17 @@ use scaling_laws::studies::isoflops::reproductions::{fit_subset, reproduce_epoch
 use scaling_laws::studies::isoflops::residuals::{residual_study, RESIDUAL_EXPERIMENTS};
 use scaling_laws::studies::isoflops::{experiments, recompute_flags};
 
+/// A published file: below `$SCALING_LAWS_DATA`, else `../shared/data`
+/// beside the crate (the bench needs the data; README, section Data).
 fn shared(rel: &str) -> PathBuf {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")).join(rel);
-    assert!(p.exists(), "shared data file {} is missing", p.display());
+    let dir = scaling_laws::io::published::data_dir()
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")));
+    let p = dir.join(rel);
+    assert!(
+        p.exists(),
+        "{} is missing: set SCALING_LAWS_DATA (README, section Data)",
+        p.display()
+    );
     p
 }
 

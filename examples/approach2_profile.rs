@@ -3,9 +3,9 @@
 //! workload of `callgrind` instruction counts and `perf` profiles per fit.
 //!
 //! ```text
-//! cargo build --release --example approach2_profile
+//! cargo build --profile profiling --example approach2_profile
 //! valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out \
-//!     target/release/examples/approach2_profile 1000
+//!     target/profiling/examples/approach2_profile 1000
 //! ```
 //! Instructions per fit = (Ir of the run with 1000 fits − Ir with 0 fits) / 1000.
 

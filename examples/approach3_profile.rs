@@ -2,9 +2,9 @@
 //! default 1): the workload of `callgrind` instruction counts per fit.
 //!
 //! ```text
-//! cargo build --release --example approach3_profile
+//! cargo build --profile profiling --example approach3_profile
 //! valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out \
-//!     target/release/examples/approach3_profile 10
+//!     target/profiling/examples/approach3_profile 10
 //! ```
 //! Instructions per fit = (Ir of the run with 10 fits − Ir with 0 fits) / 10.
 

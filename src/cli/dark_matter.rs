@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::CliError;
 use crate::fitters::power_law::{PowerLawFit, DEFAULT_SEED};
+use crate::io::published::{locate, CHINCHILLA_RUNS};
 use crate::io::runs::{read_runs, RunColumns};
 use crate::io::{create_dir, write_atomic};
 use crate::models::power_law::PowerLawForm;
@@ -20,9 +21,11 @@ use crate::studies::dark_matter::{
 
 #[derive(Debug, Args)]
 pub(crate) struct DarkMatterArgs {
-    /// The CSV file of runs (with a header line).
+    /// The CSV file of runs (with a header line; default: Epoch AI's
+    /// Chinchilla runs, chinchilla/svg_extracted_data.csv in the folder
+    /// named by SCALING_LAWS_DATA).
     #[arg(long)]
-    pub(crate) data: PathBuf,
+    pub(crate) data: Option<PathBuf>,
     /// Output directory (replaced as a whole when the analysis succeeds).
     #[arg(long, default_value = "out/dark-matter")]
     pub(crate) out: PathBuf,
@@ -99,7 +102,8 @@ pub(crate) fn dark_matter_cmd(a: &DarkMatterArgs) -> Result<String, CliError> {
         tokens: a.tokens_col.clone(),
         loss: a.loss_col.clone(),
     };
-    let runs = read_runs(&a.data, &columns, PowerLawForm::TwoTerm.parameters())?;
+    let data = locate(a.data.as_deref(), CHINCHILLA_RUNS, "dark-matter", "--data")?;
+    let runs = read_runs(&data, &columns, PowerLawForm::TwoTerm.parameters())?;
     let input = DarkMatterInput {
         loss: runs.loss.clone(),
         group: runs.size.clone(),
@@ -126,7 +130,7 @@ pub(crate) fn dark_matter_cmd(a: &DarkMatterArgs) -> Result<String, CliError> {
     }
     .with_seed(a.seed);
     let report = analyse_dark_matter(&input, &params)
-        .map_err(|e| CliError::Usage(format!("{}: {e}", a.data.display())))?;
+        .map_err(|e| CliError::Usage(format!("{}: {e}", data.display())))?;
     let written = write_report(&a.out, &report)?;
     if a.json {
         return Ok(report_json(&report).to_string());

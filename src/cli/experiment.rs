@@ -27,8 +27,9 @@ pub(crate) struct ExperimentArgs {
     /// Output directory (created if absent).
     #[arg(long, default_value = "out")]
     pub(crate) out: PathBuf,
-    /// The shared data folder (with isoflops/ and chinchilla/) for
-    /// experiments 11, 12 and 0; without it their file parts are skipped.
+    /// The folder of published data (with isoflops/ and chinchilla/) for
+    /// experiments 11, 12 and 0 (default: SCALING_LAWS_DATA); without it
+    /// their file parts are skipped with a line saying so.
     #[arg(long)]
     pub(crate) data_dir: Option<PathBuf>,
 }
@@ -126,6 +127,7 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
             .collect(),
         one => vec![one],
     };
+    let data_dir = a.data_dir.clone().or_else(crate::io::published::data_dir);
     let total = Instant::now();
     let sweep_start = Instant::now();
     let sweep = shared_sweep(&numbers)?;
@@ -141,7 +143,7 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     for n in numbers {
         let start = Instant::now();
         let bar = progress_bar(n);
-        let files = run_one(n, sweep.as_ref(), a.data_dir.as_deref())?;
+        let files = run_one(n, sweep.as_ref(), data_dir.as_deref())?;
         let compute_seconds = start.elapsed().as_secs_f64();
         bar.set_length(1 + (files.tables.len() + files.figures.len()) as u64);
         bar.inc(1);

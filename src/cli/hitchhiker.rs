@@ -16,13 +16,15 @@ use crate::studies::hitchhiker::{
 
 #[derive(Debug, Args)]
 pub(crate) struct HitchhikerArgs {
-    /// `list`, or dataset names of the registry.
+    /// `list`, `all`, or dataset names of the registry.
     pub(crate) names: Vec<String>,
-    /// The dataset registry (TOML).
+    /// The dataset registry (TOML; default: $SCALING_LAWS_REGISTRY, else
+    /// ./data/registry.toml, else the registry shipped with the source this
+    /// binary was built from).
     #[arg(long)]
     pub(crate) registry: Option<PathBuf>,
-    /// Every dataset of the registry that has files; a failing one is
-    /// reported and skipped.
+    /// Every dataset of the registry that has files (also the positional
+    /// `all`); a failing one is reported and skipped.
     #[arg(long)]
     pub(crate) all: bool,
     /// A training log and its parameter count, PATH=N (repeatable); without
@@ -110,7 +112,12 @@ fn list(reg: &Registry) -> String {
     let mut out = format!("Datasets in {}:\n", reg.path.display());
     for (i, d) in reg.datasets.iter().enumerate() {
         let k = d.files_found();
-        let count = if k == 0 {
+        let count = if k == 0 && d.origin.is_some() {
+            format!(
+                "(not shipped: set {} to the published data)",
+                crate::io::published::DATA_ENV
+            )
+        } else if k == 0 {
             "(no files found)".to_string()
         } else {
             format!("{k} file{}", if k == 1 { "" } else { "s" })
@@ -128,48 +135,53 @@ pub(crate) fn hitchhiker_cmd(a: &HitchhikerArgs) -> Result<String, CliError> {
     let settings = settings(a)?;
     let mut jobs: Vec<Job> = Vec::new();
     let mut skip_failures = false;
-    match (&a.registry, a.files.is_empty()) {
-        (Some(_), false) => {
-            return Err(CliError::Usage(
-                "give either --registry (with list, names or --all) or --file PATH=N, not both"
-                    .into(),
-            ))
+    // The original tool's positional `all` is --all.
+    let all = a.all || a.names.iter().any(|n| n == "all");
+    let names: Vec<&String> = a.names.iter().filter(|n| *n != "all").collect();
+    if a.names.iter().any(|n| n == "all") && a.all {
+        return Err(CliError::Usage("give all or --all, not both".into()));
+    }
+    let file_mode = !a.files.is_empty();
+    if file_mode && (a.registry.is_some() || all || !names.is_empty()) {
+        return Err(CliError::Usage(
+            "give either a registry's datasets (list, names, all) or --file PATH=N, not both"
+                .into(),
+        ));
+    }
+    if file_mode {
+        let mut files = Vec::new();
+        for f in &a.files {
+            let (p, n) = f
+                .rsplit_once('=')
+                .ok_or_else(|| CliError::Usage(format!("--file '{f}' must be PATH=N")))?;
+            files.push((PathBuf::from(p), parse_n(n, &format!("--file {p}"))?));
         }
-        (None, true) => {
-            return Err(CliError::Usage(
-                "give --registry FILE (with list, dataset names or --all) or --file PATH=N".into(),
-            ))
-        }
-        (None, false) => {
-            if a.all || !a.names.is_empty() {
-                return Err(CliError::Usage(
-                    "dataset names, list and --all need --registry".into(),
-                ));
-            }
-            let mut files = Vec::new();
-            for f in &a.files {
-                let (p, n) = f
-                    .rsplit_once('=')
-                    .ok_or_else(|| CliError::Usage(format!("--file '{f}' must be PATH=N")))?;
-                files.push((PathBuf::from(p), parse_n(n, &format!("--file {p}"))?));
-            }
-            let mut options = CurveOptions::default();
-            apply_overrides(a, &mut options);
-            jobs.push(Job {
-                name: "files".into(),
-                load: Box::new(move |o| {
-                    Ok((
-                        crate::io::training_curves::read_curves(&files, o)?,
-                        Vec::new(),
-                    ))
-                }),
-                options,
-            });
-        }
-        (Some(path), true) => {
-            let reg = Registry::load(path)?;
-            if a.names.first().map(String::as_str) == Some("list") {
-                if a.names.len() > 1 || a.all {
+        let mut options = CurveOptions::default();
+        apply_overrides(a, &mut options);
+        jobs.push(Job {
+            name: "files".into(),
+            load: Box::new(move |o| {
+                Ok((
+                    crate::io::training_curves::read_curves(&files, o)?,
+                    Vec::new(),
+                ))
+            }),
+            options,
+        });
+    } else {
+        let path = match &a.registry {
+            Some(p) => p.clone(),
+            None => Registry::default_path().ok_or_else(|| {
+                CliError::Usage(format!(
+                    "no dataset registry found: give --registry FILE or set {} (the shipped registry is data/registry.toml in the repository; it is looked for in ./data/registry.toml and where this binary was built)",
+                    crate::io::training_curves::REGISTRY_ENV
+                ))
+            })?,
+        };
+        {
+            let reg = Registry::load(&path)?;
+            if names.first().map(|n| n.as_str()) == Some("list") {
+                if names.len() > 1 || all {
                     return Err(CliError::Usage("list takes no other names".into()));
                 }
                 if a.json {
@@ -182,9 +194,9 @@ pub(crate) fn hitchhiker_cmd(a: &HitchhikerArgs) -> Result<String, CliError> {
                 }
                 return Ok(list(&reg));
             }
-            let chosen: Vec<_> = if a.all {
-                if !a.names.is_empty() {
-                    return Err(CliError::Usage("--all takes no dataset names".into()));
+            let chosen: Vec<_> = if all {
+                if !names.is_empty() {
+                    return Err(CliError::Usage("all takes no other dataset names".into()));
                 }
                 skip_failures = true;
                 reg.datasets
@@ -192,12 +204,12 @@ pub(crate) fn hitchhiker_cmd(a: &HitchhikerArgs) -> Result<String, CliError> {
                     .filter(|d| d.files_found() > 0)
                     .cloned()
                     .collect()
-            } else if a.names.is_empty() {
+            } else if names.is_empty() {
                 return Err(CliError::Usage(
-                    "name a dataset, list, or --all (see: hitchhiker --registry FILE list)".into(),
+                    "name a dataset, list, or all (see: scaling-laws hitchhiker list)".into(),
                 ));
             } else {
-                a.names
+                names
                     .iter()
                     .map(|n| reg.get(n).cloned())
                     .collect::<Result<_, _>>()?

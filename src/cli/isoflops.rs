@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::CliError;
 use crate::io::isoflops::{isoflops_table, read_chinchilla_runs, read_isoflops};
+use crate::io::published::{locate, CHINCHILLA_RUNS, ISOFLOPS};
 use crate::io::{create_dir, write_atomic};
 use crate::plots::write_figure;
 use crate::studies::isoflops::fits::{fit_experiment, ExperimentFit, FitSettings, Resample};
@@ -16,11 +17,6 @@ use crate::studies::isoflops::{cost, reproductions, residuals};
 use crate::studies::isoflops::{
     experiment_names, experiments, recompute_flags, Reason, StudyError, StudyFiles,
 };
-
-/// Where the shared data live, relative to the working directory.
-pub(crate) const DEFAULT_ISOFLOPS: &str = "../shared/data/isoflops/isoflops.csv";
-/// The Chinchilla runs file, relative to the working directory.
-pub(crate) const DEFAULT_CHINCHILLA: &str = "../shared/data/chinchilla/svg_extracted_data.csv";
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -49,11 +45,13 @@ enum IsoflopsSub {
 
 #[derive(Debug, Args)]
 pub(crate) struct StudyArgs {
-    /// The IsoFLOP CSV file.
-    #[arg(long, default_value = DEFAULT_ISOFLOPS)]
-    data: PathBuf,
-    /// The Chinchilla runs file (reproductions only; default
-    /// ../shared/data/chinchilla/svg_extracted_data.csv).
+    /// The IsoFLOP CSV file (default: isoflops/isoflops.csv in the folder
+    /// named by SCALING_LAWS_DATA).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// The Chinchilla runs file (reproductions only; default:
+    /// chinchilla/svg_extracted_data.csv in the folder named by
+    /// SCALING_LAWS_DATA).
     #[arg(long)]
     chinchilla: Option<PathBuf>,
     /// Bootstrap replicates (cost and reproductions only; default: 1000 for
@@ -86,9 +84,10 @@ pub(crate) struct QcArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct IsoflopsFitArgs {
-    /// The IsoFLOP CSV file.
-    #[arg(long, default_value = DEFAULT_ISOFLOPS)]
-    data: PathBuf,
+    /// The IsoFLOP CSV file (default: isoflops/isoflops.csv in the folder
+    /// named by SCALING_LAWS_DATA).
+    #[arg(long)]
+    data: Option<PathBuf>,
     /// Experiments to fit (repeatable; default all).
     #[arg(long = "experiment", num_args = 1..)]
     experiments: Vec<String>,
@@ -301,7 +300,8 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
             a.budget
         )));
     }
-    let rows = read_isoflops(&a.data)?;
+    let data = locate(a.data.as_deref(), ISOFLOPS, "isoflops", "--data")?;
+    let rows = read_isoflops(&data)?;
     let exps = experiments(&rows, &a.experiments)?;
     let settings = FitSettings {
         budget: a.budget,
@@ -705,13 +705,21 @@ fn study_cmd(a: &StudyArgs, study: Study) -> Result<String, CliError> {
             "{flag} does not apply to isoflops {name} (it has no use for it)"
         )));
     }
-    let default_chinchilla = PathBuf::from(DEFAULT_CHINCHILLA);
-    let chinchilla = (study == Study::Reproductions)
-        .then(|| a.chinchilla.as_deref().unwrap_or(&default_chinchilla));
+    let command = format!("isoflops {name}");
+    let data = locate(a.data.as_deref(), ISOFLOPS, &command, "--data")?;
+    let chinchilla = match study {
+        Study::Reproductions => Some(locate(
+            a.chinchilla.as_deref(),
+            CHINCHILLA_RUNS,
+            &command,
+            "--chinchilla",
+        )?),
+        _ => None,
+    };
     let (files, v) = run_study(
         study,
-        Some(a.data.as_path()),
-        chinchilla,
+        Some(data.as_path()),
+        chinchilla.as_deref(),
         a.bootstrap,
         a.seed.unwrap_or(0),
     )?;

@@ -63,6 +63,9 @@ pub enum CliError {
     /// A data file is malformed.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// Published data (not shipped) were not found.
+    #[error(transparent)]
+    Published(#[from] crate::io::published::MissingPublished),
     /// A surface fit failed.
     #[error(transparent)]
     Fit(#[from] FitError),

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub mod isoflops;
+pub mod published;
 pub mod runs;
 
 /// A file could not be written or read.

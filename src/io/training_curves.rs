@@ -512,6 +512,9 @@ pub struct Dataset {
     pub name: String,
     /// A line of description (may be empty).
     pub description: String,
+    /// Where its files are published, for files this crate does not ship
+    /// (read from the folder named by `SCALING_LAWS_DATA`).
+    pub origin: Option<String>,
     /// Its files.
     pub source: DatasetSource,
     /// How to read them.
@@ -539,8 +542,15 @@ impl Dataset {
                 let (found, missing): (Vec<_>, Vec<_>) =
                     f.iter().cloned().partition(|(p, _)| p.is_file());
                 if found.is_empty() {
+                    let hint = match &self.origin {
+                        Some(o) => format!(
+                            ": its files are published data this crate does not ship; get them from {o} and set {} to the folder that holds them",
+                            super::published::DATA_ENV
+                        ),
+                        None => String::new(),
+                    };
                     return Err(CurveError::Empty {
-                        what: format!("dataset '{}' (no files found)", self.name),
+                        what: format!("dataset '{}' (no files found{hint})", self.name),
                     });
                 }
                 let set = read_curves(&found, opts)?;
@@ -549,6 +559,14 @@ impl Dataset {
             DatasetSource::Long(t) => Ok((read_long_table(t, opts)?, Vec::new())),
         }
     }
+}
+
+/// The folder of published data: `$SCALING_LAWS_DATA`, or the literal
+/// `$SCALING_LAWS_DATA` when it is unset (a path that names the variable in
+/// messages and exists nowhere).
+fn published_dir() -> PathBuf {
+    super::published::data_dir()
+        .unwrap_or_else(|| PathBuf::from(format!("${}", super::published::DATA_ENV)))
 }
 
 /// The dataset registry: named datasets, in file order.
@@ -570,7 +588,11 @@ struct RegistryToml {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileToml {
-    path: PathBuf,
+    /// Relative to the registry's folder.
+    path: Option<PathBuf>,
+    /// Relative to the published-data folder (`SCALING_LAWS_DATA`): data
+    /// this crate may not ship.
+    published: Option<PathBuf>,
     n: toml::Value,
 }
 
@@ -580,6 +602,8 @@ struct DatasetToml {
     name: String,
     #[serde(default)]
     description: String,
+    /// Where unshipped files are published (repository and path).
+    origin: Option<String>,
     #[serde(default)]
     files: Vec<FileToml>,
     file: Option<PathBuf>,
@@ -610,7 +634,26 @@ fn value_n(v: &toml::Value, context: &str) -> Result<u64, CurveError> {
     }
 }
 
+/// The environment variable naming a dataset registry for `hitchhiker`.
+pub const REGISTRY_ENV: &str = "SCALING_LAWS_REGISTRY";
+
 impl Registry {
+    /// Where `hitchhiker` finds a registry when none is named:
+    /// `$SCALING_LAWS_REGISTRY`, else `data/registry.toml` below the working
+    /// directory (the repository's root), else the shipped registry of the
+    /// source tree this crate was built from, when it still exists.
+    pub fn default_path() -> Option<PathBuf> {
+        if let Some(p) = std::env::var_os(REGISTRY_ENV).filter(|v| !v.is_empty()) {
+            return Some(PathBuf::from(p));
+        }
+        [
+            PathBuf::from("data/registry.toml"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("data/registry.toml"),
+        ]
+        .into_iter()
+        .find(|p| p.is_file())
+    }
+
     /// Read a registry file (format in `specs/hitchhiker.md`); relative
     /// paths are taken from the registry's folder.
     ///
@@ -678,8 +721,19 @@ impl Registry {
                 (None, false) => {
                     let mut files = Vec::new();
                     for f in &d.files {
-                        let n = value_n(&f.n, &ctx(&f.path.display().to_string()))?;
-                        files.push((base.join(&f.path), n));
+                        let p = match (&f.path, &f.published) {
+                            (Some(p), None) => base.join(p),
+                            (None, Some(p)) => published_dir().join(p),
+                            _ => {
+                                return Err(reg_err(format!(
+                                    "dataset '{}': each file needs either path (relative to the registry) or published (relative to {}), not both or neither",
+                                    d.name,
+                                    super::published::DATA_ENV
+                                )))
+                            }
+                        };
+                        let n = value_n(&f.n, &ctx(&p.display().to_string()))?;
+                        files.push((p, n));
                     }
                     DatasetSource::Files(files)
                 }
@@ -693,6 +747,7 @@ impl Registry {
             datasets.push(Dataset {
                 name: d.name,
                 description: d.description,
+                origin: d.origin,
                 source,
                 options,
             });

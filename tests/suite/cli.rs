@@ -380,63 +380,6 @@ fn experiment_8_writes_its_report_and_tables() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// The Chinchilla runs (shared data beside the crate).
-fn chinchilla_runs_csv() -> String {
-    let p = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/chinchilla/svg_extracted_data.csv"
-    );
-    assert!(std::path::Path::new(p).exists(), "shared data missing: {p}");
-    p.to_string()
-}
-
-#[test]
-fn dark_matter_json_has_the_contract_keys_and_writes_its_folder() {
-    let out = std::env::temp_dir().join(format!("sl-dm-cli-{}", std::process::id()));
-    let (data, dir) = (chinchilla_runs_csv(), out.to_str().unwrap().to_string());
-    let mut args = vec!["dark-matter", "--data", &data, "--out", &dir];
-    args.extend(words("--metrics tokens --folds 2 --bootstrap 8 --json"));
-    let v = json_of(&args);
-    let t = &v["tokens"];
-    for k in ["C", "alpha", "E"] {
-        assert!(t["single"][k].as_f64().is_some(), "single.{k}");
-    }
-    for k in ["C1", "alpha1", "C2", "alpha2", "E"] {
-        assert!(t["two_term"][k].as_f64().is_some(), "two_term.{k}");
-    }
-    for k in [
-        "rmse_single",
-        "rmse_two_term",
-        "rmse_improvement_pct",
-        "objective_single",
-        "objective_two_term",
-        "objective_improvement_pct",
-    ] {
-        assert!(t[k].as_f64().is_some(), "{k}");
-    }
-    assert_eq!(t["verdict"], "strong");
-    assert!(t["aic"]["two_term"].as_f64().is_some());
-    assert!(t["bic"]["single"].as_f64().is_some());
-    assert!(t["cv_rmse"]["by_model_size"]["two_term"].as_f64().is_some());
-    assert!(t["cv_rmse"]["random"]["single"].as_f64().is_some());
-    assert!(t["rmse_improvement_ci"]["lo"].as_f64().is_some());
-    assert!(t["honest_verdict"].as_str().is_some());
-    assert_eq!(v["best_metric"], "tokens");
-    assert!(v["consistency"]["level"].as_str().is_some());
-    for f in [
-        "tokens/fitted_parameters.csv",
-        "tokens/dark_matter_scaling_analysis.png",
-        "summary.csv",
-        "improvements.csv",
-        "summary.png",
-    ] {
-        assert!(out.join(f).exists(), "{f} missing");
-    }
-    let params = std::fs::read_to_string(out.join("tokens/fitted_parameters.csv")).unwrap();
-    assert!(params.starts_with("model,C1,alpha1,C2,alpha2,E,normalization_factor"));
-    std::fs::remove_dir_all(&out).unwrap();
-}
-
 #[test]
 fn dark_matter_bad_input_exits_2_naming_file_line_and_column_and_writes_nothing() {
     let dir = std::env::temp_dir().join(format!("sl-dm-bad-{}", std::process::id()));

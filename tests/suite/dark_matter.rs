@@ -2,113 +2,14 @@
 //! Chinchilla runs, the verdict rules, the honest comparison on synthetic
 //! data, the loader's errors.
 
-use std::path::PathBuf;
-
 use scaling_laws::io::runs::{read_runs, RunColumns};
 use scaling_laws::models::power_law::PowerLawSum;
 use scaling_laws::sampling::noise::Rng;
 use scaling_laws::studies::dark_matter::stats::assign_folds;
 use scaling_laws::studies::dark_matter::{
-    analyse_dark_matter, analyse_metric, consistency, information_criteria, CvScheme,
-    DarkMatterInput, DarkMatterParams, Evidence, Metric, MetricColumn, Preference,
+    analyse_metric, information_criteria, CvScheme, DarkMatterInput, DarkMatterParams, Evidence,
+    Metric, MetricColumn, Preference,
 };
-
-/// The Chinchilla runs (Epoch AI's extraction, ../shared/data/chinchilla).
-fn chinchilla_path() -> PathBuf {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/chinchilla/svg_extracted_data.csv"
-    ));
-    assert!(
-        p.exists(),
-        "shared data missing: {} (clone the shared folder beside the crate)",
-        p.display()
-    );
-    p
-}
-
-fn chinchilla_input() -> DarkMatterInput {
-    let runs = read_runs(&chinchilla_path(), &RunColumns::default(), 5).unwrap();
-    assert_eq!(runs.loss.len(), 245);
-    DarkMatterInput {
-        loss: runs.loss.clone(),
-        group: runs.size.clone(),
-        metrics: vec![
-            MetricColumn {
-                metric: Metric::Size,
-                x: runs.size.clone(),
-                scale: 1e9,
-            },
-            MetricColumn {
-                metric: Metric::Flops,
-                x: runs.flops.clone(),
-                scale: 1e18,
-            },
-            MetricColumn {
-                metric: Metric::Tokens,
-                x: runs.tokens.clone(),
-                scale: 1e9,
-            },
-        ],
-    }
-}
-
-/// The published results: RylanSchaeffer/KoyejoLab-Robustness-Chinchilla-
-/// Compute-Optimal-Scaling, branch `dark-matter`,
-/// results/dark_matter_analysis/dark_matter_improvements.csv and
-/// dark_matter_summary_results.csv (RMSE_Improvement_Pct per metric; the
-/// token fits' alpha1 and E).
-const PUBLISHED_RMSE_IMPROVEMENT: [(Metric, f64); 3] = [
-    (Metric::Size, -0.5601249918346145),
-    (Metric::Flops, -0.036746711243669496),
-    (Metric::Tokens, 7.687026029519388),
-];
-
-#[test]
-fn chinchilla_published_numbers_are_reproduced() {
-    let params = DarkMatterParams {
-        folds: 0,
-        bootstrap: 0,
-        ..DarkMatterParams::default()
-    };
-    let r = analyse_dark_matter(&chinchilla_input(), &params).unwrap();
-    for (metric, published) in PUBLISHED_RMSE_IMPROVEMENT {
-        let m = r.metrics.iter().find(|m| m.metric == metric).unwrap();
-        assert!(
-            (m.rmse_improvement_pct - published).abs() < 0.1,
-            "{metric:?}: {} vs published {published}",
-            m.rmse_improvement_pct
-        );
-        // The nested start: never worse than the single law.
-        assert!(m.two_term.objective <= m.single.objective);
-    }
-    let t = r
-        .metrics
-        .iter()
-        .find(|m| m.metric == Metric::Tokens)
-        .unwrap();
-    // Published: single α 0.22802, E 1.70644; two-term exponents 1.9031 and 0.1463.
-    assert!((t.single.law.terms[0].alpha - 0.228).abs() < 5e-4);
-    assert!((t.single.law.e - 1.706).abs() < 5e-4);
-    assert!((t.two_term.law.terms[0].alpha - 1.90).abs() < 5e-3);
-    assert!((t.two_term.law.terms[1].alpha - 0.146).abs() < 5e-4);
-    assert_eq!(t.verdict, Evidence::Strong);
-    assert_eq!(r.best_metric, Metric::Tokens);
-    assert_eq!(r.consistency.level, "low");
-    let c = consistency(&r.metrics);
-    let a1: Vec<f64> = r.metrics.iter().map(|m| m.two_term.theta[1]).collect();
-    let span =
-        a1.iter().cloned().fold(f64::MIN, f64::max) - a1.iter().cloned().fold(f64::MAX, f64::min);
-    assert_eq!(c.alpha1_range, span);
-    // The FLOPs two-term fit trades a near-zero exponent against E.
-    let f = r
-        .metrics
-        .iter()
-        .find(|m| m.metric == Metric::Flops)
-        .unwrap();
-    assert_eq!(f.two_term.status.as_str(), "near_singular");
-    assert_eq!(t.two_term.status.as_str(), "converged");
-}
 
 #[test]
 fn published_verdict_rule_has_its_thresholds() {

@@ -8,20 +8,7 @@ use scaling_laws::io::training_curves::{
     parse_n, read_curve, read_curves, CurveError, CurveOptions, Registry, TokensMode,
 };
 use scaling_laws::io::DataError;
-use scaling_laws::studies::hitchhiker::{
-    analyse_training_curves, fit_training_curve_files, HitchhikerSettings,
-};
-
-/// `../shared/data` beside the crate (a clear failure when it is missing).
-fn shared_data(sub: &str) -> PathBuf {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")).join(sub);
-    assert!(
-        p.exists(),
-        "shared data folder {} is missing: these tests read the unlicensed hitchhiker_runs from ../shared/data",
-        p.display()
-    );
-    p
-}
+use scaling_laws::studies::hitchhiker::{analyse_training_curves, HitchhikerSettings};
 
 fn registry_path() -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/registry.toml")).to_path_buf()
@@ -233,39 +220,6 @@ fn registry_errors_are_typed() {
     ));
 }
 
-/// The seed's data set: N spans only 2.06× (1,683,000 … 3,463,000), so the
-/// fit runs but α is reported as not identified.
-#[test]
-fn hitchhiker_runs_fit_and_alpha_is_flagged_as_not_identified() {
-    let dir = shared_data("hitchhiker_runs");
-    let files: Vec<(PathBuf, u64)> = [
-        (32, 1_683_000),
-        (40, 2_098_000),
-        (48, 2_545_000),
-        (56, 3_015_000),
-        (64, 3_463_000),
-    ]
-    .iter()
-    .map(|(w, n)| (dir.join(format!("optimal_lr_sgd_{w}d.csv")), *n))
-    .collect();
-    let settings = HitchhikerSettings {
-        replicates: 20,
-        ..HitchhikerSettings::default()
-    };
-    let (set, r) = fit_training_curve_files(&files, &CurveOptions::default(), &settings).unwrap();
-    assert_eq!(set.len(), 307);
-    assert_eq!(r.fit.num_points, 307);
-    assert!(r.fit.objective.is_finite());
-    assert!(
-        r.warnings
-            .iter()
-            .any(|w| w.starts_with("alpha not identified: N spans only 2.06x")),
-        "{:?}",
-        r.warnings
-    );
-    assert_ne!(r.status.as_str(), "converged");
-}
-
 /// The OPT trajectories (125M … 175B, 1400×): a fit with exponent intervals.
 #[test]
 fn opt_trajectories_fit_with_exponent_intervals() {
@@ -378,31 +332,63 @@ fn hitchhiker_json_has_the_contract_keys_and_out_writes_figure_and_csv() {
     }
 }
 
+/// Run the binary from the repository root with neither a registry nor the
+/// published data named in the environment: (exit code, stdout, stderr).
+fn run_at_root(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("SCALING_LAWS_REGISTRY")
+        .env_remove("SCALING_LAWS_DATA")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
-fn hitchhiker_file_mode_fits_files_given_on_the_command_line() {
-    let dir = shared_data("hitchhiker_runs");
-    let arg = |w: u32, n: u64| {
-        format!(
-            "{}={n}",
-            dir.join(format!("optimal_lr_sgd_{w}d.csv")).display()
-        )
-    };
-    let (code, out, err) = run(&[
-        "hitchhiker",
-        "--file",
-        &arg(32, 1_683_000),
-        "--file",
-        &arg(64, 3_463_000),
-        "--bootstrap",
-        "0",
-    ]);
+fn hitchhiker_finds_the_shipped_registry_and_takes_the_positional_all() {
+    // Was: `hitchhiker list` exited 2 without --registry.
+    let (code, out, err) = run_at_root(&["hitchhiker", "list"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("num_points = 123") && out.contains("alpha not identified"));
-    let (code, _, err) = run(&[
-        "hitchhiker",
-        "--file",
-        &format!("{}=1.5", dir.join("x.csv").display()),
-    ]);
+    assert!(out.contains("  1. opt_trajectories"), "{out}");
+    assert!(out.contains("optimal_lr_sgd_scaling"), "{out}");
+    // From elsewhere, SCALING_LAWS_REGISTRY names it.
+    let reg = registry_path();
+    let out2 = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
+        .args(["hitchhiker", "list"])
+        .current_dir(std::env::temp_dir())
+        .env("SCALING_LAWS_REGISTRY", &reg)
+        .env_remove("SCALING_LAWS_DATA")
+        .output()
+        .unwrap();
+    let body = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&String::from_utf8_lossy(&out2.stdout)), body(&out));
+    assert!(
+        out.contains("optimal_lr_sgd_scaling           (not shipped: set SCALING_LAWS_DATA"),
+        "{out}"
+    );
+    // The original tool's positional `all` is --all.
+    let args = ["--bootstrap", "0", "--json"];
+    let (c1, all, e1) = run_at_root(&[&["hitchhiker", "all"][..], &args].concat());
+    let (c2, dash_all, _) = run_at_root(&[&["hitchhiker", "--all"][..], &args].concat());
+    assert_eq!((c1, c2), (0, 0), "{e1}");
+    assert_eq!(all, dash_all);
+    assert!(all.contains("opt_trajectories") && all.contains("datablations_c4_1epoch"));
+    let (code, _, err) = run_at_root(&["hitchhiker", "all", "--all"]);
     assert_eq!(code, 2);
-    assert!(err.contains("N must be a positive integer"));
+    assert!(err.contains("not both"), "{err}");
+}
+
+#[test]
+fn an_unshipped_dataset_says_where_it_is_published() {
+    let (code, out, err) = run_at_root(&["hitchhiker", "optimal_lr_sgd_scaling"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("SCALING_LAWS_DATA") && err.contains("hansgundlach/Experimental_Progress"),
+        "{err}"
+    );
 }

@@ -1,0 +1,82 @@
+//! The training-curve study on the seed's own runs (published data, not
+//! shipped): the fit flags α as not identified; the command line's file mode.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use scaling_laws::io::training_curves::CurveOptions;
+use scaling_laws::studies::hitchhiker::{fit_training_curve_files, HitchhikerSettings};
+
+use super::common::published;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The seed's data set: N spans only 2.06× (1,683,000 … 3,463,000), so the
+/// fit runs but α is reported as not identified.
+pub fn hitchhiker_runs_fit_and_alpha_is_flagged_as_not_identified() {
+    let dir = published("hitchhiker_runs");
+    let files: Vec<(PathBuf, u64)> = [
+        (32, 1_683_000),
+        (40, 2_098_000),
+        (48, 2_545_000),
+        (56, 3_015_000),
+        (64, 3_463_000),
+    ]
+    .iter()
+    .map(|(w, n)| (dir.join(format!("optimal_lr_sgd_{w}d.csv")), *n))
+    .collect();
+    let settings = HitchhikerSettings {
+        replicates: 20,
+        ..HitchhikerSettings::default()
+    };
+    let (set, r) = fit_training_curve_files(&files, &CurveOptions::default(), &settings).unwrap();
+    assert_eq!(set.len(), 307);
+    assert_eq!(r.fit.num_points, 307);
+    assert!(r.fit.objective.is_finite());
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.starts_with("alpha not identified: N spans only 2.06x")),
+        "{:?}",
+        r.warnings
+    );
+    assert_ne!(r.status.as_str(), "converged");
+}
+
+pub fn hitchhiker_file_mode_fits_files_given_on_the_command_line() {
+    let dir = published("hitchhiker_runs");
+    let arg = |w: u32, n: u64| {
+        format!(
+            "{}={n}",
+            dir.join(format!("optimal_lr_sgd_{w}d.csv")).display()
+        )
+    };
+    let (code, out, err) = run(&[
+        "hitchhiker",
+        "--file",
+        &arg(32, 1_683_000),
+        "--file",
+        &arg(64, 3_463_000),
+        "--bootstrap",
+        "0",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("num_points = 123") && out.contains("alpha not identified"));
+    let (code, _, err) = run(&[
+        "hitchhiker",
+        "--file",
+        &format!("{}=1.5", dir.join("x.csv").display()),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("N must be a positive integer"));
+}

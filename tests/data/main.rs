@@ -1,0 +1,45 @@
+//! Tests on published data that this repository may not redistribute
+//! (Epoch AI's Chinchilla runs, the IsoFLOP file of five studies, the seed's
+//! training runs): a test target of its own, run by `cargo test --release`
+//! when the data are found (`SCALING_LAWS_DATA`, else `../shared/data`
+//! beside the crate) and reported in one line as not run otherwise
+//! (`common.rs`). A test here is a plain `pub fn` listed below; an unlisted
+//! one is dead code, which clippy (`-D warnings`) refuses.
+
+mod common;
+mod dark_matter;
+mod hitchhiker;
+mod isoflops;
+
+/// (name, function) of every test, named `module::function`.
+macro_rules! tests {
+    ($($m:ident::$f:ident),* $(,)?) => {
+        &[$((concat!(stringify!($m), "::", stringify!($f)), $m::$f as fn())),*]
+    };
+}
+
+fn main() {
+    common::run(tests![
+        dark_matter::chinchilla_published_numbers_are_reproduced,
+        dark_matter::dark_matter_json_has_the_contract_keys_and_writes_its_folder,
+        hitchhiker::hitchhiker_runs_fit_and_alpha_is_flagged_as_not_identified,
+        hitchhiker::hitchhiker_file_mode_fits_files_given_on_the_command_line,
+        isoflops::qc_reproduces_the_published_flags,
+        isoflops::llama3_raw_fits_meet_the_reference_values,
+        isoflops::bootstrap_intervals_do_not_depend_on_the_thread_count,
+        isoflops::chinchilla_runs_file_reads_245_runs,
+        isoflops::huber_likelihood_gradient_matches_central_differences,
+        isoflops::huber_on_counts_equals_huber_on_the_expanded_resample,
+        isoflops::epoch_replicates_from_chinchillas_estimates_reach_the_grid_start_optimum,
+        isoflops::epoch_bootstrap_does_not_depend_on_the_thread_count,
+        isoflops::qc_json_counts_match_the_shipped_reason_column,
+        isoflops::isoflops_json_has_the_contract_keys_and_intervals,
+        isoflops::isoflops_over_all_experiments_reports_a_failing_one_and_goes_on,
+        isoflops::isoflops_studies_json_has_stable_keys_and_finite_numbers,
+        isoflops::isoflops_errors_name_the_file_and_the_experiment,
+        isoflops::corrected_approach2_on_llama3_raw_agrees_with_vpnls_within_the_vertex_scatter,
+        isoflops::isoflops_fits_json_over_every_experiment_has_no_null,
+        isoflops::reproductions_csv_writes_no_nan,
+        isoflops::study_options_a_study_has_no_use_for_are_errors,
+    ]);
+}
