@@ -417,10 +417,10 @@ fn dropped_warnings(f: &ExperimentFit) -> Vec<String> {
     f.estimates
         .dropped_budgets
         .iter()
-        .map(|(c, e)| {
+        .map(|(_, e)| {
             format!(
-                "budget C = {c:e} dropped for approach2 and approach2_corrected (VPNLS and \
-                 approach3 use it): {e}"
+                "dropped for approach2 and approach2_corrected (VPNLS and approach3 use every \
+                 budget): {e}"
             )
         })
         .collect()
