@@ -150,7 +150,7 @@ fn run_noisy(
                     }
                 })
             };
-            let mut counts = [0usize; 5];
+            let mut counts = [0usize; STATUS_WORDS.len()];
             for e in &ests {
                 if let Some(i) = STATUS_WORDS.iter().position(|w| *w == e.status) {
                     counts[i] += 1;

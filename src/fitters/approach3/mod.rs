@@ -948,7 +948,16 @@ pub fn fit_approach3(
         );
         if let Some(&(_, profile_best)) = candidates.first() {
             let tolerance = certificate_tolerance(data, objective, profile_best);
-            let above = |f: f64| !(f <= profile_best + tolerance);
+            // Above the profile's best beyond rounding (NaN counts as
+            // above); the same difference as `Certificate::gap` and
+            // `Certificate::holds`, so that the two never disagree by the
+            // rounding of a sum.
+            let above = |f: f64| {
+                !matches!(
+                    (f - profile_best).partial_cmp(&tolerance),
+                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                )
+            };
             let mut global_stage = false;
             if above(best.value) && params.global_stage == GlobalStage::Search {
                 global_stage = true;

@@ -236,19 +236,21 @@ impl Estimates {
     }
 }
 
+/// Approach 2 per budget: the fit (or why none is possible), the dropped
+/// budgets with their reasons, and the points kept.
+pub type PerBudgetFit = (
+    Result<Approach2Fit<f64>, Approach2Error>,
+    Vec<(f64, Approach2Error)>,
+    Vec<IsoflopPoint<f64>>,
+);
+
 /// Approach 2 on every budget it can fit: a budget whose parabola cannot
 /// be fitted (too few points, fewer than 3 distinct sizes, a curvature at
 /// rounding level or not positive) is dropped with its reason, and the fit
 /// runs on the rest; the result is the fit (or why none is possible: fewer
 /// than 2 budgets left, a bad point) and the dropped budgets in the order
 /// they were found.
-pub fn fit_approach2_per_budget(
-    points: &[IsoflopPoint<f64>],
-) -> (
-    Result<Approach2Fit<f64>, Approach2Error>,
-    Vec<(f64, Approach2Error)>,
-    Vec<IsoflopPoint<f64>>,
-) {
+pub fn fit_approach2_per_budget(points: &[IsoflopPoint<f64>]) -> PerBudgetFit {
     let mut kept = points.to_vec();
     let mut dropped = Vec::new();
     loop {
