@@ -1,13 +1,15 @@
 //! Benches for Approach 3, the 5-D grid search and the exact Hessians on the
 //! standard case: Chinchilla surface, 5 budgets (1e17…1e21) × 15 points,
-//! ±8×, centred (75 points).
+//! ±8×, centred (75 points). `approach3/<objective>/points=75` is the
+//! default fit (local fit, certificate, global stage when needed);
+//! `…/local-only/…` the local fit alone ([`GlobalStage::Off`]).
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use nalgebra::ComplexField;
 use scaling_laws::analysis::conditioning::{projected_hessian, rss_hessian, spectrum};
-use scaling_laws::fitters::approach3::{Approach3Params, Objective};
+use scaling_laws::fitters::approach3::{Approach3Params, GlobalStage, Objective};
 use scaling_laws::fitters::{fit_approach3, fit_grid5, Grid5Params, SurfaceData};
 use scaling_laws::models::LossSurface;
 use scaling_laws::numerics::mpf::Mpf256;
@@ -31,6 +33,15 @@ fn bench_approach3(c: &mut Criterion) {
         };
         g.bench_function(format!("{}/points=75", objective.name()), |b| {
             b.iter(|| fit_approach3(black_box(&data), &params).unwrap())
+        });
+        // The local fit alone (the fit before the certificate and global
+        // stage existed): the default costs at most twice this (issue 22).
+        let local = Approach3Params {
+            global_stage: GlobalStage::Off,
+            ..params.clone()
+        };
+        g.bench_function(format!("{}/local-only/points=75", objective.name()), |b| {
+            b.iter(|| fit_approach3(black_box(&data), &local).unwrap())
         });
     }
     g.finish();

@@ -620,6 +620,16 @@ fn fit_dict<'py>(py: Python<'py>, f: &SurfaceFit<f64>) -> PyResult<Bound<'py, Py
     d.set_item("status", f.status.as_str())?;
     d.set_item("iterations", f.iterations)?;
     d.set_item("warnings", f.warnings.clone())?;
+    if let Some(c) = &f.certificate {
+        let cd = PyDict::new(py);
+        cd.set_item("objective", c.objective)?;
+        cd.set_item("value", c.value)?;
+        cd.set_item("profile_best", c.profile_best)?;
+        cd.set_item("gap", c.gap)?;
+        cd.set_item("tolerance", c.tolerance)?;
+        cd.set_item("global_stage", c.global_stage)?;
+        d.set_item("certificate", cd)?;
+    }
     Ok(d)
 }
 

@@ -441,6 +441,13 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
             "beta": num(f.beta), "rss": num(f.rss), "status": f.status.as_str(),
             "iterations": f.iterations, "warnings": all_warnings
         });
+        if let Some(c) = &f.certificate {
+            v["certificate"] = json!({
+                "objective": c.objective, "value": num(c.value),
+                "profile_best": num(c.profile_best), "gap": num(c.gap),
+                "tolerance": num(c.tolerance), "global_stage": c.global_stage
+            });
+        }
         match &law {
             Some(l) => {
                 add_law(&mut v, &a.method, l, &a.budget);

@@ -247,7 +247,20 @@ pub(crate) fn fit_json(f: &ExperimentFit) -> Value {
         }
         m
     };
-    let a2 = obj("approach2");
+    let mut a2 = obj("approach2");
+    match &f.estimates.approach2 {
+        Ok(_) => {
+            a2.insert("status".into(), json!("converged"));
+        }
+        Err(e) => {
+            a2.insert("status".into(), json!("error"));
+            a2.insert("error".into(), json!(e.to_string()));
+        }
+    }
+    let dropped = dropped_warnings(f);
+    if !dropped.is_empty() {
+        a2.insert("warnings".into(), json!(dropped));
+    }
     let mut a2c = obj("approach2_corrected");
     match &f.estimates.approach2_corrected {
         Ok(c) => {
@@ -407,12 +420,42 @@ fn fits_table(fits: &[&ExperimentFit]) -> crate::io::Table {
     t
 }
 
+/// One line per budget Approach 2 dropped, naming it and the reason.
+fn dropped_warnings(f: &ExperimentFit) -> Vec<String> {
+    f.estimates
+        .dropped_budgets
+        .iter()
+        .map(|(_, e)| {
+            format!(
+                "dropped for approach2 and approach2_corrected (VPNLS and approach3 use every \
+                 budget): {e}"
+            )
+        })
+        .collect()
+}
+
 fn fit_text(f: &ExperimentFit) -> String {
     let mut s = format!("{}: {} points, {} budgets\n", f.name, f.points, f.budgets);
-    let corrected_error = f.estimates.approach2_corrected.as_ref().err();
+    for w in dropped_warnings(f) {
+        s.push_str(&format!("  warning: {w}\n"));
+    }
+    let corrected_error = f
+        .estimates
+        .approach2_corrected
+        .as_ref()
+        .err()
+        .map(|e| e.to_string());
+    let a2_error = f.estimates.approach2.as_ref().err().map(|e| e.to_string());
     let mut last = String::new();
     for (k, (g, key, v)) in f.numbers.iter().enumerate() {
-        if let (Some(e), true) = (corrected_error, g.ends_with("approach2_corrected")) {
+        let error = if g.ends_with("approach2_corrected") {
+            corrected_error.as_ref()
+        } else if g.ends_with("approach2") {
+            a2_error.as_ref()
+        } else {
+            None
+        };
+        if let Some(e) = error {
             // The typed error's message in place of the numbers.
             if *g != last {
                 s.push_str(&format!("  {g}: not fitted: {e}\n"));

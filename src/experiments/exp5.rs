@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use crate::fitters::approach3::{Approach3Params, Approach3Start, Objective};
+use crate::fitters::approach3::{Approach3Params, Approach3Start, GlobalStage, Objective};
 use crate::fitters::vpnls::VpnlsMethod;
 use crate::fitters::{FitError, FitStatus, SurfaceData, SurfaceFit, SurfaceMethod};
 use crate::io::{fmt_f64, Table};
@@ -60,6 +60,8 @@ pub fn comparison_methods() -> Vec<SurfaceMethod> {
             start: Approach3Start::Grid,
             gradient,
             lbfgsb: LbfgsbSettings::reference(),
+            // The local optimiser as studied: no global stage (proofs/18).
+            global_stage: GlobalStage::Off,
             ..Approach3Params::default()
         })
     };

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::analysis::conditioning::{projected_hessian, rss_gradient, rss_hessian, spectrum};
 use crate::fitters::approach3::{
-    approach3_start, rss_at, Approach3Params, Approach3Start, Objective,
+    approach3_start, rss_at, Approach3Params, Approach3Start, GlobalStage, Objective,
 };
 use crate::fitters::vpnls::{
     fit_vpnls_with, vpnls_precision_ladder, PrecisionRung, VpnlsMethod, VpnlsParams,
@@ -226,8 +226,10 @@ fn run_variant(config: &Exp8Config, drift: f64) -> Result<Variant, ExperimentErr
         ),
         fit_row(drift, "default", vp.label(), &truth, &vp.fit(&data)),
     ];
+    // The variants study the local optimiser: no global stage (proofs/18).
     let from_truth = Approach3Params {
         start: Approach3Start::Point(p_true),
+        global_stage: GlobalStage::Off,
         ..a3.clone()
     };
     fits.push(fit_row(
@@ -239,6 +241,7 @@ fn run_variant(config: &Exp8Config, drift: f64) -> Result<Variant, ExperimentErr
     ));
     let mut ftol0 = a3.clone();
     ftol0.lbfgsb.ftol = 0.0;
+    ftol0.global_stage = GlobalStage::Off;
     fits.push(fit_row(
         drift,
         "ftol = 0",

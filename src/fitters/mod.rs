@@ -27,7 +27,8 @@ pub use approach3::{fit_approach3, Approach3Params, Approach3Start, Objective};
 pub use grid5::{fit_grid5, Grid5Params};
 pub use method::SurfaceMethod;
 pub use outcome::{
-    jacobian_condition, FitError, FitStatus, SurfaceData, SurfaceFit, IDENTIFIABILITY_LIMIT,
+    jacobian_condition, Certificate, FitError, FitStatus, SurfaceData, SurfaceFit,
+    IDENTIFIABILITY_LIMIT,
 };
 pub use vpnls::{
     fit_vpnls, fit_vpnls_with, projected_objective, refine_vpnls, vpnls_precision_ladder,

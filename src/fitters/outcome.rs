@@ -220,11 +220,17 @@ pub enum FitStatus {
     NotIdentifiable,
     /// A parameter or the RSS is not finite.
     NonFinite,
+    /// The fit ends above the best value of the variable-projection profile
+    /// of its own objective on the same data, even after the global stage
+    /// (its [`Certificate`] holds the gap; a warning says so): a local
+    /// minimum, not the answer.
+    LocalMinimum,
 }
 
 impl FitStatus {
     /// The status as a lower-case word (`converged`, `max_iter`, `abnormal`,
-    /// `bound_hit`, `grid_point`, `not_identifiable`, `non_finite`).
+    /// `bound_hit`, `grid_point`, `not_identifiable`, `non_finite`,
+    /// `local_minimum`).
     pub fn as_str(self) -> &'static str {
         match self {
             FitStatus::Converged => "converged",
@@ -234,11 +240,12 @@ impl FitStatus {
             FitStatus::GridPoint => "grid_point",
             FitStatus::NotIdentifiable => "not_identifiable",
             FitStatus::NonFinite => "non_finite",
+            FitStatus::LocalMinimum => "local_minimum",
         }
     }
 
     /// Every status, in the order of [`as_str`](Self::as_str)'s list.
-    pub const ALL: [FitStatus; 7] = [
+    pub const ALL: [FitStatus; 8] = [
         FitStatus::Converged,
         FitStatus::MaxIter,
         FitStatus::Abnormal,
@@ -246,7 +253,39 @@ impl FitStatus {
         FitStatus::GridPoint,
         FitStatus::NotIdentifiable,
         FitStatus::NonFinite,
+        FitStatus::LocalMinimum,
     ];
+}
+
+/// How a fit compares with the best value of the variable-projection
+/// profile of its own objective on the same data (Approach 3;
+/// proofs/18_global_stage.md). `converged` is reported only when
+/// `gap ≤ tolerance`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Certificate {
+    /// The objective's name (`rss`, `log-loss`, …).
+    pub objective: &'static str,
+    /// The fit's objective value.
+    pub value: f64,
+    /// The objective at the best point of the profile, projected into the
+    /// fit's box.
+    pub profile_best: f64,
+    /// The objective's rounding at these data: a gap up to this is no gap.
+    pub tolerance: f64,
+    /// `value − profile_best` (negative when the fit is below it).
+    pub gap: f64,
+    /// Whether the global stage ran: the first local fit ended above
+    /// `profile_best + tolerance`, and the local optimiser was started again
+    /// from the profile's best basins.
+    pub global_stage: bool,
+}
+
+impl Certificate {
+    /// Whether the fit is at or below the profile's best within the
+    /// objective's rounding.
+    pub fn holds(&self) -> bool {
+        self.gap <= self.tolerance
+    }
 }
 
 /// A fitted surface: the five parameters (E, A, B may be 0 when NNLS pins
@@ -274,6 +313,9 @@ pub struct SurfaceFit<T> {
     /// global check ([`SurfaceMethod::fit`](super::SurfaceMethod::fit)).
     /// Empty when there is nothing to say.
     pub warnings: Vec<String>,
+    /// The comparison with the objective's global profile, for the fitters
+    /// that make one (Approach 3); `None` otherwise.
+    pub certificate: Option<Certificate>,
 }
 
 impl<T: RealField> SurfaceFit<T> {
@@ -293,6 +335,7 @@ impl<T: RealField> SurfaceFit<T> {
             status,
             iterations,
             warnings: Vec::new(),
+            certificate: None,
         };
         fit.check_finite();
         fit

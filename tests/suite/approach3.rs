@@ -9,7 +9,7 @@ use nalgebra::{ComplexField, RealField};
 use proptest::prelude::*;
 use scaling_laws::fitters::approach3::{
     objective_resolution, objective_value_and_gradient, rss_at, Approach3Params, Approach3Start,
-    Approach3Stop, Objective, REFERENCE_LBFGSB,
+    Approach3Stop, GlobalStage, Objective, REFERENCE_LBFGSB,
 };
 use scaling_laws::fitters::{
     fit_approach3, fit_grid5, FitError, FitStatus, Grid5Params, SurfaceData, SurfaceFit,
@@ -279,9 +279,11 @@ fn scipy_stop_rule_stops_the_log_loss_where_the_absolute_reduction_test_fires() 
     // test (ftol = gtol = 0) the same run goes on to the rounding floor.
     let (s, d) = standard_case(Preset::Chinchilla);
     let objective = Objective::LogLoss;
+    // The local optimiser's stop is what is tested: no global stage.
     let params = Approach3Params {
         objective,
         stop: Approach3Stop::Scipy,
+        global_stage: GlobalStage::Off,
         ..Approach3Params::default()
     };
     let f = fit_approach3(&d, &params).unwrap();
@@ -373,11 +375,35 @@ fn scipy_default_tolerances_stop_plain_rss_far_from_the_truth() {
     let (s, d) = standard_case(Preset::Chinchilla);
     let params = Approach3Params {
         lbfgsb: LbfgsbSettings::default(),
+        global_stage: GlobalStage::Off,
         ..Approach3Params::default()
     };
     let f = fit_approach3(&d, &params).unwrap();
     assert_eq!(f.status, FitStatus::Converged);
     assert!(max_rel_error(&s, &f)[3] > 0.1, "{f:?}");
+    // Certified, the same stop is a local minimum (proofs/18); with the
+    // global stage (the default) the fit reaches the profile's minimum.
+    let certified = fit_approach3(
+        &d,
+        &Approach3Params {
+            global_stage: GlobalStage::CertifyOnly,
+            ..params.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(certified.status, FitStatus::LocalMinimum);
+    assert_eq!(certified.parameters(), f.parameters());
+    let repaired = fit_approach3(
+        &d,
+        &Approach3Params {
+            global_stage: GlobalStage::Search,
+            ..params
+        },
+    )
+    .unwrap();
+    let c = repaired.certificate.as_ref().unwrap();
+    assert!(c.global_stage && c.holds(), "{c:?}");
+    assert!(max_rel_error(&s, &repaired).iter().all(|e| *e < 1e-6));
 }
 
 #[test]

@@ -216,3 +216,64 @@ fn commands_without_published_data_name_the_file_and_where_it_is_published() {
     }
     assert!(!std::path::Path::new("unused-dir").exists());
 }
+
+#[test]
+fn isoflops_a_budget_approach2_cannot_fit_is_dropped_for_approach2_only() {
+    // Synthetic: the Chinchilla surface on 5 budgets, the 1e19 budget's
+    // losses replaced by a downward parabola in log10 N. Approach 2 drops
+    // that budget (with its reason) and fits the other four; the corrected
+    // method runs on the same four; VPNLS and Approach 3 use every point.
+    use scaling_laws::fitters::approach2::Approach2Error;
+    use scaling_laws::fitters::{fit_approach2, fit_vpnls, SurfaceData, VpnlsParams};
+    use scaling_laws::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
+    use scaling_laws::studies::isoflops::fits::estimate;
+    let s = LossSurface::<f64>::chinchilla();
+    let grid = IsoflopGrid::new(8f64.log10(), 15).unwrap();
+    let mut pts = sample_isoflops(&s, &default_budgets(), &grid, &SamplingBias::none()).unwrap();
+    let bad = 1e19;
+    assert!(pts.iter().any(|p| p.budget == bad));
+    let mean = {
+        let xs: Vec<f64> = pts
+            .iter()
+            .filter(|p| p.budget == bad)
+            .map(|p| p.n.log10())
+            .collect();
+        xs.iter().sum::<f64>() / xs.len() as f64
+    };
+    for p in pts.iter_mut().filter(|p| p.budget == bad) {
+        p.loss = 3.0 - 0.05 * (p.n.log10() - mean).powi(2);
+    }
+    assert!(fit_approach2(&pts).is_err());
+    let est = estimate(&pts, "synthetic").unwrap();
+    assert_eq!(est.dropped_budgets.len(), 1);
+    assert_eq!(est.dropped_budgets[0].0, bad);
+    assert!(matches!(
+        est.dropped_budgets[0].1,
+        Approach2Error::NonPositiveCurvature { .. }
+    ));
+    let kept: Vec<_> = pts.iter().filter(|p| p.budget != bad).cloned().collect();
+    assert_eq!(
+        est.approach2.as_ref().unwrap(),
+        &fit_approach2(&kept).unwrap()
+    );
+    assert_eq!(est.approach2.as_ref().unwrap().vertices.len(), 4);
+    let vp = fit_vpnls(
+        &SurfaceData::from_points(&pts).unwrap(),
+        &VpnlsParams::default(),
+    )
+    .unwrap();
+    assert_eq!(est.vpnls, vp);
+    // With fewer than two budgets left Approach 2 reports why and the
+    // others still fit.
+    let two: Vec<_> = pts
+        .iter()
+        .filter(|p| p.budget == bad || p.budget == default_budgets::<f64>()[0])
+        .cloned()
+        .collect();
+    let est = estimate(&two, "synthetic").unwrap();
+    assert!(matches!(
+        est.approach2,
+        Err(Approach2Error::TooFewBudgets { .. })
+    ));
+    assert!(est.vpnls.rss.is_finite());
+}

@@ -13,6 +13,7 @@ mod dark_matter;
 mod decisions;
 mod experiments;
 mod fuzz;
+mod global_stage;
 mod hitchhiker;
 mod isoflops;
 mod lbfgsb;

@@ -221,7 +221,7 @@ pub struct NoisySummary {
     /// Max of |b̂/b − 1|.
     pub max_error_b: f64,
     /// Counts of `converged`, `max_iter`, `abnormal`, `bound_hit`, `failed`.
-    pub counts: [usize; 5],
+    pub counts: [usize; STATUS_WORDS.len()],
     /// |â/a − 1| of every repeat, in repeat order (NaN for a failed fit).
     pub errors_a: Vec<f64>,
     /// |b̂/b − 1| of every repeat (NaN for a failed fit).
@@ -244,7 +244,7 @@ pub struct PooledErrors {
     /// Largest |relative error| of b.
     pub max_b: f64,
     /// Counts of each status word ([`STATUS_WORDS`]).
-    pub counts: [usize; 5],
+    pub counts: [usize; STATUS_WORDS.len()],
 }
 
 impl PooledErrors {
@@ -262,7 +262,15 @@ impl PooledErrors {
 }
 
 /// The status words counted in [`NoisySummary::counts`], in order.
-pub const STATUS_WORDS: [&str; 5] = ["converged", "max_iter", "abnormal", "bound_hit", "failed"];
+pub const STATUS_WORDS: [&str; 7] = [
+    "converged",
+    "max_iter",
+    "abnormal",
+    "bound_hit",
+    "local_minimum",
+    "not_identifiable",
+    "failed",
+];
 
 /// Experiment 7's results.
 #[derive(Debug, Clone, PartialEq)]

@@ -22,16 +22,21 @@ pub(super) fn budgets(range: (f64, f64), count: usize) -> Vec<f64> {
 }
 
 fn with_seed(m: &ExponentMethod, seed: u64) -> ExponentMethod {
-    use crate::fitters::approach3::Approach3Params;
+    use crate::fitters::approach3::{Approach3Params, GlobalStage};
     match m {
         ExponentMethod::Surface(SurfaceMethod::Approach3(p)) => {
-            let start = match p.start {
-                Approach3Start::Random(_) => Approach3Start::Random(seed),
-                Approach3Start::RandomLogUniform(_) => Approach3Start::RandomLogUniform(seed),
-                other => other,
+            // The random starts study the local optimiser from the
+            // reference's start: no global stage (proofs/18).
+            let (start, global_stage) = match p.start {
+                Approach3Start::Random(_) => (Approach3Start::Random(seed), GlobalStage::Off),
+                Approach3Start::RandomLogUniform(_) => {
+                    (Approach3Start::RandomLogUniform(seed), GlobalStage::Off)
+                }
+                other => (other, p.global_stage),
             };
             ExponentMethod::Surface(SurfaceMethod::Approach3(Approach3Params {
                 start,
+                global_stage,
                 ..p.clone()
             }))
         }
@@ -145,7 +150,7 @@ fn run_noisy(
                     }
                 })
             };
-            let mut counts = [0usize; 5];
+            let mut counts = [0usize; STATUS_WORDS.len()];
             for e in &ests {
                 if let Some(i) = STATUS_WORDS.iter().position(|w| *w == e.status) {
                     counts[i] += 1;

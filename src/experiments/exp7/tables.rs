@@ -20,7 +20,7 @@ impl Exp7Output {
                 let finite_max = |v: &mut dyn Iterator<Item = f64>| {
                     v.filter(|e| e.is_finite()).fold(f64::NAN, f64::max)
                 };
-                let mut counts = [0usize; 5];
+                let mut counts = [0usize; STATUS_WORDS.len()];
                 for c in &cells {
                     for (k, n) in c.counts.iter().enumerate() {
                         counts[k] += n;

@@ -24,8 +24,17 @@ fn column<T: RealField>(
     stride: usize,
 ) -> ColumnSums<T> {
     let (mut sum, mut sq, mut dot_l) = (T::zero(), T::zero(), T::zero());
-    for (i, (lz, li)) in ln_z.iter().zip(loss).enumerate() {
-        let xi = (-theta.clone() * lz.clone()).exp();
+    // In f64 the exponentials are one vector call (numerics::vmath, within
+    // 0.514 ulp; proofs/16), written back in place before the sums.
+    let mut powers: Vec<T> = ln_z.iter().map(|l| -theta.clone() * l.clone()).collect();
+    if let Some(v) = (&mut powers as &mut dyn std::any::Any).downcast_mut::<Vec<f64>>() {
+        crate::numerics::vmath::exp_in_place(v);
+    } else {
+        for v in powers.iter_mut() {
+            *v = v.clone().exp();
+        }
+    }
+    for (i, (xi, li)) in powers.into_iter().zip(loss).enumerate() {
         sum += xi.clone();
         sq += xi.clone() * xi.clone();
         dot_l += xi.clone() * li.clone();
@@ -151,19 +160,15 @@ fn cross_sums<T: RealField>(xs: &[&[T]], yt: &[T], g: usize) -> Vec<T> {
     acc
 }
 
-/// The grid cell (i, j) of least projected RSS; first minimum wins (α
-/// outer, β inner). Columns are computed once per exponent (2·g·m
+/// The projected RSS of every grid cell, `table[i·g + j]` for (α_i, β_j).
+/// Columns are computed once per exponent (2·g·m
 /// exponentials instead of g²·m); the g² cross sums Σ x_a·y_b pass over
 /// the data once, block by block ([`cross_sums`]); each cell then costs a
 /// 3×3 enumeration. From `parallel_from` points on, the columns and the
 /// cross sums (rows of the grid split evenly between rayon's threads) run in
-/// parallel; every sum runs in the same order either way and the scan is
-/// serial, so both paths return exactly the same cell.
-fn grid_search<T: RealField>(
-    data: &SurfaceData<T>,
-    grid: &[T],
-    parallel_from: usize,
-) -> (usize, usize) {
+/// parallel; every sum runs in the same order either way, so both paths
+/// return exactly the same table.
+fn grid_table<T: RealField>(data: &SurfaceData<T>, grid: &[T], parallel_from: usize) -> Vec<T> {
     use rayon::prelude::*;
     let n_points = data.len();
     let g = grid.len();
@@ -217,9 +222,10 @@ fn grid_search<T: RealField>(
     } else {
         cross_sums(&rows, &yt, g)
     };
-    let mut best: Option<(T, usize, usize)> = None;
-    for (i, xs) in x_sums.iter().enumerate() {
+    let mut table = Vec::with_capacity(g * g);
+    for xs in &x_sums {
         for (j, ys) in y_sums.iter().enumerate() {
+            let i = table.len() / g;
             let s = xy[i * g + j].clone();
             let gram = [
                 [m.clone(), xs.sum.clone(), ys.sum.clone()],
@@ -227,15 +233,54 @@ fn grid_search<T: RealField>(
                 [ys.sum.clone(), s, ys.sq.clone()],
             ];
             let h = [sum_l.clone(), xs.dot_l.clone(), ys.dot_l.clone()];
-            let rss = gram_nnls_rss(&gram, &h, &ll);
-            if best.as_ref().is_none_or(|(b, _, _)| rss < *b) {
-                best = Some((rss, i, j));
-            }
+            table.push(gram_nnls_rss(&gram, &h, &ll));
         }
     }
-    best.map(|(_, i, j)| (i, j)).unwrap_or((0, 0))
+    table
 }
 
+/// The grid cell (i, j) of least projected RSS; first minimum wins (α
+/// outer, β inner; the scan is serial).
+fn grid_search<T: RealField>(
+    data: &SurfaceData<T>,
+    grid: &[T],
+    parallel_from: usize,
+) -> (usize, usize) {
+    let g = grid.len();
+    let table = grid_table(data, grid, parallel_from);
+    let mut best: Option<(T, usize)> = None;
+    for (k, rss) in table.into_iter().enumerate() {
+        if best.as_ref().is_none_or(|(b, _)| rss < *b) {
+            best = Some((rss, k));
+        }
+    }
+    best.map(|(_, k)| (k / g, k % g)).unwrap_or((0, 0))
+}
+
+/// The basins of the grid: every cell whose projected RSS is no larger than
+/// that of any of its (up to 8) neighbours and strictly smaller than that of
+/// the neighbours scanned before it (so a flat pair of cells counts once),
+/// best first (ties by scan order). Each is (RSS, i, j).
+fn basin_cells<T: RealField>(table: &[T], g: usize) -> Vec<(T, usize, usize)> {
+    let mut out = Vec::new();
+    for i in 0..g {
+        'cell: for j in 0..g {
+            let v = &table[i * g + j];
+            for a in i.saturating_sub(1)..=(i + 1).min(g - 1) {
+                for b in j.saturating_sub(1)..=(j + 1).min(g - 1) {
+                    let w = &table[a * g + b];
+                    // A lower neighbour, or an equal one scanned earlier.
+                    if *v > *w || ((a, b) < (i, j) && *v == *w) {
+                        continue 'cell;
+                    }
+                }
+            }
+            out.push((v.clone(), i, j));
+        }
+    }
+    out.sort_by(|x, y| x.0.partial_cmp(&y.0).unwrap_or(std::cmp::Ordering::Equal));
+    out
+}
 /// The grid values on `params.grid_range` (at least 2 per axis).
 fn grid_values<T: RealField>(params: &VpnlsParams) -> Vec<T> {
     let (g_lo, g_hi) = (lit::<T>(params.grid_range.0), lit::<T>(params.grid_range.1));
@@ -258,4 +303,26 @@ pub(super) fn grid_start<T: RealField>(
     let last = grid.len() - 1;
     let edge = i == 0 || j == 0 || i == last || j == last;
     ([grid[i].clone(), grid[j].clone()], edge)
+}
+
+/// The best `count` basins of the (α, β) grid ([`basin_cells`]), best
+/// first: each cell's (α, β), whether it lies on the grid's edge, and its
+/// projected RSS.
+pub(super) fn grid_basins<T: RealField>(
+    data: &SurfaceData<T>,
+    params: &VpnlsParams,
+    count: usize,
+) -> Vec<([T; 2], bool, T)> {
+    let grid = grid_values::<T>(params);
+    let g = grid.len();
+    let table = grid_table(data, &grid, params.parallel_grid_points);
+    let last = g - 1;
+    basin_cells(&table, g)
+        .into_iter()
+        .take(count)
+        .map(|(rss, i, j)| {
+            let edge = i == 0 || j == 0 || i == last || j == last;
+            ([grid[i].clone(), grid[j].clone()], edge, rss)
+        })
+        .collect()
 }

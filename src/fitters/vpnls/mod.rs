@@ -51,7 +51,7 @@ pub use project::{projected_objective, Projected};
 pub use refine::refine_vpnls;
 
 use finish::finish;
-use grid::grid_start;
+use grid::{grid_basins, grid_start};
 use lbfgsb::fit_lbfgsb;
 use nelder_mead::fit_nelder_mead;
 use project::project;
@@ -222,4 +222,40 @@ pub fn fit_vpnls_with(
             finish(data, theta, p, FitStatus::GridPoint, cells, params, edge)
         }
     }
+}
+
+/// The best `count` basins of the VPNLS profile ρ(α, β), best first: the
+/// local minima of the (α, β) grid (cells no higher than any of their eight
+/// neighbours; proofs/18 §18.2), each refined by Levenberg–Marquardt
+/// ([`refine_vpnls`]) and sorted by the refined RSS. With `near` = some
+/// (α, β) (a fit's exponents), Levenberg–Marquardt also starts there, and
+/// a grid basin whose cell lies within 1.5 grid spacings of it on both
+/// axes is not refined again: it is the basin `near` lies in, to the grid's
+/// resolution. A refinement that fails (an ill-conditioned design there) is
+/// left out.
+pub fn vpnls_basins(
+    data: &SurfaceData<f64>,
+    params: &VpnlsParams,
+    count: usize,
+    near: Option<[f64; 2]>,
+) -> Vec<SurfaceFit<f64>> {
+    let spacing = (params.grid_range.1 - params.grid_range.0) / (params.grid.max(2) - 1) as f64;
+    let close = |t: &[f64; 2]| {
+        near.is_some_and(|n| {
+            (n[0] - t[0]).abs() <= 1.5 * spacing && (n[1] - t[1]).abs() <= 1.5 * spacing
+        })
+    };
+    let mut starts: Vec<[f64; 2]> = near.into_iter().collect();
+    starts.extend(
+        grid_basins(data, params, count)
+            .into_iter()
+            .map(|(theta, _, _)| theta)
+            .filter(|t| !close(t)),
+    );
+    let mut fits: Vec<SurfaceFit<f64>> = starts
+        .into_iter()
+        .filter_map(|t| refine_vpnls(data, (t[0], t[1]), params).ok())
+        .collect();
+    fits.sort_by(|a, b| a.rss.total_cmp(&b.rss));
+    fits
 }

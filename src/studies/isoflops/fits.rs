@@ -7,6 +7,7 @@
 use crate::analysis::bootstrap::{
     percentile_interval, resample_groups, resample_within_groups, run_replicates,
 };
+use crate::fitters::approach2::Approach2Error;
 use crate::fitters::approach2_corrected::{
     fit_approach2_corrected, CorrectedError, CorrectedFit, CorrectedParams,
 };
@@ -129,8 +130,13 @@ pub const CORRECTED_KEYS: [&str; 6] = ["a", "b", "a_intercept", "b_intercept", "
 /// The point estimates of one data set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimates {
-    /// Approach 2.
-    pub approach2: Approach2Fit<f64>,
+    /// Approach 2 on the budgets it can fit ([`fit_approach2_per_budget`]),
+    /// or why it cannot run on any: its failure never stops the other
+    /// methods.
+    pub approach2: Result<Approach2Fit<f64>, Approach2Error>,
+    /// The budgets Approach 2 (and with it the corrected method) dropped,
+    /// each with the reason.
+    pub dropped_budgets: Vec<(f64, Approach2Error)>,
     /// The corrected Approach 2, or why it cannot run on this data (fewer
     /// than 5 distinct sizes on every budget, a profile without a minimum):
     /// its failure never stops the other methods.
@@ -166,12 +172,13 @@ impl Estimates {
     /// A surface fit that did not converge contributes NaN.
     pub fn numbers(&self, budget: f64) -> Vec<(String, &'static str, f64)> {
         let mut v = Vec::with_capacity(36);
-        let a2 = &self.approach2;
+        let a2 = self.approach2.as_ref().ok();
+        let law = |f: fn(&Approach2Fit<f64>) -> f64| a2.map_or(f64::NAN, f);
         for (k, x) in [
-            ("a", a2.n_law.exponent),
-            ("b", a2.d_law.exponent),
-            ("a_intercept", a2.n_law.intercept),
-            ("b_intercept", a2.d_law.intercept),
+            ("a", law(|f| f.n_law.exponent)),
+            ("b", law(|f| f.d_law.exponent)),
+            ("a_intercept", law(|f| f.n_law.intercept)),
+            ("b_intercept", law(|f| f.d_law.intercept)),
         ] {
             v.push(("approach2".to_string(), k, x));
         }
@@ -205,7 +212,7 @@ impl Estimates {
             }
         }
         let alloc = [
-            approach2_allocation(a2, budget),
+            a2.map_or((f64::NAN, f64::NAN), |f| approach2_allocation(f, budget)),
             corrected.map_or((f64::NAN, f64::NAN), |f| {
                 laws_allocation(&f.n_law, &f.d_law, budget)
             }),
@@ -213,7 +220,7 @@ impl Estimates {
             surface_allocation(&self.vpnls, budget),
         ];
         let ok = [
-            true,
+            a2.is_some(),
             corrected.is_some(),
             self.approach3.status == FitStatus::Converged,
             self.vpnls.status == FitStatus::Converged,
@@ -229,17 +236,57 @@ impl Estimates {
     }
 }
 
-/// Fit the four methods to `points` of `experiment`.
+/// Approach 2 per budget: the fit (or why none is possible), the dropped
+/// budgets with their reasons, and the points kept.
+pub type PerBudgetFit = (
+    Result<Approach2Fit<f64>, Approach2Error>,
+    Vec<(f64, Approach2Error)>,
+    Vec<IsoflopPoint<f64>>,
+);
+
+/// Approach 2 on every budget it can fit: a budget whose parabola cannot
+/// be fitted (too few points, fewer than 3 distinct sizes, a curvature at
+/// rounding level or not positive) is dropped with its reason, and the fit
+/// runs on the rest; the result is the fit (or why none is possible: fewer
+/// than 2 budgets left, a bad point) and the dropped budgets in the order
+/// they were found.
+pub fn fit_approach2_per_budget(points: &[IsoflopPoint<f64>]) -> PerBudgetFit {
+    let mut kept = points.to_vec();
+    let mut dropped = Vec::new();
+    loop {
+        match fit_approach2(&kept) {
+            Err(e) => {
+                let budget = match &e {
+                    Approach2Error::TooFewPoints { budget, .. }
+                    | Approach2Error::Degenerate { budget, .. }
+                    | Approach2Error::CurvatureAtRoundingLevel { budget, .. }
+                    | Approach2Error::NonPositiveCurvature { budget, .. } => Some(*budget),
+                    _ => None,
+                };
+                match budget {
+                    Some(c) if kept.iter().any(|p| p.budget == c) => {
+                        kept.retain(|p| p.budget != c);
+                        dropped.push((c, e));
+                    }
+                    _ => return (Err(e), dropped, kept),
+                }
+            }
+            ok => return (ok, dropped, kept),
+        }
+    }
+}
+
+/// Fit the four methods to `points` of `experiment`: VPNLS and Approach 3
+/// on every point; Approach 2 and the corrected Approach 2 on the budgets
+/// Approach 2 can fit ([`fit_approach2_per_budget`]; the dropped budgets are
+/// in [`Estimates::dropped_budgets`]).
 ///
 /// # Errors
-/// [`StudyError::Approach2`] or [`StudyError::Fit`] naming the experiment.
-/// The corrected Approach 2's failure is kept in
-/// [`Estimates::approach2_corrected`], not returned.
+/// [`StudyError::Fit`] naming the experiment when a surface fit fails.
+/// Approach 2's and the corrected Approach 2's failures are kept in
+/// [`Estimates`], not returned.
 pub fn estimate(points: &[IsoflopPoint<f64>], experiment: &str) -> Result<Estimates, StudyError> {
-    let approach2 = fit_approach2(points).map_err(|source| StudyError::Approach2 {
-        experiment: experiment.to_string(),
-        source,
-    })?;
+    let (approach2, dropped_budgets, kept) = fit_approach2_per_budget(points);
     let fit_err = |method: &str| {
         let experiment = experiment.to_string();
         let method = method.to_string();
@@ -254,7 +301,8 @@ pub fn estimate(points: &[IsoflopPoint<f64>], experiment: &str) -> Result<Estima
     let vpnls = fit_vpnls(&data, &VpnlsParams::default()).map_err(fit_err("vpnls"))?;
     Ok(Estimates {
         approach2,
-        approach2_corrected: fit_approach2_corrected(points, &CorrectedParams::default()),
+        dropped_budgets,
+        approach2_corrected: fit_approach2_corrected(&kept, &CorrectedParams::default()),
         approach3,
         vpnls,
     })
@@ -389,19 +437,13 @@ pub fn fit_experiment(
 
 /// The numbers of one resample; each method that fails contributes NaN.
 fn replicate_numbers(pts: &[IsoflopPoint<f64>], budget: f64, width: usize) -> Vec<f64> {
-    let nan_law = || PowerLaw {
-        exponent: f64::NAN,
-        intercept: f64::NAN,
-    };
     let nan_fit = || SurfaceFit::from_parameters([f64::NAN; 5], f64::NAN, FitStatus::Abnormal, 0);
     let data = SurfaceData::from_points(pts).ok();
+    let (approach2, dropped_budgets, kept) = fit_approach2_per_budget(pts);
     let est = Estimates {
-        approach2: fit_approach2(pts).unwrap_or_else(|_| Approach2Fit {
-            n_law: nan_law(),
-            d_law: nan_law(),
-            vertices: Vec::new(),
-        }),
-        approach2_corrected: fit_approach2_corrected(pts, &CorrectedParams::default()),
+        approach2,
+        dropped_budgets,
+        approach2_corrected: fit_approach2_corrected(&kept, &CorrectedParams::default()),
         approach3: data
             .as_ref()
             .and_then(|d| fit_approach3_from_grid(d, true).ok())
@@ -459,7 +501,8 @@ pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> 
             series.push(Series::line("", curve, k));
             vp_opt.push((s.n_opt(&c), s.loss_opt(&c)));
         }
-        if let Some(v) = est.approach2.vertices.iter().find(|v| v.budget == c) {
+        let vertices = est.approach2.as_ref().map_or(&[][..], |f| &f.vertices[..]);
+        if let Some(v) = vertices.iter().find(|v| v.budget == c) {
             let curve = grid
                 .iter()
                 .map(|&n| {
@@ -485,7 +528,9 @@ pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> 
         series,
         annotations: vec![format!(
             "a: Approach 2 {:.4}, VPNLS {:.4}",
-            est.approach2.n_law.exponent,
+            est.approach2
+                .as_ref()
+                .map_or(f64::NAN, |f| f.n_law.exponent),
             est.vpnls.beta / (est.vpnls.alpha + est.vpnls.beta)
         )],
         legend: LegendPosition::UpperRight,

@@ -349,8 +349,11 @@ fn approach3_stopped_early_learns_that_a_lower_rss_exists() {
     // `exp`, and with the vector exp it reaches the minimum.)
     let pts = chinchilla_points(&default_budgets(), 0.9, 15);
     let data = SurfaceData::from_points(&pts).unwrap();
+    // The local optimiser alone (no certificate or global stage, which would
+    // repair the stop: proofs/18).
     let early = SurfaceMethod::Approach3(Approach3Params {
         lbfgsb: LbfgsbSettings::default(),
+        global_stage: scaling_laws::fitters::approach3::GlobalStage::Off,
         ..Approach3Params::default()
     });
     let f = early.fit_with_global_check(&data).unwrap();

@@ -39,11 +39,15 @@
 //! - \[BLNZ95\] R. H. Byrd, P. Lu, J. Nocedal, C. Zhu, SIAM J. Sci. Comput.
 //!   16 (1995), doi:10.1137/0916069 (L-BFGS-B).
 
+mod certificate;
+
 use std::cell::RefCell;
 
 use nalgebra::RealField;
 
-use super::outcome::{FitError, FitStatus, SurfaceData, SurfaceFit};
+pub use certificate::{certificate_tolerance, PROFILE_BASINS};
+
+use super::outcome::{Certificate, FitError, FitStatus, SurfaceData, SurfaceFit};
 use crate::numerics::lbfgsb::{
     minimize_lbfgsb_into, GradientSource, LbfgsbEnd, LbfgsbSettings, StopRule,
 };
@@ -196,6 +200,27 @@ pub struct Approach3Params {
     pub lbfgsb: LbfgsbSettings,
     /// How the run decides it has converged.
     pub stop: Approach3Stop,
+    /// The certificate and the global stage ([`GlobalStage`]).
+    pub global_stage: GlobalStage,
+}
+
+/// What [`fit_approach3`] does after its local fit (proofs/18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlobalStage {
+    /// The default: compare the fit's objective with the best value of the
+    /// variable-projection profile of the same objective on the same data
+    /// ([`Certificate`]); when it is above (beyond the objective's rounding,
+    /// [`certificate_tolerance`]), start L-BFGS-B again from the profile's
+    /// best basins, best first, and keep the lowest end. A fit still above is
+    /// [`FitStatus::LocalMinimum`] with a warning.
+    Search,
+    /// The certificate without the global stage: a fit above the profile's
+    /// best is [`FitStatus::LocalMinimum`]. For studies of the optimiser
+    /// from a given start (Experiment 7's random starts).
+    CertifyOnly,
+    /// Neither: the local optimiser's result as it ends (parity checks
+    /// against the reference implementation).
+    Off,
 }
 
 /// The stopping rule of [`fit_approach3`] (proofs/10 §10.5).
@@ -237,7 +262,8 @@ pub const REFERENCE_LBFGSB: LbfgsbSettings = LbfgsbSettings {
 impl Default for Approach3Params {
     /// Objective (i) `Rss` (the reference implementation's plain Approach 3)
     /// from the 4⁵ grid, analytic gradient, [`REFERENCE_LBFGSB`], stopping
-    /// at the objective's resolution ([`Approach3Stop::Resolution`]).
+    /// at the objective's resolution ([`Approach3Stop::Resolution`]), then
+    /// the certificate and global stage ([`GlobalStage::Search`]).
     fn default() -> Self {
         Self {
             objective: Objective::Rss,
@@ -245,6 +271,7 @@ impl Default for Approach3Params {
             gradient: GradientSource::Analytic,
             lbfgsb: REFERENCE_LBFGSB,
             stop: Approach3Stop::Resolution,
+            global_stage: GlobalStage::Search,
         }
     }
 }
@@ -860,12 +887,22 @@ pub fn approach3_start(
 /// Fit `L = E + A/N^α + B/D^β` by minimising `params.objective` with
 /// L-BFGS-B from `params.start`.
 ///
-/// The status is the optimizer's (`Converged`, `MaxIter`, `Abnormal`),
-/// except that a converged solution with any coordinate on its bound (α or β
-/// within 10⁻⁶; E, A or B within 10⁻⁶ relative) is `BoundHit`. `iterations`
-/// counts objective evaluations by the optimizer (finite-difference
-/// evaluations excluded); `rss` is the plain RSS on L at the estimate,
-/// whatever the objective, so fitters compare.
+/// Then, unless `params.global_stage` is [`GlobalStage::Off`], the
+/// certificate: the objective at the end is compared with its best value
+/// at the basins of the variable-projection profile on the same data
+/// (proofs/18); above it beyond the objective's rounding
+/// ([`certificate_tolerance`]), L-BFGS-B starts again from those basins,
+/// best first ([`GlobalStage::Search`]), and the lowest end is kept. The
+/// fit carries the comparison in [`SurfaceFit::certificate`].
+///
+/// The status is the optimizer's (`Converged`, `MaxIter`, `Abnormal`) at
+/// the kept end, except that a converged solution with any coordinate on
+/// its bound (α or β within 10⁻⁶; E, A or B within 10⁻⁶ relative) is
+/// `BoundHit`, and a fit still above the profile's best is
+/// [`FitStatus::LocalMinimum`] with a warning giving the gap. `iterations`
+/// counts objective evaluations by the optimizer over every run
+/// (finite-difference evaluations excluded); `rss` is the plain RSS on L at
+/// the estimate, whatever the objective, so fitters compare.
 ///
 /// # Errors
 /// [`FitError::NonFiniteStart`] when the objective is not finite at the
@@ -898,6 +935,124 @@ pub fn fit_approach3(
     let (lo, hi) = objective.bounds();
     let ln_loss: Vec<f64> = data.loss().iter().map(|l| l.ln()).collect();
     let (x0, _) = start_coordinates(data, params, &ln_loss)?;
+    let mut best = local_fit(data, params, &ln_loss, &x0)?;
+    let mut evaluations = best.evaluations;
+    let mut warnings = Vec::new();
+    let mut certificate = None;
+    if params.global_stage != GlobalStage::Off {
+        let candidates = certificate::profile_candidates(
+            data,
+            &ln_loss,
+            objective,
+            &objective.from_coordinates(&best.x),
+        );
+        if let Some(&(_, profile_best)) = candidates.first() {
+            let tolerance = certificate_tolerance(data, objective, profile_best);
+            // Above the profile's best beyond rounding (NaN counts as
+            // above); the same difference as `Certificate::gap` and
+            // `Certificate::holds`, so that the two never disagree by the
+            // rounding of a sum.
+            let above = |f: f64| {
+                !matches!(
+                    (f - profile_best).partial_cmp(&tolerance),
+                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                )
+            };
+            let mut global_stage = false;
+            if above(best.value) && params.global_stage == GlobalStage::Search {
+                global_stage = true;
+                for (x, _) in &candidates {
+                    // A restart that fails (an overflow on the way) leaves
+                    // the best end so far.
+                    if let Ok(end) = local_fit(data, params, &ln_loss, x) {
+                        evaluations += end.evaluations;
+                        if end.value < best.value {
+                            best = end;
+                        }
+                    }
+                    if !above(best.value) {
+                        break;
+                    }
+                }
+            }
+            // A restart from the profile's minimum that ends certified but
+            // without a further descent (a failed line search at the
+            // rounding floor, or the iteration limit while creeping along
+            // it) is at the minimum: the certificate is the convergence
+            // test (proofs/18 §18.4).
+            if global_stage
+                && !above(best.value)
+                && matches!(best.status, FitStatus::Abnormal | FitStatus::MaxIter)
+            {
+                best.status = if (0..5).any(|k| on_bound(objective, &best.x, &lo, &hi, k)) {
+                    FitStatus::BoundHit
+                } else {
+                    FitStatus::Converged
+                };
+            }
+            certificate = Some(Certificate {
+                objective: objective.name(),
+                value: best.value,
+                profile_best,
+                tolerance,
+                gap: best.value - profile_best,
+                global_stage,
+            });
+        } else {
+            warnings.push(format!(
+                "no certificate: the variable-projection profile of the {} objective could not \
+                 be computed on these data (every basin's design is ill-conditioned)",
+                objective.name()
+            ));
+        }
+    }
+    let p = objective.from_coordinates(&best.x);
+    let mut fit = SurfaceFit::from_parameters(p, rss_at(data, &p), best.status, evaluations);
+    fit.warnings.extend(warnings);
+    if let Some(c) = &certificate {
+        if !c.holds() && fit.status != FitStatus::NonFinite {
+            fit.warnings.push(format!(
+                "a local minimum: the {} objective ends at {:e}, above the best value {:e} of \
+                 its variable-projection profile on these data by {:e} (rounding {:e}){}; this \
+                 is not the global minimum",
+                c.objective,
+                c.value,
+                c.profile_best,
+                c.gap,
+                c.tolerance,
+                if c.global_stage {
+                    ", also after starting again from the profile's best basins"
+                } else {
+                    ""
+                }
+            ));
+            fit.status = FitStatus::LocalMinimum;
+        }
+    }
+    fit.certificate = certificate;
+    Ok(fit)
+}
+
+/// Where one L-BFGS-B run ended: the point (in the objective's
+/// coordinates), the objective there, the status, and the evaluations.
+#[derive(Debug, Clone, Copy)]
+struct LocalEnd {
+    x: [f64; 5],
+    value: f64,
+    status: FitStatus,
+    evaluations: usize,
+}
+
+/// One L-BFGS-B run of `params.objective` from `x0` (coordinates, inside
+/// the box).
+fn local_fit(
+    data: &SurfaceData<f64>,
+    params: &Approach3Params,
+    ln_loss: &[f64],
+    x0: &[f64; 5],
+) -> Result<LocalEnd, FitError> {
+    let objective = params.objective;
+    let (lo, hi) = objective.bounds();
     // L-BFGS-B asks for f and ∇f at the same points: evaluate both once.
     let cache: RefCell<Option<Evaluation>> = RefCell::new(None);
     let work = RefCell::new(Workspace::new());
@@ -908,7 +1063,7 @@ pub fn fit_approach3(
                 return (f, g);
             }
         }
-        let (f, g) = evaluate(data, &ln_loss, objective, &x, &mut work.borrow_mut());
+        let (f, g) = evaluate(data, ln_loss, objective, &x, &mut work.borrow_mut());
         *cache.borrow_mut() = Some((x, f, g));
         (f, g)
     };
@@ -917,7 +1072,7 @@ pub fn fit_approach3(
     let out = minimize_lbfgsb_into(
         &mut f,
         &mut grad,
-        &x0,
+        x0,
         &lo,
         &hi,
         params.gradient,
@@ -942,7 +1097,7 @@ pub fn fit_approach3(
             e,
             objective.name(),
             objective.log_params(),
-            objective.from_coordinates(&x0),
+            objective.from_coordinates(x0),
             last,
         )
     })?;
@@ -955,11 +1110,11 @@ pub fn fit_approach3(
         status = FitStatus::BoundHit;
     }
     let x: [f64; 5] = std::array::from_fn(|k| out.x[k]);
-    let p = objective.from_coordinates(&x);
-    Ok(SurfaceFit::from_parameters(
-        p,
-        rss_at(data, &p),
+    let (value, _) = evaluate(data, ln_loss, objective, &x, &mut Workspace::new());
+    Ok(LocalEnd {
+        x,
+        value,
         status,
-        out.evaluations,
-    ))
+        evaluations: out.evaluations,
+    })
 }
