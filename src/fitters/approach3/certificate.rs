@@ -11,7 +11,7 @@
 //! itself. For the two RSS objectives the best of them is the profile's
 //! minimum; for the log objectives it is the log objective at the RSS
 //! profile's basins, an upper bound of the log profile there (proofs/18
-//! §17.4).
+//! §18.4).
 
 use super::{evaluate, objective_resolution, Objective, Workspace};
 use crate::fitters::outcome::SurfaceData;
