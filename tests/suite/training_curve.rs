@@ -397,3 +397,41 @@ fn adam_phase_follows_the_published_schedule_step_by_step() {
         );
     }
 }
+
+/// The objective is PyTorch's `SmoothL1Loss(beta=0.1)` (mean reduction) on
+/// L̂ − L, as the published tool's: written out here, 0.5·r²/β for |r| < β
+/// and |r| − β/2 otherwise, with β = 0.1 from the tool, at residuals on both
+/// branches. The library's default δ must give the same value (a changed
+/// threshold fails: mutation `training-curve-huber-delta`).
+#[test]
+fn objective_is_pytorchs_smooth_l1_with_beta_0_1() {
+    let law = TrainingCurveLaw::from_parameters([0.5f64, 3.0, 4.0, -0.3, -0.25]);
+    let (mut n, mut d, mut l) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, &nn) in [1e6, 3e6, 9e6].iter().enumerate() {
+        for (j, &dd) in [1e8, 3e8, 1e9, 3e9].iter().enumerate() {
+            n.push(nn);
+            d.push(dd);
+            // Offsets from 0.01 to 0.35: both sides of β = 0.1.
+            l.push(law.loss(&nn, &dd) + 0.03 * (i * 4 + j) as f64 - 0.01);
+        }
+    }
+    let pts = CurvePoints::<f64>::new(&n, &d, &l).unwrap();
+    let p = law.parameters();
+    let beta = 0.1;
+    let plain: f64 = n
+        .iter()
+        .zip(&d)
+        .zip(&l)
+        .map(|((nn, dd), li)| {
+            let r = law.loss(nn, dd) - li;
+            if r.abs() < beta {
+                0.5 * r * r / beta
+            } else {
+                r.abs() - 0.5 * beta
+            }
+        })
+        .sum::<f64>()
+        / n.len() as f64;
+    let (f, _) = smooth_l1(&pts, &p, &TrainingCurveParams::default().delta);
+    assert!((f / plain - 1.0).abs() < 1e-12, "{f} vs {plain}");
+}
