@@ -532,7 +532,7 @@ pub fn errors_table(sweep: &Approach2Sweep) -> Table {
             fmt_f64(10f64.powf(c.key.half_width)),
         ];
         let s = c.surface();
-        let truth = [s.exponent_a(), s.exponent_b(), s.a0(), s.b0()];
+        let truth: [f64; ESTIMATED] = [s.exponent_a(), s.exponent_b(), s.a0(), s.b0()];
         let laws: Vec<(&PowerLaw<f64>, &PowerLaw<f64>)> = c
             .fits
             .iter()
@@ -546,8 +546,8 @@ pub fn errors_table(sweep: &Approach2Sweep) -> Table {
             _ => d.intercept,
         };
         for q in 0..quantities.len() {
-            if q < ESTIMATED {
-                row.push(fmt_f64(truth[q]));
+            if let Some(&t) = truth.get(q) {
+                row.push(fmt_f64(t));
                 row.extend(laws.iter().map(|&l| fmt_f64(estimate(l, q))));
             }
             for f in &fitted {
