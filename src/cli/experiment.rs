@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::CliError;
+use crate::experiments::exp1::Widths;
 use crate::experiments::sweep::{Approach2Sweep, CellKey};
 use crate::experiments::{
     exp1, exp10, exp13, exp2, exp3, exp4, exp5, exp6, exp7, exp8, exp9, ExperimentFiles,
@@ -32,6 +33,11 @@ pub(crate) struct ExperimentArgs {
     /// their file parts are skipped with a line saying so.
     #[arg(long)]
     pub(crate) data_dir: Option<PathBuf>,
+    /// The 20 grid half-widths of experiments 1–4: `reference` (the
+    /// reference study's linspace(0.3, 2.0, 20) decades) or `log2`
+    /// (linspace(log10 2, 2.0, 20), the first width exactly ±2×).
+    #[arg(long, default_value = "reference", value_parser = clap::builder::PossibleValuesParser::new(["reference", "log2"]))]
+    pub(crate) widths: String,
 }
 
 /// The experiments `experiment all` runs, in order.
@@ -39,14 +45,14 @@ const EXPERIMENTS: [&str; 11] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "1
 
 /// The union of the sweep cells the listed experiments read, with the
 /// budgets and points they share.
-fn shared_sweep(numbers: &[&str]) -> Result<Option<Approach2Sweep>, CliError> {
+fn shared_sweep(numbers: &[&str], w: Widths) -> Result<Option<Approach2Sweep>, CliError> {
     let mut keys: Vec<CellKey> = Vec::new();
     for n in numbers {
         match *n {
-            "1" => keys.extend(exp1::Exp1Config::default().cells()),
-            "2" => keys.extend(exp2::Exp2Config::default().cells()),
-            "3" => keys.extend(exp3::Exp3Config::default().cells()),
-            "4" => keys.extend(exp4::Exp4Config::default().cells()),
+            "1" => keys.extend(exp1::Exp1Config::with_widths(w).cells()),
+            "2" => keys.extend(exp2::Exp2Config::with_widths(w).cells()),
+            "3" => keys.extend(exp3::Exp3Config::with_widths(w).cells()),
+            "4" => keys.extend(exp4::Exp4Config::with_widths(w).cells()),
             "10" => keys.extend(exp10::Exp10Config::default().cells()),
             _ => {}
         }
@@ -66,15 +72,16 @@ fn run_one(
     n: &str,
     sweep: Option<&Approach2Sweep>,
     data_dir: Option<&Path>,
+    w: Widths,
 ) -> Result<ExperimentFiles, CliError> {
     let need = || {
         sweep.ok_or_else(|| CliError::Usage(format!("experiment {n} needs the Approach 2 sweep")))
     };
     Ok(match n {
-        "1" => exp1::run_exp1_on(&exp1::Exp1Config::default(), need()?)?.files(),
-        "2" => exp2::run_exp2_on(&exp2::Exp2Config::default(), need()?)?.files(),
-        "3" => exp3::run_exp3_on(&exp3::Exp3Config::default(), need()?)?.files(),
-        "4" => exp4::run_exp4_on(&exp4::Exp4Config::default(), need()?)?.files(),
+        "1" => exp1::run_exp1_on(&exp1::Exp1Config::with_widths(w), need()?)?.files(),
+        "2" => exp2::run_exp2_on(&exp2::Exp2Config::with_widths(w), need()?)?.files(),
+        "3" => exp3::run_exp3_on(&exp3::Exp3Config::with_widths(w), need()?)?.files(),
+        "4" => exp4::run_exp4_on(&exp4::Exp4Config::with_widths(w), need()?)?.files(),
         "5" => exp5::run_exp5(&exp5::Exp5Config::default())?.files(),
         "6" => exp6::run_exp6(&exp6::Exp6Config::default())?.files(),
         "7" => exp7::run_exp7(&exp7::Exp7Config::default())?.files(),
@@ -130,7 +137,9 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     let data_dir = a.data_dir.clone().or_else(crate::io::published::data_dir);
     let total = Instant::now();
     let sweep_start = Instant::now();
-    let sweep = shared_sweep(&numbers)?;
+    let w = Widths::from_name(&a.widths)
+        .ok_or_else(|| CliError::Usage(format!("unknown widths grid {:?}", a.widths)))?;
+    let sweep = shared_sweep(&numbers, w)?;
     let sweep_seconds = sweep_start.elapsed().as_secs_f64();
     let mut out = String::new();
     if let Some(s) = &sweep {
@@ -143,7 +152,7 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     for n in numbers {
         let start = Instant::now();
         let bar = progress_bar(n);
-        let files = run_one(n, sweep.as_ref(), data_dir.as_deref())?;
+        let files = run_one(n, sweep.as_ref(), data_dir.as_deref(), w)?;
         let compute_seconds = start.elapsed().as_secs_f64();
         bar.set_length(1 + (files.tables.len() + files.figures.len()) as u64);
         bar.inc(1);

@@ -27,9 +27,54 @@ pub struct Exp1Config {
     pub points: usize,
 }
 
-/// The 20 widths of Experiments 1–4: log10 2 … 2 decades (±2× … ±100×).
+/// The grids of half-widths Experiments 1–4 sweep: 20 widths each, equally
+/// spaced in decades, ending at 2 decades (±100×).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Widths {
+    /// The reference study's `linspace(0.3, 2.0, 20)` (the default).
+    #[default]
+    Reference,
+    /// `linspace(log10 2, 2, 20)`: the first width exactly ±2×.
+    Log2,
+}
+
+impl Widths {
+    /// Both grids, the default first.
+    pub const ALL: [Widths; 2] = [Widths::Reference, Widths::Log2];
+
+    /// The name the CLI takes (`reference`, `log2`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Widths::Reference => "reference",
+            Widths::Log2 => "log2",
+        }
+    }
+
+    /// The grid by its name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// The 20 half-widths W (decades), increasing.
+    pub fn values(self) -> Vec<f64> {
+        let lo = match self {
+            Widths::Reference => 0.3,
+            Widths::Log2 => 2f64.log10(),
+        };
+        linspace(lo, 2.0, 20)
+    }
+
+    /// The three display widths ([`DISPLAY`]) of the grid.
+    pub fn display_values(self) -> Vec<f64> {
+        let w = self.values();
+        DISPLAY.iter().map(|&i| w[i]).collect()
+    }
+}
+
+/// The default 20 widths of Experiments 1–4: the reference's
+/// `linspace(0.3, 2.0, 20)` decades ([`Widths::Reference`]).
 pub fn standard_widths() -> Vec<f64> {
-    linspace(2f64.log10(), 2.0, 20)
+    Widths::default().values()
 }
 
 /// The display widths: the first, the 11th and the last.
@@ -53,6 +98,14 @@ impl Default for Exp1Config {
 }
 
 impl Exp1Config {
+    /// The default configuration on the widths grid `w`.
+    pub fn with_widths(w: Widths) -> Self {
+        Self {
+            widths: w.values(),
+            ..Self::default()
+        }
+    }
+
     /// The sweep cells the experiment reads.
     pub fn cells(&self) -> Vec<CellKey> {
         self.cases

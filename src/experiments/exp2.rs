@@ -6,7 +6,7 @@ use crate::io::Table;
 use crate::models::Preset;
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 
-use super::exp1::{case_figure, case_report, standard_widths, DISPLAY};
+use super::exp1::{case_figure, case_report, standard_widths, Widths, DISPLAY};
 use super::sweep::{
     errors_table, grid_cells, max_deviation, optima_table, surface_color, Approach2Sweep, CellKey,
     NamedBias,
@@ -53,6 +53,14 @@ impl Default for Exp2Config {
 }
 
 impl Exp2Config {
+    /// The default configuration on the widths grid `w`.
+    pub fn with_widths(w: Widths) -> Self {
+        Self {
+            widths: w.values(),
+            ..Self::default()
+        }
+    }
+
     /// The sweep cells the experiment reads.
     pub fn cells(&self) -> Vec<CellKey> {
         grid_cells(&self.surfaces, &[self.bias], &self.widths)

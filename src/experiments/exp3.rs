@@ -6,7 +6,7 @@ use crate::io::Table;
 use crate::models::{LossSurface, Preset};
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 
-use super::exp1::standard_widths;
+use super::exp1::{standard_widths, Widths};
 use super::sweep::{
     bias_color, errors_table, grid_cells, max_deviation, optima_table, Approach2Errors,
     Approach2Sweep, CellKey, NamedBias, BUDGET_STYLE,
@@ -50,6 +50,14 @@ impl Default for Exp3Config {
 }
 
 impl Exp3Config {
+    /// The default configuration on the widths grid `w`.
+    pub fn with_widths(w: Widths) -> Self {
+        Self {
+            widths: w.values(),
+            ..Self::default()
+        }
+    }
+
     /// The sweep cells the experiment reads.
     pub fn cells(&self) -> Vec<CellKey> {
         let biases = [self.biases.as_slice(), &self.optima_biases].concat();

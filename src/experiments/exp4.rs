@@ -6,7 +6,7 @@ use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 
-use super::exp1::{standard_widths, DISPLAY};
+use super::exp1::Widths;
 use super::sweep::{bias_color, grid_cells, prefactor_error, Approach2Sweep, CellKey, NamedBias};
 use super::{logspace, ExperimentError, ExperimentFiles};
 
@@ -31,11 +31,10 @@ impl Default for Exp4Config {
     /// Experiment 3's surfaces and biases at the three display widths of
     /// Experiment 1; fit on 1e17 … 1e21, extrapolate to 16 budgets 1e22 … 1e25.
     fn default() -> Self {
-        let w = standard_widths();
         Self {
             surfaces: vec![Preset::Symmetric, Preset::Chinchilla, Preset::Asymmetric],
             biases: NamedBias::STANDARD.to_vec(),
-            widths: DISPLAY.iter().map(|&i| w[i]).collect(),
+            widths: Widths::default().display_values(),
             budgets: crate::sampling::default_budgets(),
             extrapolation: logspace(22.0, 25.0, 16),
             points: 15,
@@ -44,6 +43,14 @@ impl Default for Exp4Config {
 }
 
 impl Exp4Config {
+    /// The default configuration on the widths grid `w` (its three display widths).
+    pub fn with_widths(w: Widths) -> Self {
+        Self {
+            widths: w.display_values(),
+            ..Self::default()
+        }
+    }
+
     /// The sweep cells the experiment reads.
     pub fn cells(&self) -> Vec<CellKey> {
         grid_cells(&self.surfaces, &self.biases, &self.widths)
@@ -65,6 +72,8 @@ pub struct Exp4Row {
     pub d_opt: f64,
     /// D̂*(C) from the fitted law.
     pub d_fitted: f64,
+    /// D̂*(C) from the closed-form law.
+    pub d_closed_form: f64,
     /// (D̂* − D*)/D*, fitted.
     pub error_fitted: f64,
     /// The same from the closed-form law.
@@ -110,6 +119,7 @@ pub fn run_exp4_on(
                 budget: c,
                 d_opt: truth.d_opt(&c),
                 d_fitted: 10f64.powf(fit.d_law.log10_at(&c)),
+                d_closed_form: 10f64.powf(cell.predicted.d_law.log10_at(&c)),
                 error_fitted: prefactor_error(fit.d_law.log10_at(&c) - log_true),
                 error_closed_form: prefactor_error(cell.predicted.d_law.log10_at(&c) - log_true),
             });
@@ -131,6 +141,7 @@ impl Exp4Output {
             "budget",
             "d_opt_true",
             "d_opt_fitted",
+            "d_opt_closed_form",
             "d_opt_rel_error_approach2",
             "d_opt_rel_error_closed_form",
         ]);
@@ -142,6 +153,7 @@ impl Exp4Output {
                 fmt_f64(r.budget),
                 fmt_f64(r.d_opt),
                 fmt_f64(r.d_fitted),
+                fmt_f64(r.d_closed_form),
                 fmt_f64(r.error_fitted),
                 fmt_f64(r.error_closed_form),
             ]);

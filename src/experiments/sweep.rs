@@ -481,8 +481,14 @@ impl SweepCell {
     }
 }
 
-/// The errors table of the sweep's cells: per cell, the fitted errors of
-/// each method and the closed form's.
+/// How many of the errors table's quantities (a, b, a0, b0) carry their true
+/// value and estimates beside their errors; the prefactor errors are of
+/// `10^a0` and `10^b0`, whose estimates the log10 intercepts already give.
+const ESTIMATED: usize = 4;
+
+/// The errors table of the sweep's cells: per cell, the true exponents and
+/// log10 intercepts, each method's and the closed form's estimates of them,
+/// and the fitted errors of each method and the closed form's.
 pub fn errors_table(sweep: &Approach2Sweep) -> Table {
     let quantities = ["a", "b", "a0", "b0", "a0_prefactor", "b0_prefactor"];
     let mut header = vec![
@@ -491,7 +497,14 @@ pub fn errors_table(sweep: &Approach2Sweep) -> Table {
         "half_width".into(),
         "factor".into(),
     ];
-    for q in quantities {
+    for (i, q) in quantities.iter().enumerate() {
+        if i < ESTIMATED {
+            header.push(format!("{q}_true"));
+            for m in &sweep.methods {
+                header.push(format!("{q}_hat_{}", m.name));
+            }
+            header.push(format!("{q}_hat_closed_form"));
+        }
         for m in &sweep.methods {
             header.push(format!("{q}_error_{}", m.name));
         }
@@ -518,7 +531,25 @@ pub fn errors_table(sweep: &Approach2Sweep) -> Table {
             fmt_f64(c.key.half_width),
             fmt_f64(10f64.powf(c.key.half_width)),
         ];
+        let s = c.surface();
+        let truth: [f64; ESTIMATED] = [s.exponent_a(), s.exponent_b(), s.a0(), s.b0()];
+        let laws: Vec<(&PowerLaw<f64>, &PowerLaw<f64>)> = c
+            .fits
+            .iter()
+            .map(|f| (&f.n_law, &f.d_law))
+            .chain([(&c.predicted.n_law, &c.predicted.d_law)])
+            .collect();
+        let estimate = |(n, d): (&PowerLaw<f64>, &PowerLaw<f64>), q: usize| match q {
+            0 => n.exponent,
+            1 => d.exponent,
+            2 => n.intercept,
+            _ => d.intercept,
+        };
         for q in 0..quantities.len() {
+            if let Some(&t) = truth.get(q) {
+                row.push(fmt_f64(t));
+                row.extend(laws.iter().map(|&l| fmt_f64(estimate(l, q))));
+            }
             for f in &fitted {
                 row.push(fmt_f64(pick(f, q)));
             }
@@ -545,6 +576,12 @@ pub fn optima_table(sweep: &Approach2Sweep) -> Table {
         "n_opt_true".into(),
         "d_opt_true".into(),
     ];
+    for q in ["n_opt", "d_opt"] {
+        for m in &sweep.methods {
+            header.push(format!("{q}_hat_{}", m.name));
+        }
+        header.push(format!("{q}_hat_closed_form"));
+    }
     for q in ["n_opt_rel", "d_opt_rel", "n_opt_signed", "d_opt_signed"] {
         for m in &sweep.methods {
             header.push(format!("{q}_error_{}", m.name));
@@ -569,6 +606,9 @@ pub fn optima_table(sweep: &Approach2Sweep) -> Table {
                 fmt_f64(d),
             ];
             let all: Vec<&Approach2Errors> = fitted.iter().chain([&pred]).collect();
+            // N̂* = N*·(1 + rel. error), the estimate the error was taken of.
+            row.extend(all.iter().map(|e| fmt_f64(n + e.n_opt[k] * n)));
+            row.extend(all.iter().map(|e| fmt_f64(d + e.d_opt[k] * d)));
             row.extend(all.iter().map(|e| fmt_f64(e.n_opt[k])));
             row.extend(all.iter().map(|e| fmt_f64(e.d_opt[k])));
             row.extend(all.iter().map(|e| fmt_f64(e.n_opt[k] * n)));

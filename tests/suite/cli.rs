@@ -89,6 +89,7 @@ fn bad_arguments_exit_nonzero_with_a_message_naming_the_value() {
         ("approach2 --width 1 --scale 0", "center_scale"),
         ("vertex-shift --alpha abc --beta 0.28 --width 1", "abc"),
         ("experiment 14", "14"),
+        ("experiment 1 --widths 0.3", "0.3"),
     ] {
         fails_clearly(&words(line), &[needle]);
     }
@@ -111,6 +112,32 @@ fn experiment_writes(number: &str, needle: &str, files: &[&str]) -> std::path::P
         );
     }
     dir
+}
+
+#[test]
+fn experiment_1_widths_default_to_the_reference_and_log2_is_a_named_option() {
+    for (flag, first) in [(None, "0.3000"), (Some("log2"), "0.3010")] {
+        let dir = std::env::temp_dir().join(format!(
+            "scaling-laws-exp1-widths-{}-{}",
+            flag.unwrap_or("default"),
+            std::process::id()
+        ));
+        let mut args = vec!["experiment", "1", "--out", dir.to_str().unwrap()];
+        if let Some(f) = flag {
+            args.extend(["--widths", f]);
+        }
+        let (ok, out, err) = run(&args);
+        assert!(ok, "{err}");
+        assert!(
+            out.contains(&format!("20 widths W from {first} to 2.0000 decades")),
+            "{out}"
+        );
+        let csv = std::fs::read_to_string(dir.join("exp1/errors.csv")).unwrap();
+        let header = csv.lines().next().unwrap();
+        assert!(header.contains(",a_hat_approach2,a_hat_closed_form,a_error_approach2,"));
+        assert_eq!(csv.lines().count(), 1 + 2 * 20);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 #[test]

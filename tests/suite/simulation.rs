@@ -31,7 +31,7 @@ fn exp1_balanced_drift_exponent_error_is_the_closed_form() {
     let out = exp1::run_exp1(&exp1::Exp1Config::default()).unwrap();
     let t = out.errors_table();
     assert_eq!(t.rows.len(), 2 * 20);
-    let w = 2f64.log10();
+    let w = 0.3;
     let row = t
         .rows
         .iter()
@@ -62,6 +62,107 @@ fn exp1_balanced_drift_exponent_error_is_the_closed_form() {
         );
     }
     assert!(out.report().contains("largest |numerical − closed form|"));
+}
+
+#[test]
+fn exps_1_to_4_default_to_the_reference_widths_and_keep_log2_by_name() {
+    // The reference's linspace(0.3, 2.0, 20), computed here.
+    let reference: Vec<f64> = (0..20)
+        .map(|k| 0.3 + (2.0 - 0.3) * k as f64 / 19.0)
+        .collect();
+    assert_eq!(exp1::Widths::default(), exp1::Widths::Reference);
+    assert_eq!(exp1::Exp1Config::default().widths, reference);
+    assert_eq!(exp2::Exp2Config::default().widths, reference);
+    assert_eq!(exp3::Exp3Config::default().widths, reference);
+    assert_eq!(
+        exp4::Exp4Config::default().widths,
+        vec![reference[0], reference[10], reference[19]]
+    );
+    assert_eq!((reference[0], reference[19]), (0.3, 2.0));
+    // The old grid, by name: log10 2 … 2.
+    let log2: Vec<f64> = (0..20)
+        .map(|k| 2f64.log10() + (2.0 - 2f64.log10()) * k as f64 / 19.0)
+        .collect();
+    assert_eq!(exp1::Widths::from_name("log2"), Some(exp1::Widths::Log2));
+    assert_eq!(
+        exp1::Widths::from_name("reference"),
+        Some(exp1::Widths::Reference)
+    );
+    assert_eq!(exp1::Widths::from_name("0.3"), None);
+    assert_eq!(
+        exp1::Exp1Config::with_widths(exp1::Widths::Log2).widths,
+        log2
+    );
+    assert_eq!(
+        exp3::Exp3Config::with_widths(exp1::Widths::Log2).widths,
+        log2
+    );
+    assert_eq!(
+        exp4::Exp4Config::with_widths(exp1::Widths::Log2).widths,
+        vec![log2[0], log2[10], log2[19]]
+    );
+}
+
+#[test]
+fn exp1_table_carries_the_estimates_and_a_hat_is_the_closed_form() {
+    let out = exp1::run_exp1(&exp1::Exp1Config::default()).unwrap();
+    let t = out.errors_table();
+    let o = out.optima_table();
+    let budgets = default_budgets();
+    assert_eq!(t.rows.len(), 2 * 20);
+    let mut drifted = 0.0f64;
+    for r in &t.rows {
+        let s = LossSurface::<f64>::preset(Preset::from_name(&r[0]).unwrap());
+        let bias = if r[1] == "baseline" {
+            SamplingBias::new(0.0, 1.0).unwrap()
+        } else {
+            assert_eq!(r[1], "drift_0.2");
+            SamplingBias::new(0.2, 1.0).unwrap()
+        };
+        let w: f64 = r[2].parse().unwrap();
+        let grid = IsoflopGrid::new(w, 15).unwrap();
+        let pred = predict_approach2(&s, &budgets, &grid, &bias).unwrap();
+        // â and b̂ of the fit against the closed form (proofs/05), relative.
+        for (q, truth, closed) in [
+            ("a", s.exponent_a(), pred.n_law.exponent),
+            ("b", s.exponent_b(), pred.d_law.exponent),
+        ] {
+            let fitted = value(&t, r, &format!("{q}_hat_approach2"));
+            assert!(
+                (fitted - closed).abs() <= 1e-12 * closed.abs(),
+                "{q}: {fitted} vs {closed} {r:?}"
+            );
+            assert_eq!(value(&t, r, &format!("{q}_hat_closed_form")), closed);
+            assert_eq!(value(&t, r, &format!("{q}_true")), truth);
+            // The error column is the error of the estimate beside it.
+            let e = value(&t, r, &format!("{q}_error_approach2"));
+            assert!((e - (fitted - truth) / truth).abs() <= 1e-15, "{r:?}");
+        }
+        for (q, closed) in [("a0", pred.n_law.intercept), ("b0", pred.d_law.intercept)] {
+            let fitted = value(&t, r, &format!("{q}_hat_approach2"));
+            assert!(
+                (fitted - closed).abs() <= 1e-12 * closed.abs().max(1.0),
+                "{r:?}"
+            );
+        }
+        if r[1] == "drift_0.2" {
+            drifted = drifted.max((value(&t, r, "a_hat_approach2") - s.exponent_a()).abs());
+        }
+    }
+    // The drift moves â off a measurably, so the check above is not vacuous.
+    assert!(drifted > 1e-4, "{drifted}");
+    // N̂* and D̂* per budget: the closed form's, 10^(log10 N* ± δw).
+    for r in &o.rows {
+        let s = LossSurface::<f64>::preset(Preset::from_name(&r[0]).unwrap());
+        let c: f64 = r[3].parse().unwrap();
+        let n = value(&o, r, "n_opt_hat_approach2");
+        let d = value(&o, r, "d_opt_hat_approach2");
+        assert!(n > 0.0 && d > 0.0, "{r:?}");
+        // C = 6·N·D holds for every vertex (it lies on the IsoFLOP curve).
+        assert!((6.0 * n * d / c - 1.0).abs() <= 1e-9, "{r:?}");
+        let ne = value(&o, r, "n_opt_rel_error_approach2");
+        assert!((n / s.n_opt(&c) - 1.0 - ne).abs() <= 1e-12, "{r:?}");
+    }
 }
 
 #[test]
@@ -106,6 +207,14 @@ fn exp4_extrapolated_d_opt_error_is_the_closed_form() {
             predict_approach2(&s, &default_budgets(), &grid, &bias.sampling().unwrap()).unwrap();
         let expected = 10f64.powf(pred.d_law.log10_at(&r.budget) - s.log10_d_opt(&r.budget)) - 1.0;
         assert!((r.error_fitted - expected).abs() <= AGREE, "{r:?}");
+        // The estimates beside the errors: D̂* of the fit and of the closed form.
+        let closed = 10f64.powf(pred.d_law.log10_at(&r.budget));
+        assert_eq!(r.d_closed_form, closed, "{r:?}");
+        assert!((r.d_fitted / closed - 1.0).abs() <= AGREE, "{r:?}");
+        assert!(
+            (r.d_fitted / r.d_opt - 1.0 - r.error_fitted).abs() <= 1e-12,
+            "{r:?}"
+        );
         if r.surface == Preset::Symmetric && r.bias == "baseline" {
             assert!(r.error_fitted.abs() <= AGREE, "{r:?}");
         }
