@@ -326,6 +326,23 @@ fn f64_fast_path_matches_generic_bit_for_bit() {
     assert!(fast.objective < smooth_l1(&large, &start, &0.1).0);
 }
 
+/// A law and 12 points of it (3 sizes × 4 token counts), the k-th loss
+/// perturbed by `perturb(k, L)`: (law, N, D, L).
+fn twelve_points(
+    perturb: impl Fn(usize, f64) -> f64,
+) -> (TrainingCurveLaw<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+    let law = TrainingCurveLaw::from_parameters([0.5f64, 3.0, 4.0, -0.3, -0.25]);
+    let (mut n, mut d, mut l) = (Vec::new(), Vec::new(), Vec::new());
+    for &nn in &[1e6, 3e6, 9e6] {
+        for &dd in &[1e8, 3e8, 1e9, 3e9] {
+            l.push(perturb(n.len(), law.loss(&nn, &dd)));
+            n.push(nn);
+            d.push(dd);
+        }
+    }
+    (law, n, d, l)
+}
+
 /// Adam's phase step by step (proofs/13 §13.5), written out plainly here:
 /// PyTorch's Adam (β₁ 0.9, β₂ 0.999, ε 1e-8) on f(θ) + 1e-6·|e^E − min L|
 /// with the published schedule max(0.05·0.2^⌊k/1000⌋, 1e-3), keeping the
@@ -334,15 +351,7 @@ fn f64_fast_path_matches_generic_bit_for_bit() {
 /// or anchor fails).
 #[test]
 fn adam_phase_follows_the_published_schedule_step_by_step() {
-    let law = TrainingCurveLaw::from_parameters([0.5f64, 3.0, 4.0, -0.3, -0.25]);
-    let (mut n, mut d, mut l) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, &nn) in [1e6, 3e6, 9e6].iter().enumerate() {
-        for (j, &dd) in [1e8, 3e8, 1e9, 3e9].iter().enumerate() {
-            n.push(nn);
-            d.push(dd);
-            l.push(law.loss(&nn, &dd) * (1.0 + 0.003 * ((i * 4 + j) % 5) as f64));
-        }
-    }
+    let (_, n, d, l) = twelve_points(|k, loss| loss * (1.0 + 0.003 * (k % 5) as f64));
     let pts = CurvePoints::<f64>::new(&n, &d, &l).unwrap();
     let start = [0.3, 2.5, 3.5, -0.5, -0.2];
     let steps = 2100;
@@ -405,16 +414,8 @@ fn adam_phase_follows_the_published_schedule_step_by_step() {
 /// threshold fails: mutation `training-curve-huber-delta`).
 #[test]
 fn objective_is_pytorchs_smooth_l1_with_beta_0_1() {
-    let law = TrainingCurveLaw::from_parameters([0.5f64, 3.0, 4.0, -0.3, -0.25]);
-    let (mut n, mut d, mut l) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, &nn) in [1e6, 3e6, 9e6].iter().enumerate() {
-        for (j, &dd) in [1e8, 3e8, 1e9, 3e9].iter().enumerate() {
-            n.push(nn);
-            d.push(dd);
-            // Offsets from 0.01 to 0.35: both sides of β = 0.1.
-            l.push(law.loss(&nn, &dd) + 0.03 * (i * 4 + j) as f64 - 0.01);
-        }
-    }
+    // Offsets from −0.01 to 0.32: both sides of β = 0.1.
+    let (law, n, d, l) = twelve_points(|k, loss| loss + 0.03 * k as f64 - 0.01);
     let pts = CurvePoints::<f64>::new(&n, &d, &l).unwrap();
     let p = law.parameters();
     let beta = 0.1;
