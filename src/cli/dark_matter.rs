@@ -33,7 +33,8 @@ pub(crate) struct DarkMatterArgs {
     /// files are left alone); each file is written atomically.
     #[arg(long, default_value = "out/dark-matter")]
     pub(crate) out: PathBuf,
-    /// Seed of the restarts, the folds and the bootstrap.
+    /// Seed of the cross-validation folds and the bootstrap (the fits' restarts
+    /// keep their own fixed seed: the seed never changes the fitted laws).
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub(crate) seed: u64,
     /// Print one JSON object.

@@ -168,10 +168,13 @@ impl Default for DarkMatterParams {
 }
 
 impl DarkMatterParams {
-    /// The same settings with every seed set to `seed`.
+    /// The same settings with the folds' and the bootstrap's seed set to
+    /// `seed`. The fits' restarts keep their own fixed seed
+    /// (`fit.seed`, [`DEFAULT_SEED`](crate::fitters::power_law::DEFAULT_SEED)):
+    /// the seed chooses the random draws of cross-validation and the
+    /// bootstrap, never the fitted law (issue 22).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
-        self.fit.seed = seed;
         self
     }
 }
