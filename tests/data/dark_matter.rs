@@ -2,7 +2,6 @@
 //! the published numbers, and the command line's JSON and folder.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use scaling_laws::io::runs::{read_runs, RunColumns};
 use scaling_laws::studies::dark_matter::{
@@ -11,6 +10,7 @@ use scaling_laws::studies::dark_matter::{
 };
 
 use super::common::published;
+use super::support::{json_of, words};
 
 /// The Chinchilla runs (Epoch AI's extraction; published data).
 fn chinchilla_path() -> PathBuf {
@@ -53,38 +53,6 @@ const PUBLISHED_RMSE_IMPROVEMENT: [(Metric, f64); 3] = [
     (Metric::Flops, -0.036746711243669496),
     (Metric::Tokens, 7.687026029519388),
 ];
-
-/// Run the binary: (exit status, stdout, stderr).
-fn run_status(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Run the binary: (success, stdout, stderr).
-fn run(args: &[&str]) -> (bool, String, String) {
-    let (code, out, err) = run_status(args);
-    (code == Some(0), out, err)
-}
-
-/// The words of a command line written as one string (for arguments
-/// without spaces).
-fn words(line: &str) -> Vec<&str> {
-    line.split_whitespace().collect()
-}
-
-/// Run a command that must succeed and print one JSON object; the object.
-fn json_of(args: &[&str]) -> serde_json::Value {
-    let (ok, out, err) = run(args);
-    assert!(ok, "{args:?} failed: {err}");
-    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
-}
 
 pub fn chinchilla_published_numbers_are_reproduced() {
     let params = DarkMatterParams {

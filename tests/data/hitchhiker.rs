@@ -2,23 +2,17 @@
 //! shipped): the fit flags α as not identified; the command line's file mode.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use scaling_laws::io::training_curves::CurveOptions;
 use scaling_laws::studies::hitchhiker::{fit_training_curve_files, HitchhikerSettings};
 
 use super::common::published;
+use super::support::run_status;
 
+/// Run the binary: (exit code, −1 when a signal ended it; stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (code, out, err) = run_status(args);
+    (code.unwrap_or(-1), out, err)
 }
 
 /// The seed's data set: N spans only 2.06× (1,683,000 … 3,463,000), so the

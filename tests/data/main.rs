@@ -11,6 +11,8 @@ mod dark_matter;
 mod decisions;
 mod hitchhiker;
 mod isoflops;
+#[path = "../support/bin.rs"]
+mod support;
 
 /// (name, function) of every test, named `module::function`.
 macro_rules! tests {

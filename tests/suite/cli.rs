@@ -2,36 +2,12 @@
 
 use std::process::Command;
 
-/// Run the binary: (exit status, stdout, stderr).
-fn run_status(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::{json_of, run_status, words};
 
 /// Run the binary: (success, stdout, stderr).
 fn run(args: &[&str]) -> (bool, String, String) {
     let (code, out, err) = run_status(args);
     (code == Some(0), out, err)
-}
-
-/// The words of a command line written as one string (for arguments
-/// without spaces).
-fn words(line: &str) -> Vec<&str> {
-    line.split_whitespace().collect()
-}
-
-/// Run a command that must succeed and print one JSON object; the object.
-fn json_of(args: &[&str]) -> serde_json::Value {
-    let (ok, out, err) = run(args);
-    assert!(ok, "{args:?} failed: {err}");
-    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
 }
 
 /// Run a command that must fail as bad input: exit status 2, nothing on

@@ -2,8 +2,7 @@
 //! 2's loss law, the extrapolation distance, predict's intervals, the
 //! audit; and the commands `fit --budget`, `predict`, `audit`.
 
-use std::process::Command;
-
+use crate::support::{json_of, run_status};
 use scaling_laws::analysis::audit::{audit, groups_by_key, spearman};
 use scaling_laws::analysis::law::{Approach2Law, FittedLaw, LawMethod, OptimalLossLaw};
 use scaling_laws::analysis::predict::{predict, DataSpread};
@@ -279,26 +278,8 @@ fn spearman_of_known_ranks() {
 
 // ---- The commands ----
 
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn json_of(args: &[&str]) -> serde_json::Value {
-    let (code, out, err) = run(args);
-    assert_eq!(code, Some(0), "{args:?}: {err}");
-    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
-}
-
 fn fails(args: &[&str], needle: &str) {
-    let (code, out, err) = run(args);
+    let (code, out, err) = run_status(args);
     assert_eq!(code, Some(2), "{args:?}: {err}");
     assert!(
         out.is_empty() && !err.contains("panicked") && err.contains(needle),
@@ -479,7 +460,7 @@ fn fit_bootstrap_gives_allocation_intervals_and_compares_methods() {
 fn predict_reads_fit_json_back_and_gives_intervals_from_data() {
     let p = csv_file("predict", 0.01);
     let ps = p.to_str().unwrap();
-    let (code, fit, err) = run(&["fit", "--method", "vpnls", "--data", ps, "--json"]);
+    let (code, fit, err) = run_status(&["fit", "--method", "vpnls", "--data", ps, "--json"]);
     assert_eq!(code, Some(0), "{err}");
     let fp = std::env::temp_dir().join(format!("scaling-laws-{}-fit.json", std::process::id()));
     std::fs::write(&fp, &fit).unwrap();

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::run_status;
 use scaling_laws::io::training_curves::{
     parse_n, read_curve, read_curves, CurveError, CurveOptions, Registry, TokensMode,
 };
@@ -242,16 +243,10 @@ fn opt_trajectories_fit_with_exponent_intervals() {
     }
 }
 
+/// Run the binary: (exit code, −1 when a signal ended it; stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (code, out, err) = run_status(args);
+    (code.unwrap_or(-1), out, err)
 }
 
 #[test]

@@ -24,6 +24,8 @@ mod power_law;
 mod precision;
 mod robustness;
 mod simulation;
+#[path = "../support/bin.rs"]
+mod support;
 mod training_curve;
 mod vmath;
 mod vpnls;
