@@ -79,7 +79,9 @@ def fit_budgets(
     ``method``: ``vpnls`` (default), ``approach3``, ``grid``, ``approach2``,
     ``approach2-corrected``. ``C`` (the budgets of the points) is needed by
     Approach 2 and lets a surface's bootstrap compare with Approach 2's N*
-    intervals. ``objective`` is Approach 3's (default ``rss``).
+    intervals. ``objective`` is Approach 3's (default ``rss``). ``bootstrap``
+    (default 0: none), ``seed`` (default 0) and ``resample`` (default
+    ``points``) as in :func:`fit_approach3`.
 
     >>> import scaling_laws as sl
     >>> s = sl.simulate_isoflops(sl.LossSurface.preset("chinchilla"), None, 0.9, 7)
