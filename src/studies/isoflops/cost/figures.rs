@@ -93,7 +93,9 @@ pub fn token_allocation_figure(sim: &[SimulatedCost]) -> Figure {
                 } else {
                     Vec::new()
                 },
-                legend: if bi == 0 {
+                // The legend where the bars are short (the second panel's
+                // upper left); the note in the first panel's.
+                legend: if bi == 1 {
                     LegendPosition::UpperLeft
                 } else {
                     LegendPosition::None
@@ -252,7 +254,13 @@ pub fn compute_allocation_figure(
         bars: Some(Bars {
             categories: rows
                 .iter()
-                .map(|r| r.label.replace(" (simulated, drift to 3x, ±2×)", " (sim.)"))
+                .map(|r| {
+                    r.label
+                        .replace(" (simulated, drift to 3x, ±2×)", " (sim.)")
+                        .replace(" truth", "")
+                        .replace("Approach 3", "A3")
+                        .replace("(Epoch AI)", "(Epoch)")
+                })
                 .collect(),
             groups: vec![BarGroup::new("wasted compute", values, 0).with_intervals(whiskers)],
             value_digits: Some(3),
@@ -275,6 +283,21 @@ pub fn compute_allocation_figure(
     );
     fig.panel_size = (1500, 560);
     fig
+}
+
+/// Dollars for a table cell: $1.34M, $9.35K, $12.30.
+fn dollars(v: f64) -> String {
+    if !v.is_finite() {
+        "—".into()
+    } else if v.abs() >= 1e9 {
+        format!("${:.2}B", v / 1e9)
+    } else if v.abs() >= 1e6 {
+        format!("${:.2}M", v / 1e6)
+    } else if v.abs() >= 1e3 {
+        format!("${:.2}K", v / 1e3)
+    } else {
+        format!("${v:.2}")
+    }
 }
 
 /// The file stem of a (study, truth) progressive-filter figure.
@@ -326,7 +349,7 @@ pub fn progressive_filter_figures(real: &[(String, f64, Vec<RealCost>)]) -> Vec<
                     l.1.to_string(),
                     removed(prev_b, l.2),
                     l.2.to_string(),
-                    format!("${:.3e}", l.3 * DOLLARS_PER_FLOP),
+                    dollars(l.3 * DOLLARS_PER_FLOP),
                 ]);
                 prev_p = Some(l.1);
                 prev_b = Some(l.2);
@@ -350,7 +373,7 @@ pub fn progressive_filter_figures(real: &[(String, f64, Vec<RealCost>)]) -> Vec<
             };
             let mut fig = Figure::new(
                 format!(
-                    "Experiment 11: {} — Approach 2's wasted compute at {eval:.2e} FLOPs as QC removes outliers ({} fit on all points taken as the truth)",
+                    "Experiment 11: {}, Approach 2's waste at {eval:.2e} FLOPs as QC removes outliers (truth: {} on all points)",
                     study_label(name),
                     truth_label(&rc.truth)
                 ),

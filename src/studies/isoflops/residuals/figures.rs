@@ -50,7 +50,9 @@ fn isoflop_figure(studies: &[ResidualStudy], adjusted: bool) -> Figure {
             let surface = LossSurface::new(f.e, f.a, f.b, f.alpha, f.beta).ok()?;
             let mut series = Vec::new();
             let mut optima = Vec::new();
-            for (bi, &(c, _, _, k)) in s.factors.iter().enumerate() {
+            for (i, &(c, _, _, k)) in s.factors.iter().enumerate() {
+                // Palette colour 6 is black: kept for the optima.
+                let bi = if i >= 6 { i + 1 } else { i };
                 let k = if adjusted { k } else { 6.0 };
                 let mine: Vec<(f64, f64)> = s
                     .points
