@@ -11,6 +11,7 @@ mod dark_matter;
 mod decisions;
 mod hitchhiker;
 mod isoflops;
+mod reference_outputs;
 #[path = "../support/bin.rs"]
 mod support;
 
@@ -48,5 +49,7 @@ fn main() {
         isoflops::reproductions_csv_writes_no_nan,
         isoflops::epoch_reproduction_gives_the_printed_numbers,
         isoflops::study_options_a_study_has_no_use_for_are_errors,
+        reference_outputs::exp12_residual_summary_is_recomputed_from_the_residuals_table,
+        reference_outputs::exp11_allocation_table_and_filter_figures_are_written,
     ]);
 }
