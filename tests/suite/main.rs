@@ -15,6 +15,7 @@ mod experiments;
 mod fuzz;
 mod global_stage;
 mod hitchhiker;
+mod identifiability;
 mod isoflops;
 mod lbfgsb;
 mod models;
