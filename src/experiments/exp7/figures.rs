@@ -170,10 +170,9 @@ impl Exp7Output {
     /// rows = number of budgets, columns = σ; in each panel one group of
     /// boxes per points-per-curve, one box per method (the random-start
     /// Approach 3 variants left out, as in the reference's figure), of the
-    /// |relative error of a| over the repeats, on a symmetric-log axis
-    /// (linear below 1e-4).
+    /// |relative error of a| over the repeats, on a log axis.
     pub fn boxplot_figure(&self) -> Option<Figure> {
-        use crate::plots::{BoxPlot, BoxSeries, BoxStats, SymLog};
+        use crate::plots::{BoxPlot, BoxSeries, BoxStats};
         let nc = self.config.noisy.as_ref()?;
         let shown: Vec<(usize, String)> = nc
             .methods
@@ -225,8 +224,10 @@ impl Exp7Output {
                     boxes: Some(BoxPlot {
                         categories: nc.points.iter().map(|p| p.to_string()).collect(),
                         series,
-                        symlog: SymLog::new(1e-4),
+                        symlog: None,
                         reference: None,
+                        log: true,
+                        fit_whiskers: false,
                     }),
                     // One legend for the figure, in a strip under the title:
                     // inside a panel it would cover boxes.
