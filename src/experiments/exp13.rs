@@ -450,10 +450,8 @@ impl Exp13Result {
                     title: format!("σ = {sigma}, {wl}, {nb} budgets"),
                     x_label: "points per IsoFLOP curve".into(),
                     y_label: if dstar {
-                        format!(
-                            "log10 D*({:.0e}) error, decades",
-                            self.config.extrapolate_to
-                        )
+                        // The budget is in the figure title.
+                        "|log10 D* error| (decades)".to_string()
                     } else {
                         "â − a: RMSE, |bias|".into()
                     },

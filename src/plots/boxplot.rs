@@ -308,7 +308,8 @@ where
                     );
                 } else {
                     // Beyond the axis: a triangle at its edge, pointing out.
-                    let up = !(t < yr.start);
+                    // Above the axis, or below it (also a value ≤ 0 on a log axis).
+                    let up = t > yr.end;
                     let edge = if up { yr.end } else { yr.start };
                     let inner = edge + if up { -0.04 } else { 0.04 } * (yr.end - yr.start);
                     shapes.push(

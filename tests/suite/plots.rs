@@ -342,7 +342,7 @@ fn every_method_has_one_fixed_colour_distinct_from_the_others() {
         let (r, g, b) = (f64::from(c.0), f64::from(c.1), f64::from(c.2));
         let (max, min) = (r.max(g).max(b), r.min(g).min(b));
         let d = max - min;
-        let h = if d == 0.0 {
+        if d == 0.0 {
             0.0
         } else if max == r {
             60.0 * ((g - b) / d).rem_euclid(6.0)
@@ -350,8 +350,7 @@ fn every_method_has_one_fixed_colour_distinct_from_the_others() {
             60.0 * ((b - r) / d + 2.0)
         } else {
             60.0 * ((r - g) / d + 4.0)
-        };
-        h
+        }
     };
     let apart = |a: &str, b: &str| {
         let d = (hue(method_color(a)) - hue(method_color(b))).abs();
