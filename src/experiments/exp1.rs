@@ -316,7 +316,14 @@ pub fn case_figure(
                     .size(size.saturating_sub(1).max(2))
                     .opacity(alpha),
             );
-            series.push(Series::line(budget_label(v.budget), curve, 0).opacity(alpha));
+            // The smallest and largest budgets are named; the shade runs
+            // between them.
+            let label = if k == 0 || k + 1 == fit.vertices.len() {
+                budget_label(v.budget)
+            } else {
+                String::new()
+            };
+            series.push(Series::line(label, curve, 0).opacity(alpha));
         }
         let s = &truth;
         series.push(
@@ -443,7 +450,7 @@ pub fn case_figure(
     let pts =
         |f: &dyn Fn(&super::sweep::Approach2Errors) -> f64, fitted: bool| -> Vec<(f64, f64)> {
             errs.iter()
-                .map(|(w, fe, pe)| (*w, if fitted { f(fe) } else { f(pe) }))
+                .map(|(w, fe, pe)| (*w, rounding_to_zero(if fitted { f(fe) } else { f(pe) })))
                 .collect()
         };
     let mut exp_series = fit_and_closed_form(
@@ -497,8 +504,14 @@ pub fn case_figure(
             ),
             ("D*", 1, |e, k| e.d_opt[k]),
         ] {
-            let num: Vec<(f64, f64)> = errs.iter().map(|(w, fe, _)| (*w, pick(fe, k))).collect();
-            let pred: Vec<(f64, f64)> = errs.iter().map(|(w, _, pe)| (*w, pick(pe, k))).collect();
+            let num: Vec<(f64, f64)> = errs
+                .iter()
+                .map(|(w, fe, _)| (*w, rounding_to_zero(pick(fe, k))))
+                .collect();
+            let pred: Vec<(f64, f64)> = errs
+                .iter()
+                .map(|(w, _, pe)| (*w, rounding_to_zero(pick(pe, k))))
+                .collect();
             let label = if k == 0 || k + 1 == budgets.len() {
                 format!("{name}, {}", budget_label(*b))
             } else {
@@ -518,7 +531,7 @@ pub fn case_figure(
     });
     Figure::new(
         format!(
-            "{experiment}: Approach 2 on the {} surface, bias {} ({} points per curve; row 3: markers fit, lines closed form, size and opacity grow with C)",
+            "{experiment}: Approach 2 on the {} surface, bias {} ({} points per curve; row 3: markers fit, lines closed form, size and opacity grow with C; relative errors below {ROUNDING:e} are rounding, drawn as 0)",
             surface.name(),
             bias.name,
             sweep.points
@@ -527,4 +540,17 @@ pub fn case_figure(
         3,
         panels,
     )
+}
+
+/// Relative errors below this are floating-point rounding (a fit of exact
+/// data recovers the parameters to about 1e-15): drawn as 0.
+pub const ROUNDING: f64 = 1e-12;
+
+/// `v`, or 0 when |v| < [`ROUNDING`].
+fn rounding_to_zero(v: f64) -> f64 {
+    if v.abs() < ROUNDING {
+        0.0
+    } else {
+        v
+    }
 }

@@ -238,19 +238,15 @@ impl Exp10Output {
                 };
                 series.push(
                     Series::markers(
-                        format!(
-                            "{}, {}{}",
-                            p.name(),
-                            b.name,
-                            if bi == 0 { "" } else { " (dashed)" }
-                        ),
+                        "",
                         pts(&|r| 100.0 * r.numerical.wasted_share),
                         surface_color(p),
                     )
                     .size(if bi == 0 { 4 } else { 6 }),
                 );
+                // The legend shows the line (dashed for the second bias).
                 let line = Series::line(
-                    "",
+                    format!("{}, {}", p.name(), b.name),
                     pts(&|r| 100.0 * r.closed_form.wasted_share),
                     surface_color(p),
                 );
@@ -265,9 +261,9 @@ impl Exp10Output {
             1,
             1,
             vec![Panel {
-                title: "wasted share of the budget (log scale)".into(),
+                title: "wasted share of the budget".into(),
                 x_label: "grid half-width W (decades): ±2×, ±4×, ±8×, ±16×".into(),
-                y_label: "(C − C(L))/C (%)".into(),
+                y_label: "compute wasted (% of C)".into(),
                 y_log: true,
                 series,
                 legend: LegendPosition::LowerLeft,
@@ -293,21 +289,22 @@ impl Exp10Output {
     /// The report: every row's share, compute and dollars.
     pub fn report(&self) -> String {
         let mut s = format!(
-            "Experiment 10 — what Approach 2's bias costs at C = {:e} (price {DOLLARS_PER_FLOP:e} $/FLOP: 2 $/GPU-hour at 989.5e12 FLOP/s)\n\n",
-            self.config.target
+            "Experiment 10 — what Approach 2's bias costs at C = {:e} (price {} per FLOP: 2 $/GPU-hour at 989.5e12 FLOP/s)\n\n",
+            self.config.target,
+            dollars(DOLLARS_PER_FLOP)
         );
         s.push_str("surface      bias         ±factor  log10(D̂/D*)  wasted share  wasted FLOPs  wasted $      loss gap (nats)\n");
         for r in &self.rows {
             let n = &r.numerical;
             s.push_str(&format!(
-                "{:<12} {:<12} {:<8.0} {:<+12.5} {:<12} {:<12.4e}  {:<12.4e} {:.4e}\n",
+                "{:<12} {:<12} {:<8.0} {:<+12.5} {:<12} {:<12.4e}  {:<12} {:.4e}\n",
                 r.surface.name(),
                 r.bias,
                 10f64.powf(r.half_width),
                 n.token_error,
                 format!("{:.4}%", 100.0 * n.wasted_share),
                 n.wasted_compute,
-                n.wasted_dollars(),
+                dollars(n.wasted_dollars()),
                 n.loss_gap,
             ));
         }
@@ -316,5 +313,32 @@ impl Exp10Output {
             self.max_deviation()
         ));
         s
+    }
+}
+
+/// A dollar amount as a reader writes it: `$264.29`, `$1,234,567` … for
+/// amounts from a cent to a trillion, `$5.61e-19` (three digits) beyond.
+pub fn dollars(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("${v}");
+    }
+    let a = v.abs();
+    if !(0.01..1e12).contains(&a) {
+        return format!("${v:.2e}");
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    let cents = format!("{a:.2}");
+    let (whole, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
+    let mut grouped = String::new();
+    for (k, ch) in whole.chars().enumerate() {
+        if k > 0 && (whole.len() - k) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    if a >= 1000.0 {
+        format!("{sign}${grouped}")
+    } else {
+        format!("{sign}${grouped}.{frac}")
     }
 }

@@ -184,6 +184,14 @@ pub struct ErrorStats {
 }
 
 impl ErrorStats {
+    /// The interval |bias| ± 2 standard errors (sd/√n over `n` estimates);
+    /// a low end at or below 0 is NaN (the bias is not told from 0).
+    pub fn abs_bias_band(&self, n: usize) -> (f64, f64) {
+        let se = self.sd / (n.max(1) as f64).sqrt();
+        let (lo, hi) = (self.bias.abs() - 2.0 * se, self.bias.abs() + 2.0 * se);
+        (if lo > 0.0 { lo } else { f64::NAN }, hi)
+    }
+
     fn of(errors: &[f64]) -> Self {
         let n = errors.len();
         if n == 0 {
@@ -416,7 +424,7 @@ impl Exp13Result {
                     let st = |r: &Exp13Row| if dstar { r.d } else { r.a };
                     series.push(
                         Series::line(
-                            format!("{label} RMSE (solid)"),
+                            format!("{label} RMSE"),
                             sel.iter().map(|r| (r.points as f64, st(r).rmse)).collect(),
                             k,
                         )
@@ -424,23 +432,26 @@ impl Exp13Result {
                     );
                     series.push(
                         Series::line(
-                            format!("{label} |bias| (dashed)"),
+                            format!("{label} |bias|"),
                             sel.iter()
                                 .map(|r| (r.points as f64, st(r).bias.abs()))
                                 .collect(),
                             k,
                         )
-                        .dashed(),
+                        .dashed()
+                        .band(
+                            sel.iter()
+                                .map(|r| st(r).abs_bias_band(r.repeats - r.failed))
+                                .collect(),
+                        ),
                     );
                 }
                 panels.push(Panel {
                     title: format!("σ = {sigma}, {wl}, {nb} budgets"),
                     x_label: "points per IsoFLOP curve".into(),
                     y_label: if dstar {
-                        format!(
-                            "log10 D*({:.0e}) error, decades",
-                            self.config.extrapolate_to
-                        )
+                        // The budget is in the figure title.
+                        "|log10 D* error| (decades)".to_string()
                     } else {
                         "â − a: RMSE, |bias|".into()
                     },
@@ -454,7 +465,7 @@ impl Exp13Result {
         }
         let mut fig = Figure::new(
             format!(
-                "Experiment 13 — {}: {} ({} repeats per cell, seed {})",
+                "Experiment 13 — {}: {} ({} repeats per cell, seed {}; bands: |bias| ± 2 standard errors, reaching the axis where the bias is not told from 0)",
                 if dstar {
                     format!("D* extrapolated to {:.0e}", self.config.extrapolate_to)
                 } else {

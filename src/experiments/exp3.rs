@@ -127,10 +127,10 @@ impl Exp3Output {
     /// b0 intercept errors; a curve per bias.
     pub fn parameter_figure(&self) -> Figure {
         let columns: [(&str, Pick); 4] = [
-            ("N* exponent (a_fit−a)/a", |e| e.a),
-            ("D* exponent (b_fit−b)/b", |e| e.b),
-            ("N* intercept (a0_fit−a0)/|a0|", |e| e.a0),
-            ("D* intercept (b0_fit−b0)/|b0|", |e| e.b0),
+            ("exponent a: (a_fit−a)/a", |e| e.a),
+            ("exponent b: (b_fit−b)/b", |e| e.b),
+            ("intercept a0: (a0_fit−a0)/|a0|", |e| e.a0),
+            ("intercept b0: (b0_fit−b0)/|b0|", |e| e.b0),
         ];
         let mut panels = Vec::new();
         for &p in &self.config.surfaces {
@@ -149,9 +149,10 @@ impl Exp3Output {
                     ));
                 }
                 panels.push(Panel {
-                    title: format!("{}: {name}", p.name()),
-                    x_label: "grid half-width W (decades)".into(),
-                    y_label: "relative error".into(),
+                    // Four panels a row: the surface names the row (y label).
+                    title: name.to_string(),
+                    x_label: "W (decades)".into(),
+                    y_label: format!("{}: relative error", p.name()),
                     series,
                     legend: LegendPosition::None,
                     ..Panel::default()

@@ -502,7 +502,7 @@ impl Exp5Output {
         let mut panels = Vec::new();
         for &p in &self.config.surfaces {
             for (k, name) in PARAMETERS.iter().enumerate() {
-                let series = curves
+                let mut series: Vec<Series> = curves
                     .iter()
                     .map(|c| {
                         let pts = rows
@@ -513,9 +513,16 @@ impl Exp5Output {
                         Series::line(c.clone(), pts, color(c)).with_markers()
                     })
                     .collect();
+                let xs = rows.iter().map(|r| r.half_width);
+                let x = (
+                    xs.clone().fold(f64::INFINITY, f64::min),
+                    xs.fold(f64::NEG_INFINITY, f64::max),
+                );
+                series.push(super::floor_line(ERROR_FLOOR, x));
                 panels.push(Panel {
                     title: format!("{} — {}", p.name(), symbol(name)),
-                    x_label: "grid half-width W (decades)".into(),
+                    // Five panels a row: a label that fits under each.
+                    x_label: "W (decades)".into(),
                     y_label: "|relative error|".into(),
                     y_log: true,
                     series,

@@ -103,7 +103,19 @@ pub fn converged(fit: &Result<SurfaceFit<f64>, FitError>) -> bool {
     matches!(fit, Ok(f) if f.status == FitStatus::Converged)
 }
 
-/// |x| floored at `floor` for a log axis (an exact zero would be a gap).
+/// A grey dashed line at `floor` across `x`, named in the legend: the
+/// level [`floored`] errors are drawn at.
+pub fn floor_line(floor: f64, x: (f64, f64)) -> crate::plots::Series {
+    crate::plots::Series::line(
+        format!("floor {floor:.0e}: an error at or below it is drawn here"),
+        vec![(x.0, floor), (x.1, floor)],
+        crate::plots::palette::REFERENCE,
+    )
+    .dashed()
+}
+
+/// `|x|`, raised to `floor` (so an exact fit shows on a log axis; drawn with
+/// [`floor_line`], not as a dip), NaN for a non-finite `x`.
 pub fn floored(x: f64, floor: f64) -> f64 {
     if x.is_finite() {
         x.abs().max(floor)

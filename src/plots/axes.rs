@@ -65,54 +65,86 @@ pub fn linear_range(lo: f64, hi: f64, pad: f64) -> Range<f64> {
     (lo - pad * span)..(hi + pad * span)
 }
 
-/// A log axis range over whole decades holding the positive finite
-/// `[lo, hi]`, with `pad` of its decade span added above and below, kept
-/// within 10^-307 … f64::MAX.
+/// A log axis range holding the positive finite `[lo, hi]`, with `pad` of
+/// its decade span (at least a twentieth of a decade) added above and
+/// below, kept within 10^-307 … f64::MAX. The range is fitted to the data,
+/// not rounded out to whole decades: data at 8–32 gets an axis of about
+/// 7–36, never 1–100 (no empty decade). [`decade_ticks`] labels it.
 pub fn log_range(lo: f64, hi: f64, pad_below: f64, pad_above: f64) -> Range<f64> {
     if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && hi >= lo) {
         return 0.1..10.0;
     }
-    let l = lo.log10().floor().clamp(MIN_DECADE, MAX_DECADE - 1.0);
-    let h = hi.log10().ceil().clamp(l + 1.0, MAX_DECADE);
-    let (l, h) = (l - pad_below * (h - l), h + pad_above * (h - l));
+    let (l, h) = (
+        lo.log10().clamp(MIN_DECADE, MAX_DECADE - 1.0),
+        hi.log10().clamp(MIN_DECADE, MAX_DECADE),
+    );
+    // A single value (or a tiny spread) gets a quarter decade each side.
+    let (l, h) = if h - l < 0.05 {
+        (l - 0.25, h + 0.25)
+    } else {
+        (l, h)
+    };
+    let span = h - l;
+    let (l, h) = (
+        l - (pad_below * span).max(0.05),
+        h + (pad_above * span).max(0.05),
+    );
     let start = 10f64.powf(l.max(MIN_DECADE)).max(f64::MIN_POSITIVE);
-    let end = 10f64.powf(h).min(f64::MAX);
+    let end = 10f64.powf(h.min(MAX_DECADE)).min(f64::MAX);
     start..end
 }
 
-/// The decades 10^k labelled on a log axis over `r` (every `step`-th one
-/// when more than [`MAX_DECADE_TICKS`] are in range), and whether the light
-/// lines at 2…9 × each decade are drawn (only when every decade is labelled).
+/// The fewest labels a log axis gets when its range allows: below this
+/// many powers of ten in range, 1-2-5 and then every integer multiple of a
+/// power of ten are labelled (data at 2–5 gets 2, 3, 4, 5).
+pub const MIN_LOG_TICKS: usize = 3;
+
+/// The labelled ticks of a log axis over `r`, and its light (unlabelled)
+/// lines. Every power of ten in range is labelled (every `k`-th one when more
+/// than [`MAX_DECADE_TICKS`] are), with light lines at 2…9 × each decade when
+/// every decade is labelled; a range holding fewer than [`MIN_LOG_TICKS`]
+/// powers of ten is labelled at 1, 3 × 10^k instead, else at 1, 2, 5 × 10^k,
+/// else at every integer multiple 1…9 × 10^k (the first of these giving at
+/// least [`MIN_LOG_TICKS`] labels).
 pub fn decade_ticks(r: &Range<f64>) -> (Vec<f64>, Vec<f64>) {
     let (s, e) = (r.start.max(f64::MIN_POSITIVE), r.end.min(f64::MAX));
     if !(s.is_finite() && e.is_finite() && s < e) {
         return (Vec::new(), Vec::new());
     }
-    let lo = s.log10().ceil().clamp(MIN_DECADE, MAX_DECADE) as i32;
-    let hi = e.log10().floor().clamp(MIN_DECADE, MAX_DECADE) as i32;
-    if hi < lo {
-        return (Vec::new(), Vec::new());
-    }
-    let count = (hi - lo + 1) as usize;
-    let step = count.div_ceil(MAX_DECADE_TICKS).max(1);
+    let lo = s.log10().floor().clamp(MIN_DECADE, MAX_DECADE) as i32;
+    let hi = e.log10().ceil().clamp(MIN_DECADE, MAX_DECADE) as i32;
     let parse = |m: i32, k: i32| format!("{m}e{k}").parse::<f64>().unwrap_or(f64::NAN);
-    let bold: Vec<f64> = (lo..=hi)
-        .step_by(step)
-        .map(|k| parse(1, k))
-        .filter(|v| r.contains(v))
-        .collect();
-    let light: Vec<f64> = if step == 1 {
-        (lo - 1..=hi)
-            .flat_map(|k| (2..10).map(move |m| parse(m, k)))
-            .filter(|v| r.contains(v))
+    let within = |v: &f64| *v >= s && *v <= e;
+    let multiples = |ms: &[i32]| -> Vec<f64> {
+        (lo..=hi)
+            .flat_map(|k| ms.iter().map(move |&m| (m, k)))
+            .map(|(m, k)| parse(m, k))
+            .filter(within)
             .collect()
-    } else {
-        Vec::new()
     };
-    (bold, light)
+    let decades: Vec<f64> = (lo..=hi).map(|k| parse(1, k)).filter(within).collect();
+    if decades.len() >= MIN_LOG_TICKS {
+        let step = decades.len().div_ceil(MAX_DECADE_TICKS).max(1);
+        let bold: Vec<f64> = decades.iter().copied().step_by(step).collect();
+        let light = if step == 1 {
+            multiples(&[2, 3, 4, 5, 6, 7, 8, 9])
+        } else {
+            Vec::new()
+        };
+        return (bold, light);
+    }
+    let one_three = multiples(&[1, 3]);
+    if one_three.len() >= MIN_LOG_TICKS {
+        return (one_three, multiples(&[2, 4, 5, 6, 7, 8, 9]));
+    }
+    let one_two_five = multiples(&[1, 2, 5]);
+    if one_two_five.len() >= MIN_LOG_TICKS {
+        return (one_two_five, multiples(&[3, 4, 6, 7, 8, 9]));
+    }
+    (multiples(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), Vec::new())
 }
 
-/// A log axis over `r` labelled at the decades of [`decade_ticks`]
+/// A log axis over `r` labelled at the ticks of [`decade_ticks`]
 /// (plotters' own choice can skip the end decades, and loops on extreme
 /// ranges). `r` must be positive and finite ([`log_range`] makes one).
 pub fn log_axis(r: &Range<f64>) -> WithKeyPoints<LogCoord<f64>> {
@@ -123,4 +155,38 @@ pub fn log_axis(r: &Range<f64>) -> WithKeyPoints<LogCoord<f64>> {
     };
     let (bold, light) = decade_ticks(&r);
     r.log_scale().with_key_points(bold).with_light_points(light)
+}
+
+/// The most distinct x values for which a log x axis is labelled at the
+/// data's own x values (a designed grid such as 8, 16, 32 points).
+pub const MAX_DATA_TICKS: usize = 6;
+
+/// A log axis over `r` labelled at `values` (positive, in range) when there
+/// are 2 … [`MAX_DATA_TICKS`] distinct ones, else [`log_axis`].
+pub fn log_axis_at(r: &Range<f64>, values: &[f64]) -> WithKeyPoints<LogCoord<f64>> {
+    let mut v: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite() && *x > 0.0 && r.contains(x))
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup_by(|a, b| (*a - *b).abs() <= 1e-9 * b.abs());
+    if (2..=MAX_DATA_TICKS).contains(&v.len()) && r.start > 0.0 && r.end.is_finite() {
+        r.clone()
+            .log_scale()
+            .with_key_points(v)
+            .with_light_points(Vec::new())
+    } else {
+        log_axis(r)
+    }
+}
+
+/// `v` rounded to 12 significant digits (a tick computed as 10^log10(x)
+/// prints as x, not 1.9999999999999996).
+pub fn round_to_tick(v: f64) -> f64 {
+    if v.is_finite() && v != 0.0 {
+        format!("{v:.11e}").parse().unwrap_or(v)
+    } else {
+        v
+    }
 }

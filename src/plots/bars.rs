@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use plotters::prelude::*;
 
-use super::{color, tick_label, LegendPosition, Panel};
+use super::{color, style, tick_label, LegendPosition, Panel};
 
 /// One group of bars: a value per category.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +93,7 @@ fn y_range(bars: &Bars, log: bool) -> Range<f64> {
         // Bars start at zero: the range includes it, with room for labels.
         let r = super::axes::linear_range(lo.min(0.0), hi.max(0.0), 0.0);
         let span = r.end - r.start;
-        (r.start - if lo < 0.0 { 0.12 * span } else { 0.0 })..(r.end + 0.12 * span)
+        (r.start - if lo < 0.0 { 0.2 * span } else { 0.0 })..(r.end + 0.2 * span)
     }
 }
 
@@ -121,10 +121,10 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
     let fmt_y = |v: &f64| tick_label(*v);
     let mut builder = ChartBuilder::on(area);
     builder
-        .caption(&panel.title, ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(44)
-        .y_label_area_size(72);
+        .caption(&panel.title, style::panel_title_font(&panel.title, area))
+        .margin(style::MARGIN)
+        .x_label_area_size(style::X_LABEL_AREA)
+        .y_label_area_size(style::Y_LABEL_AREA);
     let groups = bars.groups.len().max(1) as f64;
     let width = 0.8 / groups;
     let left = |gi: usize, ci: usize| ci as f64 - 0.4 + gi as f64 * width;
@@ -140,8 +140,8 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                 .y_label_formatter(&fmt_y)
                 .x_labels(2 * n + 1)
                 .y_labels(7)
-                .label_style(("sans-serif", 13))
-                .axis_desc_style(("sans-serif", 15))
+                .label_style(("sans-serif", style::TICK))
+                .axis_desc_style(("sans-serif", style::AXIS_LABEL))
                 .light_line_style(RGBColor(235, 235, 235))
                 .bold_line_style(RGBColor(210, 210, 210))
                 .draw()
@@ -151,7 +151,7 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                 chart
                     .draw_series(std::iter::once(PathElement::new(
                         vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
-                        BLACK.stroke_width(1),
+                        BLACK.stroke_width(style::THIN),
                     )))
                     .map_err(e)?;
             }
@@ -170,11 +170,12 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                     })
                     .collect();
                 let style = c.filled();
+                let h = style::LEGEND as i32 / 2;
                 chart
                     .draw_series(rects)
                     .map_err(e)?
                     .label(g.label.as_str())
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], style));
+                    .legend(move |(x, y)| Rectangle::new([(x, y - h), (x + 2 * h, y + h)], style));
                 if let Some(iv) = &g.intervals {
                     for (ci, i) in iv.iter().enumerate() {
                         if !(i[0].is_finite() && i[1].is_finite()) {
@@ -191,7 +192,7 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                             chart
                                 .draw_series(std::iter::once(PathElement::new(
                                     seg,
-                                    BLACK.stroke_width(2),
+                                    BLACK.stroke_width(style::THIN),
                                 )))
                                 .map_err(e)?;
                         }
@@ -204,14 +205,27 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                         }
                         let xm = left(gi, ci) + 0.5 * width;
                         let text = value_text(v, d);
-                        let v = v.clamp(yr.start, yr.end);
-                        let dx = -(text.chars().count() as i32) * 7 / 2;
-                        let dy = if v >= 0.0 || panel.y_log { -16 } else { 4 };
+                        // Beyond the bar's end and its interval's, so the
+                        // text meets neither the error bar nor the bar.
+                        let up = v >= 0.0 || panel.y_log;
+                        let end = match g.intervals.as_ref().and_then(|iv| iv.get(ci)) {
+                            Some(i) if i[0].is_finite() && i[1].is_finite() => {
+                                if up {
+                                    v.max(i[1])
+                                } else {
+                                    v.min(i[0])
+                                }
+                            }
+                            _ => v,
+                        };
+                        let v = end.clamp(yr.start, yr.end);
+                        let dx = -(style::text_width(&text, style::BAR_TEXT) as i32) / 2;
+                        let dy = if up { -(style::BAR_TEXT as i32) - 8 } else { 8 };
                         chart
                             .plotting_area()
                             .draw(
                                 &(EmptyElement::at((xm, v))
-                                    + Text::new(text, (dx, dy), ("sans-serif", 12))),
+                                    + Text::new(text, (dx, dy), ("sans-serif", style::BAR_TEXT))),
                             )
                             .map_err(e)?;
                     }
@@ -228,7 +242,11 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                     .plotting_area()
                     .draw(
                         &(EmptyElement::at((-0.5, yr.end))
-                            + Text::new(text.clone(), (6, 6 + 17 * k as i32), ("sans-serif", 13))),
+                            + Text::new(
+                                text.clone(),
+                                (12, 12 + (style::LEGEND as i32 + 6) * k as i32),
+                                ("sans-serif", style::LEGEND),
+                            )),
                     )
                     .map_err(e)?;
             }

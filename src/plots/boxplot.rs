@@ -85,6 +85,12 @@ pub struct BoxPlot {
     pub symlog: Option<SymLog>,
     /// A dashed horizontal reference line (e.g. zero error).
     pub reference: Option<f64>,
+    /// A logarithmic y axis (for positive values such as |errors|; takes
+    /// precedence over `symlog`; values ≤ 0 sit at the axis' bottom).
+    pub log: bool,
+    /// The y axis fitted to the whiskers, not the outliers: outliers beyond
+    /// it are drawn at its edge as triangles and counted in a note.
+    pub fit_whiskers: bool,
 }
 
 /// A linear f64 axis with ticks exactly where asked (categories, or the
@@ -123,7 +129,7 @@ pub(super) fn draw_box_panel<DB: DrawingBackend>(
     panel: &Panel,
     plot: &BoxPlot,
 ) -> Result<(), String> {
-    let tf = |y: f64| plot.symlog.map_or(y, |s| s.forward(y));
+    let tf = |y: f64| transform(plot, y);
     let values = plot
         .series
         .iter()
@@ -131,12 +137,30 @@ pub(super) fn draw_box_panel<DB: DrawingBackend>(
         .flat_map(|b| {
             [b.low, b.high]
                 .into_iter()
-                .chain(b.outliers.iter().copied())
+                .chain(b.outliers.iter().copied().filter(|_| !plot.fit_whiskers))
         })
         .chain(plot.reference)
         .map(tf);
     let (lo, hi) = super::axes::finite_extent(values).unwrap_or((-1.0, 1.0));
     let yr = super::axes::linear_range(lo, hi, 0.06);
+    if plot.log {
+        // t = log10(y): labelled at 1, 2, 5 × 10^k as a log axis would be.
+        let r = 10f64.powf(yr.start)..10f64.powf(yr.end);
+        let (bold, _) = super::axes::decade_ticks(&r);
+        let keys = bold.iter().map(|v| v.log10()).collect();
+        let fmt = move |t: &f64| tick_label(super::axes::round_to_tick(10f64.powf(*t)));
+        return draw_boxes(
+            area,
+            panel,
+            plot,
+            KeyedAxis {
+                range: yr.clone(),
+                keys,
+            },
+            yr,
+            &fmt,
+        );
+    }
     match plot.symlog {
         Some(s) => {
             let keys = s.ticks(yr.start, yr.end);
@@ -175,7 +199,23 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let e = |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let tf = |y: f64| plot.symlog.map_or(y, |s| s.forward(y));
+    let tf = |y: f64| transform(plot, y).clamp(yr.start, yr.end);
+    // Outliers beyond the axis are counted in the x label.
+    let beyond = plot
+        .series
+        .iter()
+        .flat_map(|s| s.boxes.iter().flatten())
+        .flat_map(|b| b.outliers.iter())
+        .filter(|&&o| {
+            let t = transform(plot, o);
+            !(t.is_finite() && (yr.start..=yr.end).contains(&t))
+        })
+        .count();
+    let x_desc = if beyond > 0 {
+        format!("{} ({beyond} outliers beyond the axis: ▲▼)", panel.x_label)
+    } else {
+        panel.x_label.clone()
+    };
     let ncat = plot.categories.len().max(1);
     let xr = -0.5..(ncat as f64 - 0.5);
     let x = KeyedAxis {
@@ -183,10 +223,13 @@ where
         keys: (0..ncat).map(|i| i as f64).collect(),
     };
     let mut chart = ChartBuilder::on(area)
-        .caption(&panel.title, ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(44)
-        .y_label_area_size(72)
+        .caption(
+            &panel.title,
+            super::style::panel_title_font(&panel.title, area),
+        )
+        .margin(super::style::MARGIN)
+        .x_label_area_size(super::style::X_LABEL_AREA)
+        .y_label_area_size(super::style::Y_LABEL_AREA)
         .build_cartesian_2d(x, y)
         .map_err(e)?;
     let cats = &plot.categories;
@@ -201,14 +244,14 @@ where
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_desc(panel.x_label.as_str())
+        .x_desc(x_desc.as_str())
         .y_desc(panel.y_label.as_str())
         .x_label_formatter(&fmt_x)
         .y_label_formatter(&fmt_y)
         .x_labels(ncat)
         .y_labels(9)
-        .label_style(("sans-serif", 13))
-        .axis_desc_style(("sans-serif", 15))
+        .label_style(("sans-serif", super::style::TICK))
+        .axis_desc_style(("sans-serif", super::style::AXIS_LABEL))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(210, 210, 210))
         .draw()
@@ -220,7 +263,7 @@ where
                 [(xr.start, r), (xr.end, r)],
                 8,
                 5,
-                RGBColor(120, 120, 120).stroke_width(1),
+                RGBColor(120, 120, 120).stroke_width(super::style::THIN),
             ))
             .map_err(e)?;
     }
@@ -237,9 +280,11 @@ where
             let xc = i as f64 + offset;
             let (x0, x1) = (xc - half, xc + half);
             let (lw, q1, md, q3, hw) = (tf(b.low), tf(b.q1), tf(b.median), tf(b.q3), tf(b.high));
-            let line = c.stroke_width(1);
+            let line = c.stroke_width(super::style::THIN);
             shapes.push(Rectangle::new([(x0, q1), (x1, q3)], c.mix(0.35).filled()).into_dyn());
-            shapes.push(Rectangle::new([(x0, q1), (x1, q3)], c.stroke_width(1)).into_dyn());
+            shapes.push(
+                Rectangle::new([(x0, q1), (x1, q3)], c.stroke_width(super::style::THIN)).into_dyn(),
+            );
             shapes.push(PathElement::new(vec![(xc, q3), (xc, hw)], line).into_dyn());
             shapes.push(PathElement::new(vec![(xc, q1), (xc, lw)], line).into_dyn());
             for w in [lw, hw] {
@@ -248,16 +293,47 @@ where
                         .into_dyn(),
                 );
             }
-            shapes
-                .push(PathElement::new(vec![(x0, md), (x1, md)], BLACK.stroke_width(2)).into_dyn());
+            shapes.push(
+                PathElement::new(
+                    vec![(x0, md), (x1, md)],
+                    BLACK.stroke_width(super::style::LINE),
+                )
+                .into_dyn(),
+            );
             for &o in &b.outliers {
-                shapes.push(Circle::new((xc, tf(o)), 3, c.stroke_width(1)).into_dyn());
+                let t = transform(plot, o);
+                if t.is_finite() && (yr.start..=yr.end).contains(&t) {
+                    shapes.push(
+                        Circle::new((xc, t), 8, c.stroke_width(super::style::THIN)).into_dyn(),
+                    );
+                } else {
+                    // Beyond the axis: a triangle at its edge, pointing out.
+                    // Above the axis, or below it (also a value ≤ 0 on a log axis).
+                    let up = t > yr.end;
+                    let edge = if up { yr.end } else { yr.start };
+                    let inner = edge + if up { -0.04 } else { 0.04 } * (yr.end - yr.start);
+                    shapes.push(
+                        Polygon::new(
+                            vec![
+                                (xc - half / 2.0, inner),
+                                (xc + half / 2.0, inner),
+                                (xc, edge),
+                            ],
+                            c.filled(),
+                        )
+                        .into_dyn(),
+                    );
+                }
             }
         }
         let anno = chart.draw_series(shapes).map_err(e)?;
         if !s.label.is_empty() {
+            let h = super::style::LEGEND as i32 / 2;
             anno.label(s.label.as_str()).legend(move |(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.mix(0.6).filled())
+                Rectangle::new(
+                    [(x + 10, y - h), (x + 10 + 3 * h, y + h)],
+                    c.mix(0.6).filled(),
+                )
             });
         }
     }
@@ -273,4 +349,18 @@ where
         &panel.annotations,
     )?;
     Ok(())
+}
+
+/// The drawn coordinate of `y`: log10 on a log axis (NaN for y ≤ 0), the
+/// symmetric-log transform, or `y`.
+fn transform(plot: &BoxPlot, y: f64) -> f64 {
+    if plot.log {
+        if y > 0.0 {
+            y.log10()
+        } else {
+            f64::NAN
+        }
+    } else {
+        plot.symlog.map_or(y, |s| s.forward(y))
+    }
 }

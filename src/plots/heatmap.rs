@@ -56,32 +56,35 @@ pub(super) fn draw_heatmap<DB: DrawingBackend>(
     map: &HeatMap,
 ) -> Result<(), String> {
     let e = |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let area = area.titled(title, ("sans-serif", 18)).map_err(e)?;
+    let area = area
+        .titled(title, ("sans-serif", super::style::PANEL_TITLE))
+        .map_err(e)?;
     let (w, h) = area.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let label_width = map
         .rows
         .iter()
-        .map(|r| r.chars().count() as i32 * 7 + 16)
+        .map(|r| super::style::text_width(r, super::style::TICK) as i32 + 30)
         .max()
         .unwrap_or(0)
         .min(w / 2);
-    let (top, bottom) = (10, 40);
+    let (top, bottom) = (20, 2 * super::style::TICK as i32 + 20);
     let n_rows = map.rows.len().max(1) as i32;
     let n_cols = map.cols.len().max(1) as i32;
     let cell_w = ((w - label_width - 10) / n_cols).max(1);
     let cell_h = ((h - top - bottom) / n_rows).max(1);
-    let font = ("sans-serif", 14).into_font();
+    let font = ("sans-serif", super::style::TICK).into_font();
     for (r, label) in map.rows.iter().enumerate() {
-        let y = top + r as i32 * cell_h + cell_h / 2 - 7;
+        let y = top + r as i32 * cell_h + cell_h / 2 - super::style::TICK as i32 / 2;
         area.draw(&Text::new(label.clone(), (6, y), font.clone()))
             .map_err(e)?;
     }
     for (c, label) in map.cols.iter().enumerate() {
-        let x = label_width + c as i32 * cell_w + cell_w / 2 - 4 * label.chars().count() as i32;
+        let x = label_width + c as i32 * cell_w + cell_w / 2
+            - super::style::text_width(label, super::style::TICK) as i32 / 2;
         area.draw(&Text::new(
             label.clone(),
-            (x, top + n_rows * cell_h + 12),
+            (x, top + n_rows * cell_h + 16),
             font.clone(),
         ))
         .map_err(e)?;
@@ -99,7 +102,7 @@ pub(super) fn draw_heatmap<DB: DrawingBackend>(
             .map_err(e)?;
             area.draw(&Rectangle::new(
                 [(x0, y0), (x0 + cell_w, y0 + cell_h)],
-                RGBColor(160, 160, 160).stroke_width(1),
+                RGBColor(160, 160, 160).stroke_width(super::style::THIN),
             ))
             .map_err(e)?;
             let text = map
@@ -113,10 +116,11 @@ pub(super) fn draw_heatmap<DB: DrawingBackend>(
             } else {
                 BLACK
             };
-            let tx = x0 + cell_w / 2 - 4 * text.chars().count() as i32;
+            let tx =
+                x0 + cell_w / 2 - super::style::text_width(&text, super::style::TICK) as i32 / 2;
             area.draw(&Text::new(
                 text,
-                (tx, y0 + cell_h / 2 - 7),
+                (tx, y0 + cell_h / 2 - super::style::TICK as i32 / 2),
                 font.clone().color(&ink),
             ))
             .map_err(e)?;

@@ -19,13 +19,16 @@ use plotters::prelude::*;
 use super::{usable, LegendPosition, Panel, SeriesKind};
 
 /// Font size of legend entries and notes (pixels).
-const TEXT_SIZE: u32 = 13;
+const TEXT_SIZE: u32 = super::style::LEGEND;
 
 /// plotters' legend box geometry (`SeriesLabelStyle` defaults): width of
 /// the symbol column, inner margin, and the gap to the plotting area's edge.
-const SYMBOL_WIDTH: i32 = 30;
-const INNER_MARGIN: i32 = 10;
+const SYMBOL_WIDTH: i32 = super::style::SWATCH as i32 + 20;
+const INNER_MARGIN: i32 = 16;
 const EDGE_GAP: i32 = 5;
+
+/// Height of one line of notes (pixels).
+const LINE_HEIGHT: i32 = TEXT_SIZE as i32 + 8;
 
 /// Clearance kept between the legend box and any data (pixels).
 pub const CLEARANCE: i32 = 3;
@@ -54,13 +57,15 @@ pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(160, 160, 160))
         .label_font(("sans-serif", TEXT_SIZE))
+        .legend_area_size(SYMBOL_WIDTH)
+        .margin(INNER_MARGIN)
         .draw()
         .map_err(|e| e.to_string())
 }
 
 /// Width in pixels of a note line as [`draw_notes`] lays it out.
 fn note_width(text: &str) -> i32 {
-    (text.chars().count() as i32) * 7 + 10
+    super::style::text_width(text, TEXT_SIZE) as i32 + 20
 }
 
 /// Draw `notes` right-aligned above `corner` (a data coordinate, normally
@@ -75,7 +80,7 @@ where
 {
     let n = notes.len() as i32;
     for (k, text) in notes.iter().enumerate() {
-        let dy = -18 * (n - k as i32) - 4;
+        let dy = -LINE_HEIGHT * (n - k as i32) - 10;
         area.draw(
             &(EmptyElement::at(corner.clone())
                 + Text::new(
@@ -266,7 +271,7 @@ pub fn marks(panel: &Panel, xr: &Range<f64>, yr: &Range<f64>, area: (i32, i32)) 
             .unwrap_or(0);
         out.push(Rect {
             x0: w - width,
-            y0: h - 18 * n - 4,
+            y0: h - LINE_HEIGHT * n - 10,
             x1: w,
             y1: h,
         });

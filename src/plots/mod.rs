@@ -27,7 +27,11 @@ pub use symlog::SymLog;
 pub mod heatmap;
 pub mod kde;
 pub mod legend;
+pub mod look;
 pub mod palette;
+pub mod style;
+
+pub use look::Look;
 
 pub use palette::{color, method_color};
 
@@ -66,6 +70,50 @@ pub enum SeriesKind {
     LineMarkers,
 }
 
+/// The shape of a series' markers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Marker {
+    /// A disc.
+    #[default]
+    Circle,
+    /// A square.
+    Square,
+    /// A triangle pointing up.
+    Triangle,
+    /// A diamond.
+    Diamond,
+}
+
+impl Marker {
+    /// The outline of the marker of radius `r` around (0, 0), in pixels.
+    pub fn outline(self, r: i32) -> Vec<(i32, i32)> {
+        match self {
+            Self::Circle => (0..16)
+                .map(|k| {
+                    let t = f64::from(k) * std::f64::consts::PI / 8.0;
+                    let r = f64::from(r);
+                    ((r * t.cos()).round() as i32, (r * t.sin()).round() as i32)
+                })
+                .collect(),
+            Self::Square => {
+                let r = (f64::from(r) * 0.9).round() as i32;
+                vec![(-r, -r), (r, -r), (r, r), (-r, r)]
+            }
+            Self::Triangle => {
+                let (h, w) = (
+                    (f64::from(r) * 1.15).round() as i32,
+                    (f64::from(r) * 1.1).round() as i32,
+                );
+                vec![(0, -h), (w, h * 2 / 3), (-w, h * 2 / 3)]
+            }
+            Self::Diamond => {
+                let r = (f64::from(r) * 1.2).round() as i32;
+                vec![(0, -r), (r, 0), (0, r), (-r, 0)]
+            }
+        }
+    }
+}
+
 /// One curve of a panel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -83,6 +131,16 @@ pub struct Series {
     pub marker_size: u32,
     /// Opacity of line and markers, 0 … 1.
     pub opacity: f64,
+    /// Marker shape.
+    pub marker: Marker,
+    /// Markers drawn as outlines (white inside).
+    pub hollow: bool,
+    /// Line width in pixels (0: the style's [`style::LINE`]).
+    pub width: u32,
+    /// An interval (low, high) at each point, drawn as a translucent band
+    /// in the series' colour (empty: none). A non-finite or (on a log axis)
+    /// non-positive low end reaches the axis' end: the interval includes 0.
+    pub band: Vec<(f64, f64)>,
 }
 
 impl Series {
@@ -96,6 +154,10 @@ impl Series {
             color,
             marker_size: 4,
             opacity: 1.0,
+            marker: Marker::Circle,
+            hollow: false,
+            width: 0,
+            band: Vec::new(),
         }
     }
 
@@ -123,6 +185,43 @@ impl Series {
     pub fn opacity(mut self, opacity: f64) -> Self {
         self.opacity = opacity;
         self
+    }
+
+    /// The same series with markers of this shape.
+    pub fn marker(mut self, marker: Marker) -> Self {
+        self.marker = marker;
+        self
+    }
+
+    /// The same series with an interval (low, high) at each point.
+    pub fn band(mut self, band: Vec<(f64, f64)>) -> Self {
+        self.band = band;
+        self
+    }
+
+    /// The same series with hollow markers.
+    pub fn hollow(mut self) -> Self {
+        self.hollow = true;
+        self
+    }
+
+    /// The drawing of this series: colour, line, marker (for data and
+    /// legend swatch alike).
+    pub fn look(&self) -> Look {
+        Look {
+            color: self.color,
+            opacity: self.opacity,
+            line: self.kind != SeriesKind::Markers,
+            dashed: self.dashed,
+            marker: (self.kind != SeriesKind::Line).then_some(self.marker),
+            radius: self.marker_size * style::MARKER_SCALE,
+            hollow: self.hollow,
+            width: if self.width == 0 {
+                style::LINE
+            } else {
+                self.width
+            },
+        }
     }
 
     /// The same series with markers on the line.
@@ -192,7 +291,8 @@ pub struct Figure {
     pub cols: usize,
     /// Panels, row by row.
     pub panels: Vec<Panel>,
-    /// Pixel size of one panel (width, height).
+    /// Aspect of one panel (width, height): the drawn size is the
+    /// style's ([`style::panel_pixels`]), with this ratio.
     pub panel_size: (u32, u32),
     /// One legend for the whole figure, in a strip under the title, from the
     /// series of the first panel (for figures whose panels share their
@@ -215,7 +315,23 @@ impl Figure {
 }
 
 /// Height of one row of the shared legend strip (pixels).
-const LEGEND_ROW: u32 = 22;
+const LEGEND_ROW: u32 = style::LEGEND * 3 / 2;
+
+/// The drawn size of one panel of `fig` (pixels).
+fn panel_px(fig: &Figure) -> (u32, u32) {
+    style::panel_pixels(fig.cols, fig.panel_size)
+}
+
+/// The figure title's lines, wrapped to the canvas width.
+fn title_lines(fig: &Figure) -> Vec<String> {
+    let width = style::figure_width(fig.cols).saturating_sub(2 * style::MARGIN);
+    style::wrap(&fig.title, style::FIGURE_TITLE, width)
+}
+
+/// Height of the title band (pixels).
+fn title_height(fig: &Figure) -> u32 {
+    title_lines(fig).len() as u32 * (style::FIGURE_TITLE + 10) + 30
+}
 
 /// Rows of the shared legend strip.
 fn legend_rows(fig: &Figure) -> u32 {
@@ -229,12 +345,13 @@ fn legend_rows(fig: &Figure) -> u32 {
 
 /// One entry of the shared legend: label, colour, and how it is drawn
 /// (`None`: a box swatch).
-type LegendEntry<'a> = (&'a str, usize, Option<SeriesKind>);
+type LegendEntry = (String, usize, Option<Look>);
 
 /// The shared legend's entries: the first panel's labelled series, or its
 /// box series. Unlabelled series (e.g. a closed form drawn beside its
-/// markers) have no entry.
-fn legend_entries(fig: &Figure) -> Vec<LegendEntry<'_>> {
+/// markers) have no entry. A series that lies on an earlier one in some
+/// panels says so ("on X in k/n panels"), drawn as in those panels.
+fn legend_entries(fig: &Figure) -> Vec<LegendEntry> {
     let Some(first) = fig.panels.first() else {
         return Vec::new();
     };
@@ -243,19 +360,68 @@ fn legend_entries(fig: &Figure) -> Vec<LegendEntry<'_>> {
             .series
             .iter()
             .filter(|s| !s.label.is_empty())
-            .map(|s| (s.label.as_str(), s.color, None))
+            .map(|s| (s.label.clone(), s.color, None))
             .collect();
     }
+    let curves: Vec<&Panel> = fig
+        .panels
+        .iter()
+        .filter(|p| p.bars.is_none() && p.boxes.is_none() && p.heatmap.is_none())
+        .collect();
+    let on: Vec<Vec<Option<usize>>> = curves
+        .iter()
+        .map(|p| {
+            let (xr, yr) = panel_ranges(p);
+            look::coincidences(p, &xr, &yr)
+        })
+        .collect();
     first
         .series
         .iter()
-        .filter(|s| !s.label.is_empty())
-        .map(|s| (s.label.as_str(), s.color, Some(s.kind)))
+        .enumerate()
+        .filter(|(_, s)| !s.label.is_empty())
+        .map(|(i, s)| {
+            // The earlier series this one lies on most often.
+            let mut counts: Vec<(usize, usize)> = Vec::new();
+            for c in on.iter().filter_map(|o| o.get(i).copied().flatten()) {
+                match counts.iter_mut().find(|(j, _)| *j == c) {
+                    Some(e) => e.1 += 1,
+                    None => counts.push((c, 1)),
+                }
+            }
+            let best = counts.iter().max_by_key(|(_, n)| *n).copied();
+            match best {
+                Some((j, k)) if !first.series[j].label.is_empty() => {
+                    let mut drawn = s.clone();
+                    look::separate_series(&mut drawn, &first.series[j]);
+                    (
+                        format!(
+                            "{} (on {} in {k}/{} panels)",
+                            s.label,
+                            first.series[j].label,
+                            curves.len()
+                        ),
+                        s.color,
+                        Some(drawn.look()),
+                    )
+                }
+                _ => (s.label.clone(), s.color, Some(s.look())),
+            }
+        })
         .collect()
 }
 
+/// Width of one shared-legend column (pixels): room for the longest entry.
+fn legend_column(fig: &Figure) -> u32 {
+    legend_entries(fig)
+        .iter()
+        .map(|(l, _, _)| style::text_width(l, style::LEGEND) + style::SWATCH + 50)
+        .max()
+        .unwrap_or(1)
+}
+
 fn legend_per_row(fig: &Figure) -> u32 {
-    (fig.panel_size.0 * fig.cols as u32 / 300).max(1)
+    (style::figure_width(fig.cols) / legend_column(fig)).max(1)
 }
 
 static FONT: Once = Once::new();
@@ -301,9 +467,8 @@ fn axis_range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
         return if log { 0.1..10.0 } else { 0.0..1.0 };
     };
     if log {
-        // Whole decades, so that every panel has labelled powers of ten, and
-        // a little beyond, so the end ticks are inside and labelled.
-        axes::log_range(lo, hi, 0.03, 0.03)
+        // Fitted to the data (no empty decade), a little beyond it.
+        axes::log_range(lo, hi, 0.04, 0.04)
     } else {
         axes::linear_range(lo, hi, 0.06)
     }
@@ -318,9 +483,10 @@ pub fn write_figure(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError
         return Err(PlotError::EmptyFigure(fig.title.clone()));
     }
     register_font();
+    let (pw, ph) = panel_px(fig);
     let size = (
-        fig.panel_size.0 * fig.cols as u32,
-        fig.panel_size.1 * fig.rows as u32 + 50 + legend_rows(fig) * LEGEND_ROW,
+        pw * fig.cols as u32,
+        ph * fig.rows as u32 + title_height(fig) + legend_rows(fig) * LEGEND_ROW,
     );
     let png = stem.with_extension("png");
     let svg = stem.with_extension("svg");
@@ -394,58 +560,55 @@ pub fn write_figure_or_skip(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, P
     Ok(Vec::new())
 }
 
-/// The shared legend: marker, line and label of each series of the first
-/// panel, left to right in rows.
+/// The shared legend: each series of the first panel drawn as on the data
+/// (line, dashes, marker) with its label, left to right in rows.
 fn draw_legend_strip<DB: DrawingBackend>(
     strip: &DrawingArea<DB, plotters::coord::Shift>,
     fig: &Figure,
 ) -> Result<(), String> {
     let e = |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let per_row = legend_per_row(fig) as usize;
-    let width = (fig.panel_size.0 * fig.cols as u32) as i32 / per_row as i32;
-    for (k, (label, ci, kind)) in legend_entries(fig).into_iter().enumerate() {
+    let width = legend_column(fig) as i32;
+    for (k, (label, ci, look)) in legend_entries(fig).into_iter().enumerate() {
         let (col, row) = ((k % per_row) as i32, (k / per_row) as i32);
         let (x, y) = (
-            20 + col * width,
+            style::MARGIN as i32 + col * width,
             row * LEGEND_ROW as i32 + LEGEND_ROW as i32 / 2,
         );
-        let c = color(ci);
-        let style = ShapeStyle {
-            color: c.to_rgba(),
-            filled: false,
-            stroke_width: 2,
-        };
-        match kind {
+        match look {
             None => {
+                let h = style::LEGEND as i32 / 2;
                 strip
                     .draw(&Rectangle::new(
-                        [(x + 4, y - 6), (x + 20, y + 6)],
-                        c.mix(0.6).filled(),
+                        [(x + 10, y - h), (x + style::SWATCH as i32 - 10, y + h)],
+                        color(ci).mix(0.6).filled(),
                     ))
                     .map_err(e)?;
             }
-            Some(kind) => {
-                if kind != SeriesKind::Markers {
-                    strip
-                        .draw(&PathElement::new(vec![(x, y), (x + 24, y)], style))
-                        .map_err(e)?;
-                }
-                if kind != SeriesKind::Line {
-                    strip
-                        .draw(&Circle::new((x + 12, y), 4, c.filled()))
-                        .map_err(e)?;
-                }
-            }
+            Some(look) => strip.draw(&look.swatch((x, y))).map_err(e)?,
         }
         strip
             .draw(&Text::new(
-                label.to_string(),
-                (x + 32, y - 7),
-                ("sans-serif", 14),
+                label,
+                (x + style::SWATCH as i32 + 14, y - style::LEGEND as i32 / 2),
+                ("sans-serif", style::LEGEND),
             ))
             .map_err(e)?;
     }
     Ok(())
+}
+
+/// The axis ranges of a curve panel before its legend is placed.
+fn panel_ranges(panel: &Panel) -> (Range<f64>, Range<f64>) {
+    let pts = panel
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|p| usable(p, panel.x_log, panel.y_log));
+    (
+        axis_range(pts.clone().map(|p| p.0), panel.x_log),
+        axis_range(pts.map(|p| p.1), panel.y_log),
+    )
 }
 
 use axes::log_axis;
@@ -455,9 +618,18 @@ fn draw_figure<DB: DrawingBackend>(
     fig: &Figure,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let (top, body) = root.split_vertically(50);
-    top.titled(&fig.title, ("sans-serif", 24).into_font())
+    let (top, body) = root.split_vertically(title_height(fig));
+    let (w, _) = top.dim_in_pixel();
+    let font = ("sans-serif", style::FIGURE_TITLE).into_font();
+    for (k, line) in title_lines(fig).iter().enumerate() {
+        let x = (w as i32 - style::text_width(line, style::FIGURE_TITLE) as i32) / 2;
+        top.draw(&Text::new(
+            line.clone(),
+            (x.max(4), 20 + k as i32 * (style::FIGURE_TITLE as i32 + 10)),
+            font.clone(),
+        ))
         .map_err(|e| e.to_string())?;
+    }
     let (strip, body) = body.split_vertically(legend_rows(fig) * LEGEND_ROW);
     if fig.shared_legend {
         draw_legend_strip(&strip, fig)?;
@@ -476,13 +648,10 @@ fn draw_figure<DB: DrawingBackend>(
             heatmap::draw_heatmap(area, &panel.title, map)?;
             continue;
         }
-        let xs = panel
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter())
-            .filter(|p| usable(p, panel.x_log, panel.y_log));
-        let xr = axis_range(xs.clone().map(|p| p.0), panel.x_log);
-        let yr = axis_range(xs.map(|p| p.1), panel.y_log);
+        let (xr, yr) = panel_ranges(panel);
+        // Series lying on earlier ones are drawn so both show, and say so
+        // in the panel's legend (the shared legend says it for the figure).
+        let panel = &look::separate(panel, &xr, &yr, !fig.shared_legend);
         let place = legend::place_legend(area, panel, &xr, yr)?;
         let at = match place.offset {
             Some((x, y)) => SeriesLabelPosition::Coordinate(x, y),
@@ -494,11 +663,19 @@ fn draw_figure<DB: DrawingBackend>(
             ..panel.clone()
         };
         let ranges = (xr.clone(), yr.clone());
+        let xs: Vec<f64> = panel
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .filter(|p| usable(p, panel.x_log, panel.y_log))
+            .map(|p| p.0)
+            .collect();
+        let x_axis = |r: &Range<f64>| axes::log_axis_at(r, &xs);
         match (panel.x_log, panel.y_log) {
             (false, false) => draw_panel(area, panel, xr, yr, ranges, at),
-            (true, false) => draw_panel(area, panel, log_axis(&xr), yr, ranges, at),
+            (true, false) => draw_panel(area, panel, x_axis(&xr), yr, ranges, at),
             (false, true) => draw_panel(area, panel, xr, log_axis(&yr), ranges, at),
-            (true, true) => draw_panel(area, panel, log_axis(&xr), log_axis(&yr), ranges, at),
+            (true, true) => draw_panel(area, panel, x_axis(&xr), log_axis(&yr), ranges, at),
         }?;
     }
     Ok(())
@@ -514,19 +691,19 @@ fn chart_builder<'a, 'b, DB: DrawingBackend>(
     let names = panel
         .y_categories
         .iter()
-        .map(|c| c.chars().count() as u32 * 7 + 36)
+        .map(|c| style::text_width(c, style::TICK) + style::AXIS_LABEL + 50)
         .max()
         .unwrap_or(0);
     let mut b = ChartBuilder::on(area);
-    b.caption(&panel.title, ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(44)
-        .y_label_area_size(names.max(72));
+    b.caption(&panel.title, style::panel_title_font(&panel.title, area))
+        .margin(style::MARGIN)
+        .x_label_area_size(style::X_LABEL_AREA)
+        .y_label_area_size(names.max(style::Y_LABEL_AREA));
     b
 }
 
-fn draw_panel<DB, X, Y>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
+fn draw_panel<'a, DB, X, Y>(
+    area: &'a DrawingArea<DB, plotters::coord::Shift>,
     panel: &Panel,
     x: X,
     y: Y,
@@ -534,7 +711,7 @@ fn draw_panel<DB, X, Y>(
     legend_at: SeriesLabelPosition,
 ) -> Result<(), String>
 where
-    DB: DrawingBackend,
+    DB: DrawingBackend + 'a,
     X: AsRangedCoord<Value = f64>,
     Y: AsRangedCoord<Value = f64>,
     X::CoordDescType: ValueFormatter<f64>,
@@ -575,8 +752,11 @@ where
     };
     // With 2n + 1 labels plotters steps by 1 or a divisor of it, so every
     // category's integer is a tick.
+    // As many x labels as fit side by side ("0.0001" wide, with a gap).
+    let (pw, _) = chart.plotting_area().dim_in_pixel();
+    let x_labels = (pw / (style::text_width("0.0001", style::TICK) * 3 / 2)).clamp(3, 7) as usize;
     let y_labels = if panel.y_categories.is_empty() {
-        7
+        6
     } else {
         2 * panel.y_categories.len() + 1
     };
@@ -586,23 +766,50 @@ where
         .y_desc(panel.y_label.as_str())
         .x_label_formatter(&fmt_x)
         .y_label_formatter(&fmt_y)
-        .x_labels(7)
+        .x_labels(x_labels)
         .y_labels(y_labels)
-        .label_style(("sans-serif", 13))
-        .axis_desc_style(("sans-serif", 15))
+        .label_style(("sans-serif", style::TICK))
+        .axis_desc_style(("sans-serif", style::AXIS_LABEL))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(210, 210, 210))
         .draw()
         .map_err(e)?;
+    // Bands first, under every curve; a series drawn on an earlier one
+    // (hollow) leaves its band to that one.
+    for s in panel
+        .series
+        .iter()
+        .filter(|s| !s.band.is_empty() && !s.hollow)
+    {
+        let c = color(s.color).mix(0.12);
+        let clamp_y = |v: f64| {
+            if !v.is_finite() || (panel.y_log && v <= 0.0) {
+                yr.start
+            } else {
+                v.clamp(yr.start, yr.end)
+            }
+        };
+        let mut upper: Vec<(f64, f64)> = Vec::new();
+        let mut lower: Vec<(f64, f64)> = Vec::new();
+        for (p, b) in s.points.iter().zip(&s.band) {
+            if !(p.0.is_finite() && (!panel.x_log || p.0 > 0.0)) || !b.1.is_finite() {
+                continue;
+            }
+            upper.push((p.0, clamp_y(b.1)));
+            lower.push((p.0, clamp_y(b.0)));
+        }
+        if upper.len() >= 2 {
+            lower.reverse();
+            upper.extend(lower);
+            chart
+                .draw_series(std::iter::once(Polygon::new(upper, c.filled())))
+                .map_err(e)?;
+        }
+    }
     let mut any = false;
     for s in &panel.series {
-        let c = color(s.color).mix(s.opacity.clamp(0.0, 1.0));
-        let r = s.marker_size;
-        let style = ShapeStyle {
-            color: c,
-            filled: false,
-            stroke_width: 2,
-        };
+        let look = s.look();
+        let stroke = look.stroke();
         // Segments between gaps.
         let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
         for p in &s.points {
@@ -620,54 +827,36 @@ where
         }
         any = true;
         let mut labelled = false;
-        let mut label_it = |anno: &mut plotters::chart::SeriesAnno<'_, DB>| {
+        let mut label_it = |anno: &mut plotters::chart::SeriesAnno<'a, DB>| {
             if !labelled && !s.label.is_empty() {
                 labelled = true;
-                let (kind, dashed) = (s.kind, s.dashed);
-                let anno = anno.label(s.label.as_str());
-                match (kind, dashed) {
-                    (SeriesKind::Markers, _) => {
-                        anno.legend(move |(x, y)| Circle::new((x + 10, y), r.max(3), c.filled()));
-                    }
-                    (SeriesKind::Line, false) => {
-                        anno.legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 20, y)], style)
-                        });
-                    }
-                    (SeriesKind::Line, true) => {
-                        anno.legend(move |(x, y)| {
-                            plotters::element::DashedPathElement::new(
-                                vec![(x, y), (x + 22, y)],
-                                6,
-                                4,
-                                style,
-                            )
-                        });
-                    }
-                    (SeriesKind::LineMarkers, _) => {
-                        // A line with markers: its legend shows the marker.
-                        anno.legend(move |(x, y)| Circle::new((x + 10, y), r.max(3), c.filled()));
-                    }
-                }
+                anno.label(s.label.as_str())
+                    .legend(move |(x, y)| look.swatch((x, y)));
             }
         };
         for seg in &segments {
-            if s.kind != SeriesKind::Markers {
-                if s.dashed {
+            if look.line {
+                if look.dashed {
+                    let (dash, gap) = style::DASH;
                     let anno = chart
-                        .draw_series(DashedLineSeries::new(seg.iter().copied(), 8, 5, style))
+                        .draw_series(DashedLineSeries::new(
+                            seg.iter().copied(),
+                            dash,
+                            gap,
+                            stroke,
+                        ))
                         .map_err(e)?;
                     label_it(anno);
                 } else {
                     let anno = chart
-                        .draw_series(LineSeries::new(seg.iter().copied(), style))
+                        .draw_series(LineSeries::new(seg.iter().copied(), stroke))
                         .map_err(e)?;
                     label_it(anno);
                 }
             }
-            if s.kind != SeriesKind::Line {
+            if look.marker.is_some() {
                 let anno = chart
-                    .draw_series(seg.iter().map(|&p| Circle::new(p, r, c.filled())))
+                    .draw_series(seg.iter().map(|&p| look.marker_at(p)))
                     .map_err(e)?;
                 label_it(anno);
             }

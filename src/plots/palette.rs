@@ -6,8 +6,9 @@ use plotters::style::RGBColor;
 
 /// The Okabe–Ito colour-blind-safe colours (yellow left out: it does not
 /// read on white), then seven more distinct ones for figures with many
-/// curves.
-const PALETTE: [RGBColor; 14] = [
+/// curves, then the
+/// grey of reference lines.
+const PALETTE: [RGBColor; 15] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -22,9 +23,13 @@ const PALETTE: [RGBColor; 14] = [
     RGBColor(214, 39, 40),
     RGBColor(85, 107, 47),
     RGBColor(102, 0, 102),
+    RGBColor(150, 150, 150),
 ];
 
-/// Palette colour `i` (colours repeat after the 14th).
+/// A neutral grey for reference lines (floors, zero), no method's colour.
+pub const REFERENCE: usize = 14;
+
+/// Palette colour `i` (colours repeat after the 15th).
 pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
@@ -37,9 +42,9 @@ pub const METHOD_COLORS: [(&str, usize); 13] = [
     ("approach2", 0),
     ("approach3-rss", 1),
     ("vpnls-lm", 2),
-    ("vpnls-lbfgsb-3-point", 3),
+    ("approach2-corrected", 3),
     ("approach3-log-loss", 4),
-    ("approach2-corrected", 5),
+    ("vpnls-lbfgsb-3-point", 5),
     ("vpnls-nelder-mead", 6),
     ("vpnls-lbfgsb-analytic-scipy-defaults", 7),
     ("approach3-rss-random-log-uniform", 8),
@@ -56,5 +61,5 @@ pub fn method_color(label: &str) -> usize {
     METHOD_COLORS
         .iter()
         .find(|(l, _)| *l == label)
-        .map_or(PALETTE.len() - 1, |&(_, c)| c)
+        .map_or(13, |&(_, c)| c)
 }

@@ -65,6 +65,7 @@ fn a_box_panel_draws_to_png_and_svg() {
                     series: vec![series("one", 0, 0.0), series("two", 1, 0.01)],
                     symlog: None,
                     reference: Some(0.0),
+                    ..BoxPlot::default()
                 }),
                 legend: LegendPosition::UpperLeft,
                 ..Panel::default()
@@ -76,6 +77,7 @@ fn a_box_panel_draws_to_png_and_svg() {
                     series: vec![series("one", 0, 0.0), series("two", 1, 0.01)],
                     symlog: SymLog::new(1e-3),
                     reference: Some(0.0),
+                    ..BoxPlot::default()
                 }),
                 ..Panel::default()
             },
@@ -110,15 +112,16 @@ fn curve_panel(points: Vec<(f64, f64)>) -> Panel {
 #[test]
 fn a_legend_moves_off_data_in_its_preferred_corner() {
     use scaling_laws::plots::legend::{legend_rect, legend_size, marks, place_in_area, CLEARANCE};
-    // Data rising to the upper right corner of a 400 × 300 px plotting
-    // area (axes 0 … 1): the legend cannot stay there.
+    // Data rising to the upper right corner of a 1000 × 750 px plotting
+    // area (axes 0 … 1, a panel of a one-column figure at 300 dpi): the
+    // legend cannot stay there.
     let panel = curve_panel(
         (0..=20)
             .map(|k| (k as f64 / 20.0, k as f64 / 20.0))
             .collect(),
     );
     let (xr, yr) = (0.0..1.0, 0.0..1.0);
-    let plot = (400, 300);
+    let plot = (1000, 750);
     let place = place_in_area(&panel, &xr, yr.clone(), plot);
     assert_ne!(place.position, LegendPosition::UpperRight);
     assert_eq!(place.y_range, yr, "a free corner needs no extra room");
@@ -138,7 +141,7 @@ fn a_legend_gets_room_above_data_that_fills_every_corner() {
         .collect();
     let panel = curve_panel(points);
     let (xr, yr) = (0.0..1.0, 0.0..1.0);
-    let plot = (400, 300);
+    let plot = (1000, 750);
     let place = place_in_area(&panel, &xr, yr.clone(), plot);
     assert!(place.y_range.end > yr.end, "the y axis is extended upward");
     assert_eq!(place.y_range.start, yr.start);
@@ -192,6 +195,8 @@ fn every_figure_kind(values: &[f64]) -> Figure {
             }],
             symlog,
             reference: Some(0.0),
+            log: symlog.is_none(),
+            fit_whiskers: symlog.is_none(),
         }),
         ..Panel::default()
     };
@@ -265,4 +270,139 @@ fn every_figure_kind_draws_quickly_on_extreme_data() {
     if std::env::var_os("KEEP_FIGURES").is_none() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+#[test]
+fn the_style_prints_ticks_at_8_pt_on_a_column_or_page_wide_canvas() {
+    use scaling_laws::plots::style::{figure_width, panel_pixels, pt, DPI, LEGEND, TICK};
+    // 3.4 in and 7 in at 300 dpi.
+    assert_eq!(figure_width(1), 1020);
+    assert_eq!(figure_width(3), 2100);
+    // 8 pt = 8/72 in = 33.3 px at 300 dpi; legends 7 pt.
+    assert_eq!(pt(8), 33);
+    assert!(f64::from(TICK) >= 8.0 / 72.0 * DPI - 0.5);
+    assert!(f64::from(LEGEND) >= 7.0 / 72.0 * DPI - 0.5);
+    // Panels share the width and keep the caller's aspect ratio.
+    assert_eq!(panel_pixels(3, (480, 360)), (700, 525));
+    assert_eq!(panel_pixels(1, (1000, 500)), (1020, 510));
+}
+
+#[test]
+fn log_axes_fit_the_data_with_no_empty_decade_and_readable_ticks() {
+    use scaling_laws::plots::axes::{decade_ticks, log_axis_at, log_range};
+    use scaling_laws::plots::tick_label;
+    // Points at 8 … 32: the axis holds them and spans well under a decade
+    // more than they do (the old whole-decade axis was 1 … 100).
+    let r = log_range(8.0, 32.0, 0.04, 0.04);
+    assert!(r.start <= 8.0 && r.end >= 32.0, "{r:?}");
+    assert!(
+        (r.end / r.start).log10() < (32f64 / 8.0).log10() + 0.2,
+        "{r:?}"
+    );
+    // Data at 2 … 5 is labelled 2, 3, 4, 5.
+    let (bold, _) = decade_ticks(&log_range(2.0, 5.0, 0.04, 0.04));
+    let labels: Vec<String> = bold.iter().map(|v| tick_label(*v)).collect();
+    assert_eq!(labels, ["2", "3", "4", "5"]);
+    // Over 2.3 decades: 1 and 3 × 10^k (not 7 crowded 1-2-5 labels).
+    let (bold, _) = decade_ticks(&log_range(2e7, 4e9, 0.04, 0.04));
+    let labels: Vec<String> = bold.iter().map(|v| tick_label(*v)).collect();
+    assert_eq!(labels, ["3e7", "1e8", "3e8", "1e9", "3e9"]);
+    // Many decades: powers of ten only.
+    let (bold, light) = decade_ticks(&log_range(1e-6, 1e-1, 0.04, 0.04));
+    assert_eq!(bold.len(), 6);
+    assert!(light.len() > 30);
+    // Every tick is inside the range.
+    for r in [
+        log_range(8.0, 32.0, 0.04, 0.04),
+        log_range(3e-17, 2e-2, 0.04, 0.04),
+    ] {
+        let (bold, light) = decade_ticks(&r);
+        assert!(bold.iter().chain(&light).all(|v| r.contains(v)), "{r:?}");
+        assert!(bold.len() >= 3, "{r:?}: {bold:?}");
+    }
+    // A designed grid of 3 x values is labelled at those values.
+    let r = log_range(8.0, 32.0, 0.04, 0.04);
+    let _ = log_axis_at(&r, &[8.0, 16.0, 32.0, 16.0]);
+}
+
+#[test]
+fn every_method_has_one_fixed_colour_distinct_from_the_others() {
+    use scaling_laws::plots::palette::METHOD_COLORS;
+    use scaling_laws::plots::{color, method_color};
+    let mut seen = std::collections::HashSet::new();
+    for (label, index) in METHOD_COLORS {
+        assert_eq!(method_color(label), index, "{label}");
+        assert!(seen.insert(index), "{label} shares colour {index}");
+    }
+    // The methods drawn together in Experiments 7 and 13 differ in hue by
+    // more than 30° (two shades of one blue, the old Approach 2 and
+    // corrected pair at (0,114,178) and (86,180,233), differ by under 1°).
+    let hue = |i: usize| {
+        let c = color(i);
+        let (r, g, b) = (f64::from(c.0), f64::from(c.1), f64::from(c.2));
+        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+        let d = max - min;
+        if d == 0.0 {
+            0.0
+        } else if max == r {
+            60.0 * ((g - b) / d).rem_euclid(6.0)
+        } else if max == g {
+            60.0 * ((b - r) / d + 2.0)
+        } else {
+            60.0 * ((r - g) / d + 4.0)
+        }
+    };
+    let apart = |a: &str, b: &str| {
+        let d = (hue(method_color(a)) - hue(method_color(b))).abs();
+        d.min(360.0 - d)
+    };
+    assert!((hue(0) - 202.0).abs() < 1.0 && (hue(5) - 202.0).abs() < 1.0);
+    let shown = [
+        "approach2",
+        "approach2-corrected",
+        "approach3-rss",
+        "vpnls-lm",
+    ];
+    for (i, a) in shown.iter().enumerate() {
+        for b in &shown[i + 1..] {
+            assert!(apart(a, b) > 30.0, "{a} vs {b}: {}", apart(a, b));
+        }
+    }
+}
+
+#[test]
+fn a_legend_swatch_is_drawn_as_its_series_and_coinciding_series_stay_visible() {
+    use scaling_laws::plots::look::{coincidences, separate};
+    use scaling_laws::plots::{Marker, Series};
+    // The swatch's look is the series' look: dashed stays dashed, a line
+    // with markers shows both.
+    let dashed = Series::line("d", vec![(1.0, 1.0)], 0).dashed().look();
+    assert!(dashed.line && dashed.dashed && dashed.marker.is_none());
+    let lm = Series::line("m", vec![(1.0, 1.0)], 0).with_markers().look();
+    assert!(lm.line && !lm.dashed && lm.marker == Some(Marker::Circle));
+    // Two series on the same points: the later one is flagged, drawn thinner
+    // with hollow, larger markers of another shape, and says so.
+    let pts: Vec<(f64, f64)> = (1..=5).map(|k| (f64::from(k), f64::from(k * k))).collect();
+    let mut near = pts.clone();
+    near[2].1 *= 1.0 + 1e-4;
+    let apart: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1 * 3.0)).collect();
+    let panel = Panel {
+        series: vec![
+            Series::line("under", pts.clone(), 0).with_markers(),
+            Series::line("over", near, 1).with_markers(),
+            Series::line("apart", apart, 2).with_markers(),
+        ],
+        x_log: true,
+        y_log: true,
+        ..Panel::default()
+    };
+    let (xr, yr) = (0.9..5.5, 0.9..80.0);
+    assert_eq!(coincidences(&panel, &xr, &yr), vec![None, Some(0), None]);
+    let drawn = separate(&panel, &xr, &yr, true);
+    let (under, over) = (drawn.series[0].look(), drawn.series[1].look());
+    assert!(over.hollow && !under.hollow);
+    assert!(over.width < under.width && over.radius > under.radius);
+    assert_ne!(over.marker, under.marker);
+    assert_eq!(drawn.series[1].label, "over (on under)");
+    assert_eq!(drawn.series[2], panel.series[2]);
 }
