@@ -17,6 +17,7 @@ mod hitchhiker;
 mod isoflops;
 mod law_json;
 mod predict;
+mod progress;
 mod vertex_shift;
 
 use clap::{Args, Parser, Subcommand};
