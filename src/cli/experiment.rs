@@ -39,6 +39,10 @@ pub(crate) struct ExperimentArgs {
     /// (linspace(log10 2, 2.0, 20), the first width exactly ±2×).
     #[arg(long, default_value = "reference", value_parser = clap::builder::PossibleValuesParser::new(["reference", "log2"]))]
     pub(crate) widths: String,
+    /// Also write index.md and index.html for the experiments run (always
+    /// done for `all`).
+    #[arg(long)]
+    pub(crate) index: bool,
 }
 
 /// The experiments `experiment all` runs, in order.
@@ -102,13 +106,15 @@ fn run_one(
 }
 
 /// One experiment's entry in `index.md`.
-struct Entry {
-    number: String,
-    title: String,
-    seconds: f64,
-    compute_seconds: f64,
-    files: Vec<PathBuf>,
-    report: String,
+pub(super) struct Entry {
+    pub(super) number: String,
+    pub(super) title: String,
+    pub(super) seconds: f64,
+    pub(super) compute_seconds: f64,
+    pub(super) files: Vec<PathBuf>,
+    /// The tables as written (stem, table), for index.html.
+    pub(super) tables: Vec<(String, crate::io::Table)>,
+    pub(super) report: String,
 }
 
 pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
@@ -165,10 +171,11 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
             seconds,
             compute_seconds,
             files: written,
+            tables: files.tables.clone(),
             report: files.report.clone(),
         });
     }
-    if a.number == "all" {
+    if a.number == "all" || a.index {
         let index = a.out.join("index.md");
         let text = index_markdown(
             &a.out,
@@ -178,6 +185,15 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
         );
         write_atomic(&index, text.as_bytes())?;
         out.push_str(&format!("\nwrote {}\n", index.display()));
+        let html = a.out.join("index.html");
+        let page = super::index_html::index_html(
+            &a.out,
+            &entries,
+            sweep.as_ref().map(|s| (s.len(), sweep_seconds)),
+            total.elapsed().as_secs_f64(),
+        );
+        write_atomic(&html, page.as_bytes())?;
+        out.push_str(&format!("wrote {}\n", html.display()));
         out.push_str(&format!(
             "all experiments ran in {:.2} s\n",
             total.elapsed().as_secs_f64()
@@ -243,7 +259,7 @@ fn write_experiment(
 }
 
 /// A one-line reading of an output file, by experiment and file name.
-fn describe(n: &str, name: &str) -> String {
+pub(super) fn describe(n: &str, name: &str) -> String {
     let stem = name.split('.').next().unwrap_or(name);
     let text = match (n, stem) {
         ("1" | "2" | "3", "errors") => "per (surface, bias, W): exponent errors (â−a)/a, (b̂−b)/b, log10-intercept errors (â0−a0)/|a0|, prefactor errors 10^(â0−a0)−1; Approach 2 fitted and closed form side by side",

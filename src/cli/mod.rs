@@ -14,6 +14,7 @@ mod dark_matter;
 mod experiment;
 mod fit;
 mod hitchhiker;
+mod index_html;
 mod isoflops;
 mod law_json;
 mod predict;

@@ -22,6 +22,7 @@ mod nnls;
 mod plots;
 mod power_law;
 mod precision;
+mod report_outputs;
 mod robustness;
 mod simulation;
 #[path = "../support/bin.rs"]
