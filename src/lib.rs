@@ -67,5 +67,6 @@ pub mod io;
 pub mod models;
 pub mod numerics;
 pub mod plots;
+pub mod progress;
 pub mod sampling;
 pub mod studies;

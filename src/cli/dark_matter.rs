@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::{json, Value};
 
+use super::progress::Reporter;
 use super::CliError;
 use crate::fitters::power_law::{PowerLawFit, DEFAULT_SEED};
 use crate::io::published::{locate, CHINCHILLA_RUNS};
@@ -17,9 +18,10 @@ use crate::io::{
 use crate::models::power_law::PowerLawForm;
 use crate::plots::write_figure_or_skip;
 use crate::studies::dark_matter::figures::{report_files, report_text};
+use crate::studies::dark_matter::seed::{seed_figures, seed_tables};
 use crate::studies::dark_matter::{
-    analyse_dark_matter, CvScheme, DarkMatterInput, DarkMatterParams, DarkMatterReport, Metric,
-    MetricColumn,
+    analyse_dark_matter_with, CvScheme, DarkMatterInput, DarkMatterParams, DarkMatterReport,
+    Metric, MetricColumn,
 };
 
 #[derive(Debug, Args)]
@@ -138,7 +140,7 @@ pub(crate) fn dark_matter_cmd(a: &DarkMatterArgs) -> Result<String, CliError> {
         ..DarkMatterParams::default()
     }
     .with_seed(a.seed);
-    let report = analyse_dark_matter(&input, &params)
+    let report = analyse_dark_matter_with(&input, &params, &Reporter::stderr())
         .map_err(|e| CliError::Usage(format!("{}: {e}", data.display())))?;
     check_finite(&report).map_err(|e| CliError::Usage(format!("{}: {e}", data.display())))?;
     let written = write_report(&a.out, &report)?;
@@ -174,10 +176,35 @@ fn write_report(out: &Path, r: &DarkMatterReport) -> Result<usize, CliError> {
         table.write_csv(&path)?;
         count += 1;
     }
+    let mut drawn = Vec::new();
     for (rel, fig) in &files.figures {
         let stem = out.join(rel);
         subdir(&stem)?;
-        count += write_figure_or_skip(fig, &stem)?.len();
+        drawn.extend(write_figure_or_skip(fig, &stem)?);
+    }
+    count += drawn.len();
+    // The original program's layout beside ours: its tables, and our
+    // figures' PNGs under its names (a figure that was skipped is skipped).
+    for (rel, table) in seed_tables(r) {
+        let path = out.join(rel);
+        subdir(&path)?;
+        table.write_csv(&path)?;
+        count += 1;
+    }
+    for (ours, theirs) in seed_figures(r) {
+        let ours = out.join(ours);
+        // Only a PNG drawn by this run (not one an earlier run left).
+        if !drawn.contains(&ours) {
+            continue;
+        }
+        let bytes = std::fs::read(&ours).map_err(|source| crate::io::IoError::Os {
+            path: ours.clone(),
+            source,
+        })?;
+        let path = out.join(theirs);
+        subdir(&path)?;
+        write_atomic(&path, &bytes)?;
+        count += 1;
     }
     write_atomic(&out.join("report.txt"), report_text(r).as_bytes())?;
     write_atomic(

@@ -1,12 +1,10 @@
 //! `scaling-laws experiment`: run experiments and write their files, and for
 //! `all` an index of everything written.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::CliError;
@@ -17,6 +15,9 @@ use crate::experiments::{
 };
 use crate::io::{create_dir, prepare_out_dir, remove_stale_temps, write_atomic};
 use crate::plots::write_figure_or_skip;
+use crate::progress::{Progress, Tick};
+
+use super::progress::Reporter;
 
 #[derive(Debug, Args)]
 pub(crate) struct ExperimentArgs {
@@ -38,6 +39,10 @@ pub(crate) struct ExperimentArgs {
     /// (linspace(log10 2, 2.0, 20), the first width exactly ±2×).
     #[arg(long, default_value = "reference", value_parser = clap::builder::PossibleValuesParser::new(["reference", "log2"]))]
     pub(crate) widths: String,
+    /// Also write index.md and index.html for the experiments run (always
+    /// done for `all`).
+    #[arg(long)]
+    pub(crate) index: bool,
 }
 
 /// The experiments `experiment all` runs, in order.
@@ -73,6 +78,7 @@ fn run_one(
     sweep: Option<&Approach2Sweep>,
     data_dir: Option<&Path>,
     w: Widths,
+    progress: &dyn Progress,
 ) -> Result<ExperimentFiles, CliError> {
     let need = || {
         sweep.ok_or_else(|| CliError::Usage(format!("experiment {n} needs the Approach 2 sweep")))
@@ -82,14 +88,14 @@ fn run_one(
         "2" => exp2::run_exp2_on(&exp2::Exp2Config::with_widths(w), need()?)?.files(),
         "3" => exp3::run_exp3_on(&exp3::Exp3Config::with_widths(w), need()?)?.files(),
         "4" => exp4::run_exp4_on(&exp4::Exp4Config::with_widths(w), need()?)?.files(),
-        "5" => exp5::run_exp5(&exp5::Exp5Config::default())?.files(),
+        "5" => exp5::run_exp5_with(&exp5::Exp5Config::default(), progress)?.files(),
         "6" => exp6::run_exp6(&exp6::Exp6Config::default())?.files(),
-        "7" => exp7::run_exp7(&exp7::Exp7Config::default())?.files(),
+        "7" => exp7::run_exp7_with(&exp7::Exp7Config::default(), progress)?.files(),
         "8" => exp8::run_exp8(&exp8::Exp8Config::default())?.files(),
-        "9" => exp9::run_exp9(&exp9::Exp9Config::default())?.files(),
+        "9" => exp9::run_exp9_with(&exp9::Exp9Config::default(), progress)?.files(),
         "10" => exp10::run_exp10_on(&exp10::Exp10Config::default(), need()?)?.files(),
-        "13" => exp13::run_exp13(&exp13::Exp13Config::default())?.files(),
-        "11" | "12" | "0" => super::isoflops::study_experiment(n, data_dir)?,
+        "13" => exp13::run_exp13_with(&exp13::Exp13Config::default(), progress)?.files(),
+        "11" | "12" | "0" => super::isoflops::study_experiment(n, data_dir, progress)?,
         other => {
             return Err(CliError::Usage(format!(
                 "experiment {other} is not available (available: {}, all)",
@@ -100,28 +106,15 @@ fn run_one(
 }
 
 /// One experiment's entry in `index.md`.
-struct Entry {
-    number: String,
-    title: String,
-    seconds: f64,
-    compute_seconds: f64,
-    files: Vec<PathBuf>,
-    report: String,
-}
-
-fn progress_bar(n: &str) -> ProgressBar {
-    if !std::io::stdout().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(1);
-    if let Ok(style) =
-        ProgressStyle::with_template("experiment {prefix:>2} [{bar:30}] {pos}/{len} {msg}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_prefix(n.to_string());
-    bar.set_message("computing");
-    bar
+pub(super) struct Entry {
+    pub(super) number: String,
+    pub(super) title: String,
+    pub(super) seconds: f64,
+    pub(super) compute_seconds: f64,
+    pub(super) files: Vec<PathBuf>,
+    /// The tables as written (stem, table), for index.html.
+    pub(super) tables: Vec<(String, crate::io::Table)>,
+    pub(super) report: String,
 }
 
 pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
@@ -139,7 +132,18 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     let sweep_start = Instant::now();
     let w = Widths::from_name(&a.widths)
         .ok_or_else(|| CliError::Usage(format!("unknown widths grid {:?}", a.widths)))?;
-    let sweep = shared_sweep(&numbers, w)?;
+    let progress = Reporter::stderr();
+    let sweep = if numbers
+        .iter()
+        .any(|n| ["1", "2", "3", "4", "10"].contains(n))
+    {
+        progress.start("shared Approach 2 sweep", 0);
+        let sweep = shared_sweep(&numbers, w);
+        progress.finish("shared Approach 2 sweep");
+        sweep?
+    } else {
+        None
+    };
     let sweep_seconds = sweep_start.elapsed().as_secs_f64();
     let mut out = String::new();
     if let Some(s) = &sweep {
@@ -151,15 +155,11 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     let mut entries = Vec::new();
     for n in numbers {
         let start = Instant::now();
-        let bar = progress_bar(n);
-        let files = run_one(n, sweep.as_ref(), data_dir.as_deref(), w)?;
-        let compute_seconds = start.elapsed().as_secs_f64();
-        bar.set_length(1 + (files.tables.len() + files.figures.len()) as u64);
-        bar.inc(1);
-        bar.set_message("writing");
-        let dir = a.out.join(format!("exp{n}"));
-        let written = write_experiment(&dir, &files, &bar)?;
-        bar.finish_and_clear();
+        let stage = format!("experiment {n}");
+        progress.start(&stage, 0);
+        let result = run_and_write(n, &a.out, sweep.as_ref(), data_dir.as_deref(), w, &progress);
+        progress.finish(&stage);
+        let (files, written, compute_seconds) = result?;
         let seconds = start.elapsed().as_secs_f64();
         if !out.is_empty() {
             out.push('\n');
@@ -178,10 +178,11 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
             seconds,
             compute_seconds,
             files: written,
+            tables: files.tables.clone(),
             report: files.report.clone(),
         });
     }
-    if a.number == "all" {
+    if a.number == "all" || a.index {
         let index = a.out.join("index.md");
         let text = index_markdown(
             &a.out,
@@ -191,6 +192,15 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
         );
         write_atomic(&index, text.as_bytes())?;
         out.push_str(&format!("\nwrote {}\n", index.display()));
+        let html = a.out.join("index.html");
+        let page = super::index_html::index_html(
+            &a.out,
+            &entries,
+            sweep.as_ref().map(|s| (s.len(), sweep_seconds)),
+            total.elapsed().as_secs_f64(),
+        );
+        write_atomic(&html, page.as_bytes())?;
+        out.push_str(&format!("wrote {}\n", html.display()));
         out.push_str(&format!(
             "all experiments ran in {:.2} s\n",
             total.elapsed().as_secs_f64()
@@ -199,13 +209,35 @@ pub(crate) fn experiment_cmd(a: &ExperimentArgs) -> Result<String, CliError> {
     Ok(out.trim_end().to_string())
 }
 
+/// Run experiment `n` and write its files under `out/exp{n}`, reporting a
+/// stage for the writing: the files, the paths written and the seconds
+/// spent computing.
+fn run_and_write(
+    n: &str,
+    out: &Path,
+    sweep: Option<&Approach2Sweep>,
+    data_dir: Option<&Path>,
+    w: Widths,
+    progress: &dyn Progress,
+) -> Result<(ExperimentFiles, Vec<PathBuf>, f64), CliError> {
+    let start = Instant::now();
+    let files = run_one(n, sweep, data_dir, w, progress)?;
+    let compute_seconds = start.elapsed().as_secs_f64();
+    let count = files.tables.len() + files.figures.len() + 1;
+    progress.start("writing", count as u64);
+    let written = write_experiment(&out.join(format!("exp{n}")), &files, progress);
+    progress.finish("writing");
+    Ok((files, written?, compute_seconds))
+}
+
 /// Write an experiment's tables, figures and report under `dir`, each file
 /// atomically (figures in parallel), after removing temporaries an
-/// interrupted run left there; returns the paths written.
+/// interrupted run left there; returns the paths written. Ticks `progress`
+/// once per file (a figure's PNG and SVG count as one).
 fn write_experiment(
     dir: &Path,
     files: &ExperimentFiles,
-    bar: &ProgressBar,
+    progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>, CliError> {
     create_dir(dir)?;
     // An interrupted earlier run may have left hidden temporaries here.
@@ -213,28 +245,28 @@ fn write_experiment(
     let mut written = Vec::new();
     for (stem, table) in &files.tables {
         let path = dir.join(format!("{stem}.csv"));
+        let _tick = Tick(progress);
         table.write_csv(&path)?;
         written.push(path);
-        bar.inc(1);
     }
     let figures = files
         .figures
         .par_iter()
         .map(|(stem, fig)| {
-            let paths = write_figure_or_skip(fig, &dir.join(stem));
-            bar.inc(1);
-            paths
+            let _tick = Tick(progress);
+            write_figure_or_skip(fig, &dir.join(stem))
         })
         .collect::<Result<Vec<_>, _>>()?;
     written.extend(figures.into_iter().flatten());
     let report = dir.join("report.txt");
+    let _tick = Tick(progress);
     write_atomic(&report, files.report.as_bytes())?;
     written.push(report);
     Ok(written)
 }
 
 /// A one-line reading of an output file, by experiment and file name.
-fn describe(n: &str, name: &str) -> String {
+pub(super) fn describe(n: &str, name: &str) -> String {
     let stem = name.split('.').next().unwrap_or(name);
     let text = match (n, stem) {
         ("1" | "2" | "3", "errors") => "per (surface, bias, W): exponent errors (â−a)/a, (b̂−b)/b, log10-intercept errors (â0−a0)/|a0|, prefactor errors 10^(â0−a0)−1; Approach 2 fitted and closed form side by side",

@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::{json, Value};
 
+use super::progress::Reporter;
 use super::{num_or, CliError};
 use crate::io::training_curves::{parse_n, CurveOptions, CurveSet, Registry, TokensMode};
 use crate::io::{fmt_f64, prepare_out_dir, Table};
 use crate::plots::write_figure_or_skip;
+use crate::progress::Progress;
 use crate::studies::hitchhiker::{
     analyse_training_curves, curves_figure, HitchhikerResult, HitchhikerSettings, Resample,
 };
@@ -238,7 +240,10 @@ pub(crate) fn hitchhiker_cmd(a: &HitchhikerArgs) -> Result<String, CliError> {
     }
     let mut done: Vec<(String, CurveSet, HitchhikerResult, Vec<PathBuf>)> = Vec::new();
     let mut failed: Vec<(String, String)> = Vec::new();
+    let progress = Reporter::stderr();
     for job in &jobs {
+        let stage = format!("dataset {}", job.name);
+        progress.start(&stage, 0);
         let run = (|| -> Result<_, CliError> {
             let (set, missing) = (job.load)(&job.options)?;
             let r = analyse_training_curves(&set, &settings).map_err(|e| match e {
@@ -247,6 +252,7 @@ pub(crate) fn hitchhiker_cmd(a: &HitchhikerArgs) -> Result<String, CliError> {
             })?;
             Ok((set, r, missing))
         })();
+        progress.finish(&stage);
         match run {
             Ok((set, r, missing)) => {
                 if let Some(dir) = &a.out {
@@ -284,26 +290,60 @@ pub(crate) fn hitchhiker_cmd(a: &HitchhikerArgs) -> Result<String, CliError> {
         out.push_str(&format!("DATASET {n}: failed, skipped: {e}\n"));
     }
     if done.len() > 1 {
-        out.push_str(&format!(
-            "\nSUMMARY\n{:<32} {:>10} {:>10} {:>10} {:>7}  status\n",
-            "dataset", "alpha", "beta", "exp(E)", "points"
-        ));
-        for (name, _, r, _) in &done {
-            let l = &r.fit.law;
-            out.push_str(&format!(
-                "{name:<32} {:>10.4} {:>10.4} {:>10.4} {:>7}  {}\n",
-                l.alpha,
-                l.beta,
-                l.e.exp(),
-                r.fit.num_points,
-                r.status.as_str()
-            ));
-        }
+        let rows: Vec<SummaryRow> = done
+            .iter()
+            .map(|(name, _, r, _)| SummaryRow {
+                name,
+                alpha: r.fit.law.alpha,
+                beta: r.fit.law.beta,
+                exp_e: r.fit.law.e.exp(),
+                points: r.fit.num_points,
+                status: r.status.as_str(),
+            })
+            .collect();
+        out.push_str(&summary_comparison(&rows));
     }
     if let Some(dir) = &a.out {
         out.push_str(&format!("files written to {}\n", dir.display()));
     }
     Ok(out.trim_end().to_string())
+}
+
+/// One dataset's line of the summary.
+struct SummaryRow<'a> {
+    name: &'a str,
+    alpha: f64,
+    beta: f64,
+    exp_e: f64,
+    points: usize,
+    status: &'a str,
+}
+
+/// The summary of several datasets in the original tool's form: a rule,
+/// `SUMMARY COMPARISON`, a rule, a header, a dashed rule, one line per
+/// dataset with alpha, beta and exp(E) to six decimals and the points, then
+/// our status column; a closing rule.
+fn summary_comparison(rows: &[SummaryRow]) -> String {
+    let rule = "=".repeat(80);
+    let mut s = format!(
+        "{rule}\nSUMMARY COMPARISON\n{rule}\n{:<32} {:>11} {:>11} {:>11} {:>7}  {}\n{}\n",
+        "Dataset",
+        "alpha",
+        "beta",
+        "exp(E)",
+        "points",
+        "status",
+        "-".repeat(80)
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "{:<32} {:>11.6} {:>11.6} {:>11.6} {:>7}  {}\n",
+            r.name, r.alpha, r.beta, r.exp_e, r.points, r.status
+        ));
+    }
+    s.push_str(&rule);
+    s.push('\n');
+    s
 }
 
 fn interval_json(r: &HitchhikerResult) -> Value {
@@ -355,49 +395,51 @@ fn result_json(name: &str, r: &HitchhikerResult, missing: &[PathBuf]) -> Value {
     })
 }
 
+/// One dataset's block: first the original tool's block, line for line
+/// (rules, `DATASET:`, the log-space parameters, the exponents, the
+/// exponential form with its captions, `num_points`, `final Huber loss` to
+/// six decimals), then our additions (specs/hitchhiker.md, "Seed-compatible
+/// text").
 fn report(name: &str, set: &CurveSet, r: &HitchhikerResult, missing: &[PathBuf]) -> String {
     let l = &r.fit.law;
-    let iv = |k: usize| match r.intervals.as_ref().and_then(|i| i.bounds) {
-        Some(b) => format!("   [{:.6}, {:.6}]", b[k][0], b[k][1]),
-        None => String::new(),
-    };
+    let rule = "=".repeat(80);
     let mut s = format!(
-        "{}\nDATASET: {}\n{}\n{} curves, N from {:.4e} to {:.4e} ({:.2}x), {} points; status {}\n\
+        "{rule}\nDATASET: {}\n{rule}\n\
          Fitted parameters (L = exp(E) + exp(A) * N^alpha + exp(B) * D^beta):\n\
-         Log-space parameters:\n  E     = {:.6}{}\n  A     = {:.6}{}\n  B     = {:.6}{}\n\
-         Scaling exponents:\n  alpha = {:.6}{}\n  beta  = {:.6}{}\n\
-         Exponential form:\n  exp(E) = {:.6}  (irreducible loss){}\n  exp(A) = {:.6}\n  exp(B) = {:.6}\n\
-         \x20 alpha*beta/(alpha+beta) = {:.6}\n  num_points = {}\n  final Huber loss = {:.6e}  (fit {}, max |gradient| {:.1e}, {} L-BFGS evaluations)\n",
-        "=".repeat(80),
+         Log-space parameters:\n  E     = {:.6}\n  A     = {:.6}\n  B     = {:.6}\n\
+         Scaling exponents:\n  alpha = {:.6}\n  beta  = {:.6}\n\
+         Exponential form (actual scaling law coefficients):\n\
+         \x20 exp(E) = {:.6}  (irreducible loss)\n\
+         \x20 exp(A) = {:.6}  (parameter scaling coefficient)\n\
+         \x20 exp(B) = {:.6}  (data scaling coefficient)\n\
+         \x20 alpha*beta/(alpha+beta) = {:.6}\n  num_points = {}\n  final Huber loss = {:.6}\n",
         name.to_uppercase(),
-        "=".repeat(80),
-        set.curves.len(),
-        r.n_range[0],
-        r.n_range[1],
-        r.n_range[1] / r.n_range[0],
-        r.fit.num_points,
-        r.status.as_str(),
         l.e,
-        iv(0),
         l.a,
-        iv(1),
         l.b,
-        iv(2),
         l.alpha,
-        iv(3),
         l.beta,
-        iv(4),
         l.e.exp(),
-        iv(5),
         l.a.exp(),
         l.b.exp(),
         l.combined_exponent(),
         r.fit.num_points,
         r.fit.objective,
+    );
+    // Ours from here on.
+    s.push_str(&format!(
+        "{} curves, N from {:.4e} to {:.4e} ({:.2}x); status {}\n\
+         Fit: final Huber loss {:.6e}, {}, max |gradient| {:.1e}, {} L-BFGS evaluations\n",
+        set.curves.len(),
+        r.n_range[0],
+        r.n_range[1],
+        r.n_range[1] / r.n_range[0],
+        r.status.as_str(),
+        r.fit.objective,
         r.fit.status.as_str(),
         r.fit.gradient_max,
         r.fit.lbfgs_evaluations
-    );
+    ));
     if let Some(i) = &r.intervals {
         s.push_str(&format!(
             "Intervals: {:.0}% percentile bootstrap, {} of {} replicates converged (resampling {}; warm-started L-BFGS)\n",
@@ -406,6 +448,14 @@ fn report(name: &str, set: &CurveSet, r: &HitchhikerResult, missing: &[PathBuf])
             i.replicates,
             i.resample.as_str()
         ));
+        if let Some(b) = i.bounds {
+            for (k, p) in ["E", "A", "B", "alpha", "beta", "exp(E)"]
+                .iter()
+                .enumerate()
+            {
+                s.push_str(&format!("  {p:<6} [{:.6}, {:.6}]\n", b[k][0], b[k][1]));
+            }
+        }
     }
     match &r.vpnls {
         Ok(v) => {

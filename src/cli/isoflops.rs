@@ -12,7 +12,10 @@ use crate::io::isoflops::{isoflops_table, read_chinchilla_runs, read_isoflops};
 use crate::io::published::{locate, CHINCHILLA_RUNS, ISOFLOPS};
 use crate::io::{check_out_dir, prepare_out_dir, prepare_out_file, write_atomic};
 use crate::plots::write_figure_or_skip;
-use crate::studies::isoflops::fits::{fit_experiment, ExperimentFit, FitSettings, Resample};
+use crate::progress::Progress;
+use crate::studies::isoflops::fits::{fit_experiment_with, ExperimentFit, FitSettings, Resample};
+
+use super::progress::Reporter;
 use crate::studies::isoflops::{cost, reproductions, residuals};
 use crate::studies::isoflops::{
     experiment_names, experiments, recompute_flags, Reason, StudyError, StudyFiles,
@@ -311,6 +314,7 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
     let data = locate(a.data.as_deref(), &ISOFLOPS, "isoflops", "--data")?;
     let rows = read_isoflops(&data)?;
     let exps = experiments(&rows, &a.experiments)?;
+    let progress = Reporter::stderr();
     let settings = FitSettings {
         budget: a.budget,
         bootstrap: a.bootstrap,
@@ -324,7 +328,7 @@ fn fits_cmd(a: &IsoflopsFitArgs) -> Result<String, CliError> {
     // the command fail (exit 2, the first reason).
     let mut results: Vec<(String, Result<ExperimentFit, StudyError>)> = exps
         .iter()
-        .map(|e| (e.name.clone(), fit_experiment(e, &settings)))
+        .map(|e| (e.name.clone(), fit_experiment_with(e, &settings, &progress)))
         .collect();
     if results.iter().all(|(_, r)| r.is_err()) {
         if let Some((_, Err(e))) = results.drain(..).next() {
@@ -516,6 +520,7 @@ pub(crate) const STUDY_EXPERIMENTS: [&str; 3] = ["11", "12", "0"];
 pub(crate) fn study_experiment(
     number: &str,
     data_dir: Option<&Path>,
+    progress: &dyn Progress,
 ) -> Result<crate::experiments::ExperimentFiles, CliError> {
     let study = match number {
         "11" => Study::Cost,
@@ -524,7 +529,7 @@ pub(crate) fn study_experiment(
     };
     let iso = data_dir.map(|d| d.join("isoflops").join("isoflops.csv"));
     let chin = data_dir.map(|d| d.join("chinchilla").join("svg_extracted_data.csv"));
-    let (f, _) = run_study(study, iso.as_deref(), chin.as_deref(), None, 0)?;
+    let (f, _) = run_study(study, iso.as_deref(), chin.as_deref(), None, 0, progress)?;
     Ok(crate::experiments::ExperimentFiles {
         tables: f.tables,
         figures: f.figures,
@@ -542,6 +547,7 @@ pub(crate) fn run_study(
     chinchilla: Option<&Path>,
     bootstrap: Option<usize>,
     seed: u64,
+    progress: &dyn Progress,
 ) -> Result<(StudyFiles, Value), CliError> {
     let rows = match isoflops {
         Some(p) => Some(read_isoflops(p)?),
@@ -674,10 +680,11 @@ pub(crate) fn run_study(
                 None => None,
                 Some(p) => {
                     let runs = read_chinchilla_runs(p)?;
-                    Some(reproductions::reproduce_epoch(
+                    Some(reproductions::reproduce_epoch_with(
                         &runs,
                         bootstrap.unwrap_or(reproductions::EPOCH_BOOTSTRAP),
                         seed,
+                        progress,
                     )?)
                 }
             };
@@ -687,7 +694,10 @@ pub(crate) fn run_study(
                 "epochai_chinchilla__massivetext__chinchilla",
             ] {
                 if let Some(e) = exp(name)? {
-                    let (vp, a3) = reproductions::fit_subset(&e)?;
+                    progress.start(name, 0);
+                    let fitted = reproductions::fit_subset(&e);
+                    progress.finish(name);
+                    let (vp, a3) = fitted?;
                     subsets.push((name.to_string(), e.points.len(), vp, a3));
                 }
             }
@@ -773,6 +783,7 @@ fn study_cmd(a: &StudyArgs, study: Study) -> Result<String, CliError> {
         chinchilla.as_deref(),
         a.bootstrap,
         a.seed.unwrap_or(0),
+        &Reporter::stderr(),
     )?;
     let written = match &a.out {
         Some(dir) => write_study(dir, &files)?,

@@ -14,9 +14,11 @@ mod dark_matter;
 mod experiment;
 mod fit;
 mod hitchhiker;
+mod index_html;
 mod isoflops;
 mod law_json;
 mod predict;
+mod progress;
 mod vertex_shift;
 
 use clap::{Args, Parser, Subcommand};

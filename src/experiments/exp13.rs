@@ -274,6 +274,18 @@ fn budgets(range: (f64, f64), count: usize) -> Vec<f64> {
 /// # Errors
 /// Invalid widths, points or budgets.
 pub fn run_exp13(config: &Exp13Config) -> Result<Exp13Result, ExperimentError> {
+    run_exp13_with(config, &crate::progress::Silent)
+}
+
+/// [`run_exp13`], reporting to `progress` one stage per setting, one unit
+/// per (cell, repeat).
+///
+/// # Errors
+/// As [`run_exp13`].
+pub fn run_exp13_with(
+    config: &Exp13Config,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Exp13Result, ExperimentError> {
     let mut rows = Vec::new();
     for st in &config.settings {
         let surface = LossSurface::<f64>::preset(st.surface);
@@ -299,9 +311,12 @@ pub fn run_exp13(config: &Exp13Config) -> Result<Exp13Result, ExperimentError> {
             .enumerate()
             .flat_map(|(c, cell)| (0..cell.4).map(move |r| (c, r)))
             .collect();
+        let stage = format!("setting {}", st.name);
+        progress.start(&stage, tasks.len() as u64);
         let results: Vec<Vec<Option<(f64, f64, bool)>>> = tasks
             .par_iter()
             .map(|&(c, r)| {
+                let _tick = crate::progress::Tick(progress);
                 let mut rng = Rng::for_task(st.seed, (c * st.repeats + r) as u64);
                 let mut pts = cells[c].5.clone();
                 add_loss_noise(&mut pts, cells[c].0, &mut rng);
@@ -312,6 +327,7 @@ pub fn run_exp13(config: &Exp13Config) -> Result<Exp13Result, ExperimentError> {
                     .collect()
             })
             .collect();
+        progress.finish(&stage);
         let mut offset = 0;
         for (sigma, wl, nb, np, reps, _) in &cells {
             let slice = &results[offset..offset + reps];

@@ -218,6 +218,19 @@ fn row(
 /// Invalid widths, points, budgets or bias names. Failed fits are rows
 /// with status `failed`, not errors.
 pub fn run_exp5(config: &Exp5Config) -> Result<Exp5Output, ExperimentError> {
+    run_exp5_with(config, &crate::progress::Silent)
+}
+
+/// [`run_exp5`], reporting to `progress` three stages (recovery,
+/// extrapolation, method comparison), one unit per cell.
+///
+/// # Errors
+/// As [`run_exp5`].
+pub fn run_exp5_with(
+    config: &Exp5Config,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Exp5Output, ExperimentError> {
+    use crate::progress::Tick;
     // Validate everything once, up front.
     let mut cells = Vec::new();
     for &p in &config.surfaces {
@@ -229,9 +242,11 @@ pub fn run_exp5(config: &Exp5Config) -> Result<Exp5Output, ExperimentError> {
         }
     }
     let vpnls = SurfaceMethod::vpnls();
+    progress.start("recovery", cells.len() as u64);
     let recovery: Vec<RecoveryRow> = cells
         .par_iter()
         .map(|(p, bias, b, grid)| {
+            let _tick = Tick(progress);
             let truth = LossSurface::<f64>::preset(*p);
             let fit = sample_isoflops(&truth, &config.budgets, grid, b)
                 .map_err(ExperimentError::from)
@@ -244,6 +259,7 @@ pub fn run_exp5(config: &Exp5Config) -> Result<Exp5Output, ExperimentError> {
             Ok(row(*p, bias, *grid.half_width(), &vpnls, &truth, &fit))
         })
         .collect::<Result<_, ExperimentError>>()?;
+    progress.finish("recovery");
 
     let mut ex_cells = Vec::new();
     for &p in &config.surfaces {
@@ -253,9 +269,11 @@ pub fn run_exp5(config: &Exp5Config) -> Result<Exp5Output, ExperimentError> {
             }
         }
     }
+    progress.start("extrapolation", ex_cells.len() as u64);
     let extrapolation: Vec<Vec<ExtrapolationRow>> = ex_cells
         .par_iter()
         .map(|&(p, bias, label, w)| {
+            let _tick = Tick(progress);
             let truth = LossSurface::<f64>::preset(p);
             let grid = IsoflopGrid::new(w, config.points)?;
             let pts = sample_isoflops(&truth, &config.budgets, &grid, &SamplingBias::named(bias)?)?;
@@ -278,6 +296,7 @@ pub fn run_exp5(config: &Exp5Config) -> Result<Exp5Output, ExperimentError> {
                 .collect())
         })
         .collect::<Result<_, ExperimentError>>()?;
+    progress.finish("extrapolation");
 
     let mut cmp_cells = Vec::new();
     for &p in &config.surfaces {
@@ -287,9 +306,11 @@ pub fn run_exp5(config: &Exp5Config) -> Result<Exp5Output, ExperimentError> {
             }
         }
     }
+    progress.start("method comparison", cmp_cells.len() as u64);
     let comparison: Vec<RecoveryRow> = cmp_cells
         .par_iter()
         .map(|&(p, w, m)| {
+            let _tick = Tick(progress);
             let truth = LossSurface::<f64>::preset(p);
             let grid = IsoflopGrid::new(w, config.points)?;
             let pts = sample_isoflops(&truth, &config.budgets, &grid, &SamplingBias::none())?;
@@ -297,6 +318,7 @@ pub fn run_exp5(config: &Exp5Config) -> Result<Exp5Output, ExperimentError> {
             Ok(row(p, "baseline", w, m, &truth, &fit))
         })
         .collect::<Result<_, ExperimentError>>()?;
+    progress.finish("method comparison");
 
     Ok(Exp5Output {
         config: config.clone(),

@@ -124,6 +124,17 @@ fn estimate_b(method: &ExponentMethod, points: &[IsoflopPoint<f64>]) -> (f64, &'
 /// # Errors
 /// Bad widths, points or budgets.
 pub fn run_exp9(config: &Exp9Config) -> Result<Exp9Output, ExperimentError> {
+    run_exp9_with(config, &crate::progress::Silent)
+}
+
+/// [`run_exp9`], reporting to `progress` one stage, one unit per data set.
+///
+/// # Errors
+/// As [`run_exp9`].
+pub fn run_exp9_with(
+    config: &Exp9Config,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Exp9Output, ExperimentError> {
     let surface = LossSurface::<f64>::preset(config.surface);
     let truth_b = surface.exponent_b();
     let bias = SamplingBias::none();
@@ -139,11 +150,13 @@ pub fn run_exp9(config: &Exp9Config) -> Result<Exp9Output, ExperimentError> {
             }
         }
     }
+    progress.start("noisy data sets", tasks.len() as u64);
     let rows: Vec<Vec<Exp9Row>> = tasks
         .par_iter()
         .enumerate()
         .map(
             |(i, &(sigma, w, n, k, r))| -> Result<Vec<Exp9Row>, ExperimentError> {
+                let _tick = crate::progress::Tick(progress);
                 let grid = IsoflopGrid::new(w, n)?;
                 let budgets = logspace(config.budget_range.0, config.budget_range.1, k);
                 let mut pts = sample_isoflops(&surface, &budgets, &grid, &bias)?;
@@ -170,6 +183,7 @@ pub fn run_exp9(config: &Exp9Config) -> Result<Exp9Output, ExperimentError> {
             },
         )
         .collect::<Result<_, _>>()?;
+    progress.finish("noisy data sets");
     Ok(Exp9Output {
         config: config.clone(),
         rows: rows.into_iter().flatten().collect(),

@@ -24,6 +24,7 @@ mod plots;
 mod power_law;
 mod precision;
 mod reference_outputs;
+mod report_outputs;
 mod robustness;
 mod simulation;
 #[path = "../support/bin.rs"]

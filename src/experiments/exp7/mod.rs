@@ -13,7 +13,7 @@ mod report;
 mod run;
 mod tables;
 
-pub use run::run_exp7;
+pub use run::{run_exp7, run_exp7_with};
 
 /// A method of Experiment 7: Approach 2 or a surface fitter.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use crate::fitters::approach3::Approach3Start;
 use crate::fitters::{SurfaceData, SurfaceMethod};
 use crate::models::LossSurface;
+use crate::progress::{Progress, Silent, Tick};
 use crate::sampling::noise::{add_loss_noise, Rng};
 use crate::sampling::{sample_isoflops, IsoflopGrid, SamplingBias};
 
@@ -51,6 +52,18 @@ fn with_seed(m: &ExponentMethod, seed: u64) -> ExponentMethod {
 /// # Errors
 /// Invalid widths, points, budgets or bias.
 pub fn run_exp7(config: &Exp7Config) -> Result<Exp7Output, ExperimentError> {
+    run_exp7_with(config, &Silent)
+}
+
+/// [`run_exp7`], reporting to `progress` two stages: the noise-free cells
+/// (one unit per cell) and the noisy fits (one unit per (cell, repeat)).
+///
+/// # Errors
+/// As [`run_exp7`].
+pub fn run_exp7_with(
+    config: &Exp7Config,
+    progress: &dyn Progress,
+) -> Result<Exp7Output, ExperimentError> {
     let surface = LossSurface::<f64>::preset(config.surface);
     let (a_true, b_true) = (surface.exponent_a(), surface.exponent_b());
     let bias = SamplingBias::new(config.drift_rate, 1.0)?;
@@ -61,9 +74,11 @@ pub fn run_exp7(config: &Exp7Config) -> Result<Exp7Output, ExperimentError> {
             cells.push((label, IsoflopGrid::new(w, n)?));
         }
     }
+    progress.start("noise-free cells", cells.len() as u64);
     let clean: Vec<Vec<CleanRow>> = cells
         .par_iter()
         .map(|(label, grid)| {
+            let _tick = Tick(progress);
             let pts = sample_isoflops(&surface, &clean_budgets, grid, &bias)?;
             let data = SurfaceData::from_points(&pts);
             Ok(config
@@ -83,9 +98,10 @@ pub fn run_exp7(config: &Exp7Config) -> Result<Exp7Output, ExperimentError> {
                 .collect())
         })
         .collect::<Result<_, ExperimentError>>()?;
+    progress.finish("noise-free cells");
 
     let noisy = match &config.noisy {
-        Some(nc) => run_noisy(&surface, config, nc, (a_true, b_true))?,
+        Some(nc) => run_noisy(&surface, config, nc, (a_true, b_true), progress)?,
         None => Vec::new(),
     };
     Ok(Exp7Output {
@@ -100,6 +116,7 @@ fn run_noisy(
     config: &Exp7Config,
     nc: &NoisyConfig,
     (a_true, b_true): (f64, f64),
+    progress: &dyn Progress,
 ) -> Result<Vec<NoisySummary>, ExperimentError> {
     let bias = SamplingBias::new(config.drift_rate, 1.0)?;
     let mut cells = Vec::new();
@@ -118,9 +135,11 @@ fn run_noisy(
     let tasks: Vec<(usize, usize)> = (0..cells.len())
         .flat_map(|c| (0..nc.repeats).map(move |r| (c, r)))
         .collect();
+    progress.start("noisy fits", tasks.len() as u64);
     let results: Vec<Vec<Estimate>> = tasks
         .par_iter()
         .map(|&(c, r)| {
+            let _tick = Tick(progress);
             let index = (c * nc.repeats + r) as u64;
             let mut rng = Rng::for_task(nc.seed, index);
             let mut pts = cells[c].3.clone();
@@ -133,6 +152,7 @@ fn run_noisy(
                 .collect()
         })
         .collect();
+    progress.finish("noisy fits");
     let mut out = Vec::with_capacity(cells.len() * m);
     for (c, (sigma, nb, np, _)) in cells.iter().enumerate() {
         for (k, meth) in nc.methods.iter().enumerate() {

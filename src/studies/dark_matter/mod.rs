@@ -26,7 +26,11 @@ use crate::fitters::power_law::{
 };
 
 pub mod figures;
+pub mod seed;
 pub mod stats;
+
+use crate::progress::{Progress, Silent, Tick};
+use stats::{cross_validated_rmse_with, rmse_improvement_interval_with};
 
 pub use stats::{
     cross_validated_rmse, information_criteria, rmse_improvement_interval, CvScheme,
@@ -401,13 +405,57 @@ pub fn analyse_metric(
     group: &[f64],
     params: &DarkMatterParams,
 ) -> Result<MetricAnalysis, DarkMatterError> {
+    analyse_metric_with(column, loss, group, params, &Silent)
+}
+
+/// The units of work [`analyse_metric_with`] reports for one metric: the
+/// full-data fits (1), every fold of both cross-validation schemes, and
+/// every bootstrap replicate.
+pub fn metric_work(params: &DarkMatterParams) -> u64 {
+    let folds = if params.folds == 0 {
+        0
+    } else {
+        2 * params.folds
+    };
+    (1 + folds + params.bootstrap) as u64
+}
+
+/// [`analyse_metric`], reporting one stage named after the metric with
+/// [`metric_work`] units (ticked as each fit, fold and replicate ends).
+///
+/// # Errors
+/// As [`analyse_metric`].
+pub fn analyse_metric_with(
+    column: &MetricColumn,
+    loss: &[f64],
+    group: &[f64],
+    params: &DarkMatterParams,
+    progress: &dyn Progress,
+) -> Result<MetricAnalysis, DarkMatterError> {
+    let stage = column.metric.label();
+    progress.start(stage, metric_work(params));
+    let result = analyse_metric_inner(column, loss, group, params, progress);
+    progress.finish(stage);
+    result
+}
+
+fn analyse_metric_inner(
+    column: &MetricColumn,
+    loss: &[f64],
+    group: &[f64],
+    params: &DarkMatterParams,
+    progress: &dyn Progress,
+) -> Result<MetricAnalysis, DarkMatterError> {
     let metric = column.metric;
     let err = |source| DarkMatterError::Fit {
         metric: metric.name(),
         source,
     };
     let data = PowerLawData::<f64>::new(&column.x, loss, column.scale).map_err(err)?;
-    let (single, two_term) = fit_single_and_two_term(&data, &params.fit).map_err(err)?;
+    let (single, two_term) = {
+        let _tick = Tick(progress);
+        fit_single_and_two_term(&data, &params.fit).map_err(err)?
+    };
     let single_stats = in_sample(&single, &column.x, loss);
     let two_term_stats = in_sample(&two_term, &column.x, loss);
     let quantities: Vec<String> = [
@@ -438,10 +486,12 @@ pub fn analyse_metric(
     let cv: Vec<CvResult> = schemes
         .iter()
         .copied()
-        .filter_map(|scheme| cross_validated_rmse(column, loss, group, scheme, params).ok())
+        .filter_map(|scheme| {
+            cross_validated_rmse_with(column, loss, group, scheme, params, progress).ok()
+        })
         .collect();
     let rmse_improvement_ci = if params.bootstrap > 0 {
-        rmse_improvement_interval(column, loss, (&single, &two_term), params)
+        rmse_improvement_interval_with(column, loss, (&single, &two_term), params, progress)
     } else {
         None
     };
@@ -502,11 +552,24 @@ pub fn analyse_dark_matter(
     input: &DarkMatterInput,
     params: &DarkMatterParams,
 ) -> Result<DarkMatterReport, DarkMatterError> {
+    analyse_dark_matter_with(input, params, &Silent)
+}
+
+/// [`analyse_dark_matter`], reporting one stage per metric
+/// ([`analyse_metric_with`]).
+///
+/// # Errors
+/// As [`analyse_dark_matter`].
+pub fn analyse_dark_matter_with(
+    input: &DarkMatterInput,
+    params: &DarkMatterParams,
+    progress: &dyn Progress,
+) -> Result<DarkMatterReport, DarkMatterError> {
     check(input, params)?;
     let metrics = input
         .metrics
         .iter()
-        .map(|c| analyse_metric(c, &input.loss, &input.group, params))
+        .map(|c| analyse_metric_with(c, &input.loss, &input.group, params, progress))
         .collect::<Result<Vec<_>, _>>()?;
     let best_metric = metrics
         .iter()

@@ -7,6 +7,7 @@ use crate::fitters::power_law::{
 };
 use crate::fitters::power_law::{fit_single_and_two_term, PowerLawError};
 use crate::models::power_law::PowerLawForm;
+use crate::progress::{Progress, Silent, Tick};
 use crate::sampling::noise::Rng;
 
 use super::{improvement_pct, rmse_mae, CvResult, DarkMatterParams, Evidence, MetricColumn};
@@ -185,6 +186,18 @@ pub fn cross_validated_rmse(
     scheme: CvScheme,
     params: &DarkMatterParams,
 ) -> Result<CvResult, PowerLawError> {
+    cross_validated_rmse_with(column, loss, group, scheme, params, &Silent)
+}
+
+/// [`cross_validated_rmse`], ticking `progress` once per fold.
+pub(crate) fn cross_validated_rmse_with(
+    column: &MetricColumn,
+    loss: &[f64],
+    group: &[f64],
+    scheme: CvScheme,
+    params: &DarkMatterParams,
+    progress: &dyn Progress,
+) -> Result<CvResult, PowerLawError> {
     let folds = assign_folds(group, scheme, params.folds, params.seed);
     let (mut ss1, mut ss2, mut n) = (0.0, 0.0, 0usize);
     let mut worst = [(0.0f64, f64::NAN); 2];
@@ -192,6 +205,7 @@ pub fn cross_validated_rmse(
     // at most 41 (or as many as there are sizes), and that count is reported.
     let mut used = 0;
     for f in 0..params.folds {
+        let _tick = Tick(progress);
         let (train, test): (Vec<usize>, Vec<usize>) = (0..loss.len()).partition(|&i| folds[i] != f);
         if test.is_empty() {
             continue;
@@ -256,8 +270,20 @@ pub fn rmse_improvement_interval(
     full: (&PowerLawFit, &PowerLawFit),
     params: &DarkMatterParams,
 ) -> Option<([f64; 2], usize)> {
+    rmse_improvement_interval_with(column, loss, full, params, &Silent)
+}
+
+/// [`rmse_improvement_interval`], ticking `progress` once per replicate.
+pub(crate) fn rmse_improvement_interval_with(
+    column: &MetricColumn,
+    loss: &[f64],
+    full: (&PowerLawFit, &PowerLawFit),
+    params: &DarkMatterParams,
+    progress: &dyn Progress,
+) -> Option<([f64; 2], usize)> {
     let n = loss.len();
     let values = run_replicates(params.bootstrap, params.seed ^ 0xB007, |rng| {
+        let _tick = Tick(progress);
         let idx = resample_indices(rng, n);
         let x: Vec<f64> = idx.iter().map(|&i| column.x[i]).collect();
         let y: Vec<f64> = idx.iter().map(|&i| loss[i]).collect();

@@ -391,6 +391,30 @@ pub fn fit_experiment(
     exp: &Experiment,
     settings: &FitSettings,
 ) -> Result<ExperimentFit, StudyError> {
+    fit_experiment_with(exp, settings, &crate::progress::Silent)
+}
+
+/// [`fit_experiment`], reporting one stage named after the experiment with
+/// one unit for the fits on the full data and one per bootstrap replicate.
+///
+/// # Errors
+/// As [`fit_experiment`].
+pub fn fit_experiment_with(
+    exp: &Experiment,
+    settings: &FitSettings,
+    progress: &dyn crate::progress::Progress,
+) -> Result<ExperimentFit, StudyError> {
+    progress.start(&exp.name, 1 + settings.bootstrap as u64);
+    let result = fit_experiment_inner(exp, settings, progress);
+    progress.finish(&exp.name);
+    result
+}
+
+fn fit_experiment_inner(
+    exp: &Experiment,
+    settings: &FitSettings,
+    progress: &dyn crate::progress::Progress,
+) -> Result<ExperimentFit, StudyError> {
     if !(settings.budget > 0.0 && settings.budget.is_finite()) {
         return Err(StudyError::BadSetting {
             name: "budget",
@@ -406,7 +430,10 @@ pub fn fit_experiment(
     if points.is_empty() {
         return Err(StudyError::NoPoints(exp.name.clone()));
     }
-    let estimates = estimate(&points, &exp.name)?;
+    let estimates = {
+        let _tick = crate::progress::Tick(progress);
+        estimate(&points, &exp.name)?
+    };
     let numbers = estimates.numbers(settings.budget);
     let width = numbers.len();
     let intervals = if settings.bootstrap > 0 {
@@ -415,7 +442,10 @@ pub fn fit_experiment(
             settings.resample,
             settings.bootstrap,
             settings.seed,
-            |pts| Some(replicate_numbers(pts, settings.budget, width)),
+            |pts| {
+                let _tick = crate::progress::Tick(progress);
+                Some(replicate_numbers(pts, settings.budget, width))
+            },
         );
         column_intervals(&rows, width)
     } else {

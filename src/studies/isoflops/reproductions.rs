@@ -424,6 +424,33 @@ pub fn reproduce_epoch(
     replicates: usize,
     seed: u64,
 ) -> Result<EpochReproduction, StudyError> {
+    reproduce_epoch_with(runs, replicates, seed, &crate::progress::Silent)
+}
+
+/// [`reproduce_epoch`], reporting one stage with one unit for the two fits
+/// on the full data and one per bootstrap replicate.
+///
+/// # Errors
+/// As [`reproduce_epoch`].
+pub fn reproduce_epoch_with(
+    runs: &ChinchillaRuns,
+    replicates: usize,
+    seed: u64,
+    progress: &dyn crate::progress::Progress,
+) -> Result<EpochReproduction, StudyError> {
+    const STAGE: &str = "Epoch AI's replication";
+    progress.start(STAGE, 1 + replicates as u64);
+    let result = reproduce_epoch_inner(runs, replicates, seed, progress);
+    progress.finish(STAGE);
+    result
+}
+
+fn reproduce_epoch_inner(
+    runs: &ChinchillaRuns,
+    replicates: usize,
+    seed: u64,
+    progress: &dyn crate::progress::Progress,
+) -> Result<EpochReproduction, StudyError> {
     let data = epoch_runs(runs)?;
     let err = |method: &str| {
         let m = method.to_string();
@@ -433,16 +460,19 @@ pub fn reproduce_epoch(
             source,
         }
     };
+    let tick = crate::progress::Tick(progress);
     let huber = fit_huber(&data, None, &REFERENCE_LBFGSB).map_err(err("huber"))?;
     let hp = [huber.e, huber.a, huber.b, huber.alpha, huber.beta];
     let likelihood =
         fit_huber_likelihood(&data, &hp, huber_scale_start(&data, &hp), &REFERENCE_LBFGSB)
             .map_err(err("huber likelihood"))?;
+    drop(tick);
     // Replicates use the reference tolerances: with scipy's defaults the
     // Huber fit stops a step from its start (the objective is nearly
     // piecewise linear in the residuals), and the spread of the replicates
     // collapses (measured: SE of α 0.0024 instead of 0.015).
     let rows: Vec<[f64; 6]> = run_replicates(replicates, seed, |rng| {
+        let _tick = crate::progress::Tick(progress);
         epoch_replicate(&data, rng).map(|f| with_a(&f))
     });
     Ok(EpochReproduction {
