@@ -13,6 +13,11 @@
 //! evaluated at the same steps share their D (the five-size run: 307 points,
 //! 5 + 83 exponentials).
 //!
+//! After that procedure, a global stage by variable projection
+//! ([`profile`]; proofs/13 §13.9–13.11): the profile over the exponents on a
+//! grid, its best basins refined, the local optimiser started from the
+//! best, and a certificate comparing the answer with the profile's best.
+//!
 //! ## References
 //! - \[KB15\] D. P. Kingma, J. Ba, *Adam: A Method for Stochastic
 //!   Optimization*, ICLR 2015, arXiv:1412.6980.
@@ -30,10 +35,15 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use nalgebra::{Matrix5, RealField};
 
-use super::outcome::{FitError, FitStatus};
+use super::outcome::{Certificate, FitError, FitStatus};
 use crate::analysis::bootstrap::quantile;
 use crate::models::TrainingCurveLaw;
 use crate::numerics::{int, lit, ratio, to_f64};
+
+mod global;
+pub mod profile;
+pub use global::{certificate_tolerance, fit_training_curve_warm};
+use profile::{FlatRange, ProfileSettings};
 
 /// The Huber threshold δ of the published tool (PyTorch's `SmoothL1Loss(beta=0.1)`).
 pub const HUBER_DELTA: f64 = 0.1;
@@ -92,6 +102,12 @@ pub struct TrainingCurveParams {
     /// have not lowered the best objective (200): the line search is then
     /// cycling at the rounding floor, and the best point is the answer.
     pub lbfgs_stall_evaluations: usize,
+    /// The variable-projection profile: its box, grid, basins and the flat
+    /// tolerance.
+    pub profile: ProfileSettings,
+    /// Whether [`fit_training_curve`] runs the global stage after the
+    /// published procedure (true).
+    pub global_stage: bool,
 }
 
 impl Default for TrainingCurveParams {
@@ -109,6 +125,8 @@ impl Default for TrainingCurveParams {
             lbfgs_max_iter: 1000,
             lbfgs_max_evaluations: 20_000,
             lbfgs_stall_evaluations: 1000,
+            profile: ProfileSettings::default(),
+            global_stage: true,
         }
     }
 }
@@ -614,8 +632,17 @@ pub struct TrainingCurveFit {
     pub num_points: usize,
     /// How it ended: `Converged` (L-BFGS's own test, or it stopped with the
     /// largest gradient component below [`CONVERGED_GRADIENT`] or the
-    /// rounding floor [`gradient_floor`]), `MaxIter`, `Abnormal`.
+    /// rounding floor [`gradient_floor`]; after the global stage: at or
+    /// below the profile's best within rounding, inside the exponent box),
+    /// `BoundHit` (the profile's best is on the box), `MaxIter`, `Abnormal`.
     pub status: FitStatus,
+    /// The comparison with the profile's best (after the global stage).
+    pub certificate: Option<Certificate>,
+    /// The flat ranges of α and β: where the profile stays within
+    /// [`ProfileSettings::flat_tolerance`] of its minimum (after the global stage).
+    pub flat: Option<[FlatRange; 2]>,
+    /// Warnings of the global stage (empty when none).
+    pub warnings: Vec<String>,
 }
 
 /// The f64 problem for argmin; it remembers the best point it evaluated,
@@ -709,7 +736,11 @@ pub fn fit_training_curve(
     points: &CurvePoints<f64>,
     params: &TrainingCurveParams,
 ) -> Result<TrainingCurveFit, FitError> {
-    fit_training_curve_from(points, training_curve_start(points.loss()), params)
+    let published = fit_training_curve_from(points, training_curve_start(points.loss()), params)?;
+    if !params.global_stage {
+        return Ok(published);
+    }
+    global::global_stage(points, params, published)
 }
 
 /// As [`fit_training_curve`] from an explicit start (with
@@ -796,5 +827,8 @@ pub fn fit_training_curve_from(
         lbfgs_evaluations: problem.evaluations.get(),
         num_points: points.len(),
         status,
+        certificate: None,
+        flat: None,
+        warnings: Vec::new(),
     })
 }
