@@ -407,7 +407,7 @@ fn experiment_13_noise_free_rows_match_the_closed_form_and_threads_do_not_matter
 #[test]
 fn experiment_13_compares_rmse_over_common_data_sets_with_a_bootstrap_verdict() {
     use scaling_laws::experiments::exp13::{paired_ratio, verdict};
-    let sign = |i: usize| if i % 2 == 0 { 1.0 } else { -1.0 };
+    let sign = |i: usize| if i.is_multiple_of(2) { 1.0 } else { -1.0 };
     let y: Vec<Option<f64>> = (0..64)
         .map(|i| Some(if i < 60 { 0.1 * sign(i) } else { 1.0 }))
         .collect();

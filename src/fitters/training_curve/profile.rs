@@ -437,7 +437,7 @@ impl<'a> Profile<'a> {
         for i in 0..n {
             let a = node(s.alpha, n, i);
             for j in 0..n {
-                let b = node(s.beta, n, if i % 2 == 0 { j } else { n - 1 - j });
+                let b = node(s.beta, n, if i.is_multiple_of(2) { j } else { n - 1 - j });
                 let p = self.at([a, b], warm);
                 warm = Some(p.c);
                 out.push(p);
