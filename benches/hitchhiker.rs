@@ -1,7 +1,9 @@
 //! Bench of the training-curve fit on the seed's five-size run (307
 //! checkpoints, read from `$SCALING_LAWS_DATA/hitchhiker_runs` (else
 //! `../shared/data` beside the crate), which is not shipped): the full published procedure (start, 4000 Adam steps, L-BFGS),
-//! its phases, and one objective evaluation.
+//! its phases, and one objective evaluation. `full_fit` includes the
+//! variable-projection global stage and certificate (proofs/13 §13.10);
+//! `published_only` is the published procedure alone.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -45,6 +47,13 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("training_curve");
     g.bench_function("full_fit/points=307", |b| {
         b.iter(|| fit_training_curve(black_box(&pts), &params).unwrap())
+    });
+    let published = TrainingCurveParams {
+        global_stage: false,
+        ..params.clone()
+    };
+    g.bench_function("published_only/points=307", |b| {
+        b.iter(|| fit_training_curve(black_box(&pts), &published).unwrap())
     });
     let start = training_curve_start(pts.loss());
     g.bench_function("adam_4000/points=307", |b| {

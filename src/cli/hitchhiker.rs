@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::{json, Value};
 
+use super::law_json::num;
 use super::progress::Reporter;
 use super::{num_or, CliError};
 use crate::io::training_curves::{parse_n, CurveOptions, CurveSet, Registry, TokensMode};
@@ -353,10 +354,42 @@ fn interval_json(r: &HitchhikerResult) -> Value {
             let b = |k: usize| iv.bounds.map(|b| json!([b[k][0], b[k][1]]));
             json!({
                 "level": iv.level, "replicates": iv.replicates, "used": iv.used,
+                "at_bound": iv.at_bound,
                 "resample": iv.resample.as_str(),
                 "E": b(0), "A": b(1), "B": b(2), "alpha": b(3), "beta": b(4), "exp_E": b(5)
             })
         }
+    }
+}
+
+/// ln c, or a sentence when NNLS pinned c at 0 (never null or −∞).
+fn log_or_pinned(c: f64, name: &str) -> Value {
+    if c > 0.0 && c.is_finite() {
+        json!(c.ln())
+    } else {
+        json!(format!("not_computable: VPNLS pins exp({name}) at 0"))
+    }
+}
+
+fn certificate_json(r: &HitchhikerResult) -> Value {
+    match &r.fit.certificate {
+        None => Value::Null,
+        Some(c) => json!({
+            "objective": c.objective, "value": num(c.value),
+            "profile_best": num(c.profile_best), "gap": num(c.gap),
+            "tolerance": num(c.tolerance), "global_stage": c.global_stage
+        }),
+    }
+}
+
+fn flat_json(r: &HitchhikerResult, axis: usize) -> Value {
+    match &r.fit.flat {
+        None => Value::Null,
+        Some(f) => json!({
+            "range": [num(f[axis].range[0]), num(f[axis].range[1])],
+            "at_bound": f[axis].at_bound,
+            "within": f[axis].within,
+        }),
     }
 }
 
@@ -366,8 +399,9 @@ fn result_json(name: &str, r: &HitchhikerResult, missing: &[PathBuf]) -> Value {
         Ok(v) => {
             let s = &v.surface;
             json!({
-                "E": v.law.as_ref().map(|l| l.e), "A": v.law.as_ref().map(|l| l.a),
-                "B": v.law.as_ref().map(|l| l.b), "alpha": -s.alpha, "beta": -s.beta,
+                "E": log_or_pinned(s.e, "E"), "A": log_or_pinned(s.a, "A"),
+                "B": log_or_pinned(s.b, "B"),
+                "alpha": -s.alpha, "beta": -s.beta,
                 "exp_E": s.e, "exp_A": s.a, "exp_B": s.b,
                 "rss": s.rss, "status": s.status.as_str(), "smooth_l1": v.smooth_l1
             })
@@ -387,6 +421,8 @@ fn result_json(name: &str, r: &HitchhikerResult, missing: &[PathBuf]) -> Value {
         "lbfgs_iterations": r.fit.lbfgs_iterations,
         "lbfgs_evaluations": r.fit.lbfgs_evaluations,
         "fit_status": r.fit.status.as_str(), "status": r.status.as_str(),
+        "certificate": certificate_json(r),
+        "alpha_range": flat_json(r, 0), "beta_range": flat_json(r, 1),
         "noise": r.noise,
         "warnings": r.warnings,
         "missing_files": missing.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
@@ -440,12 +476,32 @@ fn report(name: &str, set: &CurveSet, r: &HitchhikerResult, missing: &[PathBuf])
         r.fit.gradient_max,
         r.fit.lbfgs_evaluations
     ));
+    if let (Some(c), Some(f)) = (&r.fit.certificate, &r.fit.flat) {
+        s.push_str(&format!(
+            "Profile (variable projection): best {:.10e}, fit {:.10e} (gap {:.1e}, rounding {:.1e}; {}); within {:e} of the minimum: alpha in [{:.4}, {:.4}], beta in [{:.4}, {:.4}]\n",
+            c.profile_best,
+            c.value,
+            c.gap,
+            c.tolerance,
+            if c.global_stage {
+                "the global stage's answer"
+            } else {
+                "the published procedure's answer"
+            },
+            f[0].within,
+            f[0].range[0],
+            f[0].range[1],
+            f[1].range[0],
+            f[1].range[1]
+        ));
+    }
     if let Some(i) = &r.intervals {
         s.push_str(&format!(
-            "Intervals: {:.0}% percentile bootstrap, {} of {} replicates converged (resampling {}; warm-started L-BFGS)\n",
+            "Intervals: {:.0}% percentile bootstrap, {} of {} replicates converged or on the exponent box ({} on it) (resampling {}; warm-started profile refinement and L-BFGS)\n",
             100.0 * i.level,
             i.used,
             i.replicates,
+            i.at_bound,
             i.resample.as_str()
         ));
         if let Some(b) = i.bounds {

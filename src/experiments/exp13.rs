@@ -6,6 +6,7 @@
 
 use rayon::prelude::*;
 
+use crate::analysis::bootstrap::{percentile_interval, resample_indices};
 use crate::fitters::approach2_corrected::{fit_approach2_corrected, CorrectedParams};
 use crate::fitters::approach3::{Approach3Start, Objective};
 use crate::fitters::{fit_approach2, FitStatus, SurfaceData, SurfaceMethod};
@@ -259,8 +260,137 @@ pub struct Exp13Row {
 pub struct Exp13Result {
     /// The configuration.
     pub config: Exp13Config,
-    /// One row per cell and method, settings in order.
+    /// One row per cell and method, settings in order (each method over its
+    /// own survivors: descriptive, not for comparison).
     pub rows: Vec<Exp13Row>,
+    /// The paired comparisons of every noisy cell ([`COMPARISONS`]).
+    pub comparisons: Vec<Exp13Comparison>,
+}
+
+/// The pairs compared in every noisy cell: (method, against).
+pub const COMPARISONS: [(&str, &str); 2] = [
+    ("approach2-corrected", "approach2"),
+    ("vpnls-lm", "approach2-corrected"),
+];
+
+/// Bootstrap replicates of each RMSE ratio's interval.
+pub const RATIO_REPLICATES: usize = 2000;
+
+/// Coverage of each RMSE ratio's interval.
+pub const RATIO_LEVEL: f64 = 0.95;
+
+/// Seed of the ratios' bootstrap (fixed: the verdicts do not depend on
+/// the experiment's seeds beyond the data).
+pub const RATIO_SEED: u64 = 13;
+
+/// How two methods compare on one quantity over their common data sets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RatioVerdict {
+    /// RMSE of the method over the common data sets.
+    pub rmse: f64,
+    /// RMSE of the method compared against, over the same data sets.
+    pub rmse_against: f64,
+    /// `rmse / rmse_against`.
+    pub ratio: f64,
+    /// Percentile bootstrap interval of the ratio (resampling the common
+    /// data sets, both methods with the same draw).
+    pub interval: [f64; 2],
+    /// `better`, `worse` or `not distinguishable` ([`verdict`]).
+    pub verdict: &'static str,
+}
+
+/// One paired comparison in one noisy cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exp13Comparison {
+    /// Setting name.
+    pub setting: &'static str,
+    /// Noise σ.
+    pub sigma: f64,
+    /// Width label.
+    pub width: &'static str,
+    /// Number of budgets.
+    pub budgets: usize,
+    /// Points per curve.
+    pub points: usize,
+    /// The method.
+    pub method: String,
+    /// The method it is compared against.
+    pub against: String,
+    /// Data sets on which both returned an estimate.
+    pub common: usize,
+    /// Data sets on which the method failed.
+    pub failed: usize,
+    /// Data sets on which the other method failed.
+    pub failed_against: usize,
+    /// On â (`None` when fewer than 2 common data sets).
+    pub a: Option<RatioVerdict>,
+    /// On log10 D*.
+    pub d: Option<RatioVerdict>,
+}
+
+/// The verdict of an interval of a ratio of errors (method / against):
+/// `better` when it lies wholly below 1, `worse` wholly above, `not
+/// distinguishable` when it contains 1.
+pub fn verdict(interval: [f64; 2]) -> &'static str {
+    if interval[1] < 1.0 {
+        "better"
+    } else if interval[0] > 1.0 {
+        "worse"
+    } else {
+        "not distinguishable"
+    }
+}
+
+/// The paired comparison of two methods' errors on the same data sets
+/// (`None`: that method failed there): the RMSEs over the data sets where
+/// both returned an estimate, their ratio, its percentile bootstrap
+/// interval (`replicates` resamples of the common data sets from
+/// `Rng::for_task(seed, stream)`), and the [`verdict`]. `None` when fewer
+/// than 2 data sets are common.
+pub fn paired_ratio(
+    x: &[Option<f64>],
+    y: &[Option<f64>],
+    replicates: usize,
+    level: f64,
+    seed: u64,
+    stream: u64,
+) -> Option<RatioVerdict> {
+    let pairs: Vec<(f64, f64)> = x
+        .iter()
+        .zip(y)
+        .filter_map(|(a, b)| Some(((*a)?, (*b)?)))
+        .collect();
+    let n = pairs.len();
+    if n < 2 {
+        return None;
+    }
+    let rmse = |idx: &mut dyn Iterator<Item = usize>| {
+        let (mut sx, mut sy) = (0.0, 0.0);
+        for i in idx {
+            sx += pairs[i].0 * pairs[i].0;
+            sy += pairs[i].1 * pairs[i].1;
+        }
+        ((sx / n as f64).sqrt(), (sy / n as f64).sqrt())
+    };
+    let (rx, ry) = rmse(&mut (0..n));
+    let mut rng = Rng::for_task(seed, stream);
+    let ratios: Vec<f64> = (0..replicates)
+        .filter_map(|_| {
+            let idx = resample_indices(&mut rng, n);
+            let (a, b) = rmse(&mut idx.into_iter());
+            let r = a / b;
+            r.is_finite().then_some(r)
+        })
+        .collect();
+    let ratio = rx / ry;
+    let interval = percentile_interval(&ratios, level).unwrap_or([ratio, ratio]);
+    Some(RatioVerdict {
+        rmse: rx,
+        rmse_against: ry,
+        ratio,
+        interval,
+        verdict: verdict(interval),
+    })
 }
 
 fn budgets(range: (f64, f64), count: usize) -> Vec<f64> {
@@ -287,6 +417,7 @@ pub fn run_exp13_with(
     progress: &dyn crate::progress::Progress,
 ) -> Result<Exp13Result, ExperimentError> {
     let mut rows = Vec::new();
+    let mut comparisons = Vec::new();
     for st in &config.settings {
         let surface = LossSurface::<f64>::preset(st.surface);
         let a_true = surface.exponent_a();
@@ -350,11 +481,63 @@ pub fn run_exp13_with(
                     d: ErrorStats::of(&ed),
                 });
             }
+            if *sigma == 0.0 {
+                continue;
+            }
+            let labels: Vec<String> = config.methods.iter().map(|m| m.label()).collect();
+            for (x, y) in COMPARISONS {
+                let (Some(kx), Some(ky)) = (
+                    labels.iter().position(|l| l == x),
+                    labels.iter().position(|l| l == y),
+                ) else {
+                    continue;
+                };
+                let err = |k: usize, q: usize| -> Vec<Option<f64>> {
+                    slice
+                        .iter()
+                        .map(|r| r[k].map(|e| if q == 0 { e.0 - a_true } else { e.1 - d_true }))
+                        .collect()
+                };
+                let stream = comparisons.len() as u64;
+                let common = slice
+                    .iter()
+                    .filter(|r| r[kx].is_some() && r[ky].is_some())
+                    .count();
+                comparisons.push(Exp13Comparison {
+                    setting: st.name,
+                    sigma: *sigma,
+                    width: wl,
+                    budgets: *nb,
+                    points: *np,
+                    method: x.to_string(),
+                    against: y.to_string(),
+                    common,
+                    failed: slice.iter().filter(|r| r[kx].is_none()).count(),
+                    failed_against: slice.iter().filter(|r| r[ky].is_none()).count(),
+                    a: paired_ratio(
+                        &err(kx, 0),
+                        &err(ky, 0),
+                        RATIO_REPLICATES,
+                        RATIO_LEVEL,
+                        RATIO_SEED,
+                        2 * stream,
+                    ),
+                    d: paired_ratio(
+                        &err(kx, 1),
+                        &err(ky, 1),
+                        RATIO_REPLICATES,
+                        RATIO_LEVEL,
+                        RATIO_SEED,
+                        2 * stream + 1,
+                    ),
+                });
+            }
         }
     }
     Ok(Exp13Result {
         config: config.clone(),
         rows,
+        comparisons,
     })
 }
 
@@ -548,7 +731,6 @@ impl Exp13Result {
             s.push_str(
                 "noisy: RMSE(â − a) / RMSE(log10 D* error, decades), [bias of â]; {failed fits, left out}\n",
             );
-            let (mut wins_a, mut wins_d, mut cells) = (0, 0, 0);
             for &sigma in st.sigmas.iter().filter(|x| **x > 0.0) {
                 for &(wl, _) in &st.widths {
                     for &nb in &st.budget_counts {
@@ -573,22 +755,110 @@ impl Exp13Result {
                                 }
                             }
                             s.push('\n');
-                            let a2 = self.find(st.name, sigma, wl, nb, np, "approach2");
-                            let co = self.find(st.name, sigma, wl, nb, np, "approach2-corrected");
-                            if let (Some(a2), Some(co)) = (a2, co) {
-                                cells += 1;
-                                wins_a += usize::from(co.a.rmse < a2.a.rmse);
-                                wins_d += usize::from(co.d.rmse < a2.d.rmse);
-                            }
                         }
                     }
                 }
             }
             s.push_str(&format!(
-                "corrected beats plain Approach 2 on RMSE of â in {wins_a} of {cells} noisy cells, on RMSE of D* in {wins_d} of {cells}\n"
+                "paired: RMSE ratio over the data sets where both methods returned an estimate, {:.0}% bootstrap interval ({} resamples of those data sets, seed {}), verdict; (common; failed: method / against)\n",
+                100.0 * RATIO_LEVEL, RATIO_REPLICATES, RATIO_SEED
             ));
+            let fmt = |v: &Option<RatioVerdict>| match v {
+                Some(v) => format!(
+                    "{:.3} [{:.3}, {:.3}] {}",
+                    v.ratio, v.interval[0], v.interval[1], v.verdict
+                ),
+                None => "fewer than 2 common data sets".to_string(),
+            };
+            for (x, y) in COMPARISONS {
+                let cs: Vec<&Exp13Comparison> = self
+                    .comparisons
+                    .iter()
+                    .filter(|c| c.setting == st.name && c.method == x && c.against == y)
+                    .collect();
+                if cs.is_empty() {
+                    continue;
+                }
+                s.push_str(&format!("  {} / {}:\n", short(x), short(y)));
+                for c in &cs {
+                    s.push_str(&format!(
+                        "    σ={:<5} {:<4} budgets={} points={:<3} â {}; D* {}; ({}; failed {} / {})\n",
+                        c.sigma, c.width, c.budgets, c.points, fmt(&c.a), fmt(&c.d), c.common, c.failed, c.failed_against
+                    ));
+                }
+                for (q, name) in [(0, "â"), (1, "D*")] {
+                    let count = |w: &str| {
+                        cs.iter()
+                            .filter(|c| {
+                                let v = if q == 0 { &c.a } else { &c.d };
+                                v.is_some_and(|v| v.verdict == w)
+                            })
+                            .count()
+                    };
+                    s.push_str(&format!(
+                        "  {} / {} on RMSE of {name}: better in {}, worse in {}, not distinguishable in {} of {} noisy cells\n",
+                        short(x),
+                        short(y),
+                        count("better"),
+                        count("worse"),
+                        count("not distinguishable"),
+                        cs.len()
+                    ));
+                }
+            }
         }
         s
+    }
+
+    /// The paired comparisons as CSV.
+    pub fn comparison_table(&self) -> Table {
+        let mut t = Table::new(&[
+            "setting",
+            "sigma",
+            "width",
+            "budgets",
+            "points",
+            "method",
+            "against",
+            "common",
+            "failed",
+            "failed_against",
+            "a_ratio",
+            "a_lo",
+            "a_hi",
+            "a_verdict",
+            "log10_dstar_ratio",
+            "log10_dstar_lo",
+            "log10_dstar_hi",
+            "log10_dstar_verdict",
+        ]);
+        for c in &self.comparisons {
+            let mut row = vec![
+                c.setting.to_string(),
+                fmt_f64(c.sigma),
+                c.width.to_string(),
+                c.budgets.to_string(),
+                c.points.to_string(),
+                c.method.clone(),
+                c.against.clone(),
+                c.common.to_string(),
+                c.failed.to_string(),
+                c.failed_against.to_string(),
+            ];
+            for v in [&c.a, &c.d] {
+                match v {
+                    Some(v) => row.extend([
+                        fmt_f64(v.ratio),
+                        fmt_f64(v.interval[0]),
+                        fmt_f64(v.interval[1]),
+                        v.verdict.to_string(),
+                    ]),
+                    None => row.extend(["".into(), "".into(), "".into(), "too few common".into()]),
+                }
+            }
+            t.push(row);
+        }
+        t
     }
 
     /// Everything to write.
@@ -599,7 +869,10 @@ impl Exp13Result {
             figures.push((format!("{}_dstar", st.name), self.figure(st, true)));
         }
         ExperimentFiles {
-            tables: vec![("summary".to_string(), self.table())],
+            tables: vec![
+                ("summary".to_string(), self.table()),
+                ("comparisons".to_string(), self.comparison_table()),
+            ],
             figures,
             report: self.report(),
         }

@@ -13,7 +13,7 @@ use crate::analysis::bootstrap::{
     percentile_interval, resample_groups, resample_within_groups, run_replicates,
 };
 use crate::fitters::training_curve::{
-    fit_training_curve, fit_training_curve_from, smooth_l1, smooth_l1_hessian, CurvePoints,
+    fit_training_curve, fit_training_curve_warm, smooth_l1, smooth_l1_hessian, CurvePoints,
     TrainingCurveFit, TrainingCurveParams,
 };
 use crate::fitters::vpnls::{fit_vpnls, VpnlsParams};
@@ -141,8 +141,11 @@ pub struct Intervals {
     pub level: f64,
     /// Replicates asked for.
     pub replicates: usize,
-    /// Replicates whose fit converged (the intervals are over these).
+    /// Replicates whose fit converged or ended on the exponent box (the
+    /// constrained optimum, as the full fit may; the intervals are over these).
     pub used: usize,
+    /// Of these, how many ended on the exponent box.
+    pub at_bound: usize,
     /// How resamples were drawn.
     pub resample: Resample,
     /// (E, A, B, α, β, e^E), each `[lo, hi]`; `None` when no replicate converged.
@@ -207,6 +210,7 @@ fn identifiability(
     fit: &TrainingCurveFit,
     noise: f64,
     delta: f64,
+    flat_width: f64,
 ) -> Vec<String> {
     let mut w = Vec::new();
     let law = &fit.law;
@@ -259,6 +263,22 @@ fn identifiability(
             "Hessian near-singular: smallest eigenvalue of the correlation-scaled Hessian {lmin:.3e} (< {MIN_SCALED_CURVATURE:e}); the flat direction is mostly {} ({:.2}) and {} ({:.2})",
             NAMES[parts[0].0], parts[0].1, NAMES[parts[1].0], parts[1].1
         ));
+    }
+    if let Some(flat) = &fit.flat {
+        for (k, name) in ["alpha", "beta"].iter().enumerate() {
+            let f = &flat[k];
+            if f.width() > flat_width || f.at_bound.iter().any(|b| *b) {
+                let bound = match f.at_bound {
+                    [true, _] => format!("; it reaches the search bound {name} = {}: the objective may keep falling beyond", f.range[0]),
+                    [_, true] => format!("; it reaches the search bound {name} = {}: the objective may keep falling beyond", f.range[1]),
+                    _ => String::new(),
+                };
+                w.push(format!(
+                    "{name} not identified: {name} in [{:.4}, {:.4}] within {:e} of the minimum objective{bound}",
+                    f.range[0], f.range[1], f.within
+                ));
+            }
+        }
     }
     for (name, v) in [("A", law.a), ("B", law.b), ("E", law.e)] {
         if !v.exp().is_finite() {
@@ -399,8 +419,15 @@ pub fn analyse_training_curves(
     let fit = fit_training_curve(&points, &settings.fit)?;
     let residuals = points.residuals(&fit.law);
     let noise = robust_scale(&residuals);
-    let mut warnings = identifiability(&points, &fit, noise, settings.fit.delta);
+    let mut warnings = identifiability(
+        &points,
+        &fit,
+        noise,
+        settings.fit.delta,
+        settings.fit.profile.flat_width,
+    );
     let identified = warnings.is_empty();
+    warnings.extend(fit.warnings.iter().cloned());
     let vpnls = vpnls_check(&points, &fit, settings, &mut warnings);
     if let Err(e) = &vpnls {
         warnings.push(format!("VPNLS cross-check failed: {e}"));
@@ -408,7 +435,9 @@ pub fn analyse_training_curves(
     let intervals = (settings.replicates > 0).then(|| bootstrap(set, &points, &fit, settings));
     let status = match fit.status {
         FitStatus::Converged if identified => HitchhikerStatus::Converged,
-        FitStatus::Converged => HitchhikerStatus::NotIdentified,
+        FitStatus::Converged | FitStatus::BoundHit if !identified => {
+            HitchhikerStatus::NotIdentified
+        }
         s => HitchhikerStatus::NotConverged(s),
     };
     let (n_lo, n_hi) = minmax(points.n());
@@ -431,10 +460,7 @@ fn bootstrap(
     settings: &HitchhikerSettings,
 ) -> Intervals {
     let groups = set.groups();
-    let params = TrainingCurveParams {
-        adam_steps: 0,
-        ..settings.fit.clone()
-    };
+    let params = settings.fit.clone();
     let start = fit.law.parameters();
     let reps = run_replicates(settings.replicates, settings.seed, |rng| {
         let idx = match settings.resample {
@@ -442,14 +468,15 @@ fn bootstrap(
             Resample::Curves => resample_groups(rng, &groups),
         };
         let sub = points.subset(&idx).ok()?;
-        let f = fit_training_curve_from(&sub, start, &params).ok()?;
-        (f.status == FitStatus::Converged).then(|| f.law.parameters())
+        let f = fit_training_curve_warm(&sub, start, &params).ok()?;
+        matches!(f.status, FitStatus::Converged | FitStatus::BoundHit)
+            .then(|| (f.law.parameters(), f.status == FitStatus::BoundHit))
     });
     let bounds = (!reps.is_empty()).then(|| {
         std::array::from_fn(|k| {
             let v: Vec<f64> = reps
                 .iter()
-                .map(|p| if k < 5 { p[k] } else { p[0].exp() })
+                .map(|(p, _)| if k < 5 { p[k] } else { p[0].exp() })
                 .collect();
             percentile_interval(&v, settings.level).unwrap_or([f64::NAN; 2])
         })
@@ -458,6 +485,7 @@ fn bootstrap(
         level: settings.level,
         replicates: settings.replicates,
         used: reps.len(),
+        at_bound: reps.iter().filter(|r| r.1).count(),
         resample: settings.resample,
         bounds,
     }

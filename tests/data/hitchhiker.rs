@@ -16,7 +16,13 @@ fn run(args: &[&str]) -> (i32, String, String) {
 }
 
 /// The seed's data set: N spans only 2.06× (1,683,000 … 3,463,000), so the
-/// fit runs but α is reported as not identified.
+/// fit runs but α is reported as not identified. The published procedure
+/// stops at `max_iter` above the profile's minimum (issue 22 §3); the
+/// global stage ends at or below 0.0031774387 + 1e-9 (the profile's
+/// minimum as measured independently), `converged`, α = −0.1650 with the
+/// flat range [−0.2597, −0.0701] (within 1e-6; the digits
+/// specs/hitchhiker.md prints), and all 200 bootstrap replicates converge
+/// (none on the exponent box).
 pub fn hitchhiker_runs_fit_and_alpha_is_flagged_as_not_identified() {
     let dir = published("hitchhiker_runs");
     let files: Vec<(PathBuf, u64)> = [
@@ -29,10 +35,7 @@ pub fn hitchhiker_runs_fit_and_alpha_is_flagged_as_not_identified() {
     .iter()
     .map(|(w, n)| (dir.join(format!("optimal_lr_sgd_{w}d.csv")), *n))
     .collect();
-    let settings = HitchhikerSettings {
-        replicates: 20,
-        ..HitchhikerSettings::default()
-    };
+    let settings = HitchhikerSettings::default();
     let (set, r) = fit_training_curve_files(&files, &CurveOptions::default(), &settings).unwrap();
     assert_eq!(set.len(), 307);
     assert_eq!(r.fit.num_points, 307);
@@ -44,7 +47,24 @@ pub fn hitchhiker_runs_fit_and_alpha_is_flagged_as_not_identified() {
         "{:?}",
         r.warnings
     );
-    assert_ne!(r.status.as_str(), "converged");
+    assert_eq!(r.status.as_str(), "not_identified");
+    assert!(
+        r.fit.objective <= 0.0031774387 + 1e-9,
+        "{}",
+        r.fit.objective
+    );
+    assert_eq!(r.fit.status.as_str(), "converged");
+    let c = r.fit.certificate.as_ref().unwrap();
+    assert!(c.global_stage && c.holds(), "{c:?}");
+    assert_eq!(format!("{:.4}", r.fit.law.alpha), "-0.1650");
+    let w =
+        "alpha not identified: alpha in [-0.2597, -0.0701] within 1e-6 of the minimum objective";
+    assert!(r.warnings.iter().any(|x| x == w), "{:?}", r.warnings);
+    assert!(r.warnings.iter().any(|x| x.starts_with(
+        "the published procedure (Adam + L-BFGS) ends max_iter at objective 3.1777143078e-3"
+    )));
+    let iv = r.intervals.unwrap();
+    assert_eq!((iv.used, iv.at_bound), (200, 0));
 }
 
 pub fn hitchhiker_file_mode_fits_files_given_on_the_command_line() {

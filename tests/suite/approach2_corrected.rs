@@ -349,6 +349,16 @@ fn experiment_13_noise_free_rows_match_the_closed_form_and_threads_do_not_matter
     let one = run(1);
     let two = run(2);
     assert_eq!(format!("{:?}", one.rows), format!("{:?}", two.rows));
+    assert_eq!(
+        format!("{:?}", one.comparisons),
+        format!("{:?}", two.comparisons)
+    );
+    // Every noisy cell has both comparisons, over the common data sets.
+    let noisy_cells = one.rows.iter().filter(|r| r.sigma > 0.0).count() / cfg.methods.len();
+    assert_eq!(one.comparisons.len(), 2 * noisy_cells);
+    for c in &one.comparisons {
+        assert!(c.common + c.failed.max(c.failed_against) <= 3, "{c:?}");
+    }
     let c_x = cfg.extrapolate_to;
     for st in &cfg.settings {
         let s = LossSurface::<f64>::preset(st.surface);
@@ -386,4 +396,62 @@ fn experiment_13_noise_free_rows_match_the_closed_form_and_threads_do_not_matter
             }
         }
     }
+}
+
+/// Experiment 13's paired comparison (specs/experiment-13.md, "Paired"): a
+/// planted case where the method fails exactly on the data sets where the
+/// other has its large errors. Over each method's own survivors it looks
+/// 2.7 times better; over the common data sets the two RMSEs are equal,
+/// the ratio is 1 with the interval [1, 1], "not distinguishable". A method
+/// with half the errors (plus a wobble) is "better" with the interval
+/// below 1 and containing the ratio; swapped, "worse". Fewer than 2 common
+/// data sets give no ratio. The verdict rule at its edges: an interval
+/// touching 1 is "not distinguishable". Same seed and stream, same interval.
+#[test]
+fn experiment_13_compares_rmse_over_common_data_sets_with_a_bootstrap_verdict() {
+    use scaling_laws::experiments::exp13::{paired_ratio, verdict};
+    let sign = |i: usize| if i.is_multiple_of(2) { 1.0 } else { -1.0 };
+    let y: Vec<Option<f64>> = (0..64)
+        .map(|i| Some(if i < 60 { 0.1 * sign(i) } else { 1.0 }))
+        .collect();
+    let x: Vec<Option<f64>> = (0..64).map(|i| (i < 60).then(|| 0.1 * sign(i))).collect();
+    let own = |v: &[Option<f64>]| {
+        let e: Vec<f64> = v.iter().flatten().copied().collect();
+        (e.iter().map(|e| e * e).sum::<f64>() / e.len() as f64).sqrt()
+    };
+    assert!(own(&x) < own(&y) / 2.5, "{} {}", own(&x), own(&y));
+    let r = paired_ratio(&x, &y, 2000, 0.95, 13, 0).unwrap();
+    assert_eq!((r.ratio, r.interval), (1.0, [1.0, 1.0]));
+    assert_eq!(r.verdict, "not distinguishable");
+    assert!((r.rmse - 0.1).abs() < 1e-15 && (r.rmse_against - 0.1).abs() < 1e-15);
+
+    let y2: Vec<Option<f64>> = (0..64)
+        .map(|i| Some(0.1 * (1 + i % 5) as f64 * sign(i)))
+        .collect();
+    let x2: Vec<Option<f64>> = y2
+        .iter()
+        .enumerate()
+        .map(|(i, e)| e.map(|e| 0.5 * e + 0.02 * (i as f64).sin()))
+        .collect();
+    let b = paired_ratio(&x2, &y2, 2000, 0.95, 13, 1).unwrap();
+    assert_eq!(b.verdict, "better");
+    assert!(b.interval[0] <= b.ratio && b.ratio <= b.interval[1] && b.interval[1] < 1.0);
+    assert!(b.interval[0] < b.interval[1], "{b:?}");
+    let w = paired_ratio(&y2, &x2, 2000, 0.95, 13, 1).unwrap();
+    assert_eq!(w.verdict, "worse");
+    assert!(w.interval[0] > 1.0);
+    assert_eq!(paired_ratio(&x2, &y2, 2000, 0.95, 13, 1), Some(b));
+    assert_ne!(paired_ratio(&x2, &y2, 2000, 0.95, 13, 2), Some(b));
+
+    let lonely = [Some(0.1), None, None];
+    assert_eq!(
+        paired_ratio(&lonely, &[Some(0.2), Some(0.2), None], 100, 0.95, 13, 0),
+        None
+    );
+
+    assert_eq!(verdict([0.8, 0.99]), "better");
+    assert_eq!(verdict([1.01, 1.2]), "worse");
+    assert_eq!(verdict([0.9, 1.1]), "not distinguishable");
+    assert_eq!(verdict([0.9, 1.0]), "not distinguishable");
+    assert_eq!(verdict([1.0, 1.1]), "not distinguishable");
 }

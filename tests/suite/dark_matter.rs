@@ -163,7 +163,7 @@ fn planted_metric(
 
 /// Cross-validation by its definition, re-implemented plainly: for each
 /// fold of `assign_folds`, both laws fitted on the other folds only (the
-/// study's own fit of that subset, without CV), errors pooled over the
+/// folds' fitter, damped Newton from the full fit's starts, proofs/12 §12.8), errors pooled over the
 /// held-out runs. A fold trained on its own held-out runs (leakage) or a
 /// different pooling fails this.
 #[test]
@@ -179,19 +179,21 @@ fn cross_validation_is_its_definition_on_held_out_runs() {
             let test: Vec<usize> = (0..input.loss.len()).filter(|&i| folds[i] == f).collect();
             assert!(!test.is_empty() && train.len() > test.len());
             let pick = |v: &[f64]| train.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-            let sub = MetricColumn {
-                x: pick(&column.x),
-                ..column.clone()
-            };
-            let no_cv = DarkMatterParams {
-                folds: 0,
-                ..params.clone()
-            };
-            let fit =
-                analyse_metric(&sub, &pick(&input.loss), &pick(&input.group), &no_cv).unwrap();
+            let data = scaling_laws::fitters::power_law::PowerLawData::<f64>::new(
+                &pick(&column.x),
+                &pick(&input.loss),
+                column.scale,
+            )
+            .unwrap();
+            let (single, two_term) =
+                scaling_laws::fitters::power_law::fit_single_and_two_term_newton(
+                    &data,
+                    &params.fit,
+                )
+                .unwrap();
             for &i in &test {
-                ss1 += (input.loss[i] - fit.single.predict(column.x[i])).powi(2);
-                ss2 += (input.loss[i] - fit.two_term.predict(column.x[i])).powi(2);
+                ss1 += (input.loss[i] - single.predict(column.x[i])).powi(2);
+                ss2 += (input.loss[i] - two_term.predict(column.x[i])).powi(2);
                 n += 1;
             }
         }

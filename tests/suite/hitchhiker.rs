@@ -300,24 +300,40 @@ fn hitchhiker_json_has_the_contract_keys_and_out_writes_figure_and_csv() {
         for k in ["E", "A", "B", "alpha", "beta", "final_loss"] {
             assert!(d[k].as_f64().unwrap().is_finite(), "{k}");
         }
-        // A coefficient that overflows f64 is null, and never silently: a
-        // warning names it and the status is not `converged`.
-        for (k, p) in [("exp_E", "E"), ("exp_A", "A"), ("exp_B", "B")] {
-            if d[k].as_f64().is_none() {
-                let w = format!("{p} not identified: exp({p}) overflows");
-                assert!(d["warnings"]
-                    .as_array()
-                    .unwrap()
+        // No null and no non-finite value anywhere (issue 22 §3: the
+        // datablations fit used to end with exp(A) = ∞), the exponents'
+        // flat ranges and the certificate present.
+        fn no_null(v: &serde_json::Value, path: &str) {
+            match v {
+                serde_json::Value::Null => panic!("null at {path}"),
+                serde_json::Value::Array(a) => a.iter().for_each(|x| no_null(x, path)),
+                serde_json::Value::Object(o) => o
                     .iter()
-                    .any(|x| x.as_str().unwrap().starts_with(&w)));
-                assert_ne!(d["status"], "converged");
+                    .for_each(|(k, x)| no_null(x, &format!("{path}.{k}"))),
+                serde_json::Value::String(s) => {
+                    assert!(!s.contains("inf") && !s.contains("NaN"), "{path}: {s}")
+                }
+                _ => {}
             }
         }
+        no_null(d, d["name"].as_str().unwrap());
+        for k in ["exp_E", "exp_A", "exp_B"] {
+            assert!(d[k].as_f64().unwrap().is_finite(), "{k}");
+        }
+        assert!(
+            d["certificate"]["gap"].as_f64().unwrap()
+                <= d["certificate"]["tolerance"].as_f64().unwrap()
+        );
+        assert!(d["alpha_range"]["range"].is_array() && d["beta_range"]["range"].is_array());
         assert!(d["num_points"].as_u64().unwrap() > 0);
         assert!(d["warnings"].is_array());
         assert!(d["vpnls"]["alpha"].is_number() || d["vpnls"]["error"].is_string());
         assert!(d["intervals"]["alpha"].is_array());
     }
+    let dbl = &ds[1];
+    assert_eq!(dbl["alpha"], -4.0);
+    assert_eq!(dbl["fit_status"], "bound_hit");
+    assert_eq!(dbl["status"], "not_identified");
     for f in [
         "opt_trajectories.png",
         "opt_trajectories.svg",

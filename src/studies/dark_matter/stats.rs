@@ -3,9 +3,9 @@
 
 use crate::analysis::bootstrap::{percentile_interval, resample_indices, run_replicates};
 use crate::fitters::power_law::{
-    fit_power_law_from, nested_start, PowerLawData, PowerLawFit, PowerLawFitParams,
+    fit_power_law_newton_from, fit_single_and_two_term_newton, nested_start, PowerLawData,
+    PowerLawError, PowerLawFit, PowerLawFitParams,
 };
-use crate::fitters::power_law::{fit_single_and_two_term, PowerLawError};
 use crate::models::power_law::PowerLawForm;
 use crate::progress::{Progress, Silent, Tick};
 use crate::sampling::noise::Rng;
@@ -214,7 +214,7 @@ pub(crate) fn cross_validated_rmse_with(
         let pick = |v: &[f64], idx: &[usize]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
         let data =
             PowerLawData::<f64>::new(&pick(&column.x, &train), &pick(loss, &train), column.scale)?;
-        let (single, two) = fit_single_and_two_term(&data, &params.fit)?;
+        let (single, two) = fit_single_and_two_term_newton(&data, &params.fit)?;
         for &i in &test {
             let e1 = loss[i] - single.predict(column.x[i]);
             let e2 = loss[i] - two.predict(column.x[i]);
@@ -247,7 +247,7 @@ fn refit(
     full: (&PowerLawFit, &PowerLawFit),
     fit: &PowerLawFitParams,
 ) -> Option<(PowerLawFit, PowerLawFit)> {
-    let single = fit_power_law_from(
+    let single = fit_power_law_newton_from(
         data,
         PowerLawForm::Single,
         std::slice::from_ref(&full.0.theta),
@@ -255,7 +255,7 @@ fn refit(
     )
     .ok()?;
     let starts = vec![full.1.theta.clone(), nested_start(data, &single.theta)];
-    let two = fit_power_law_from(data, PowerLawForm::TwoTerm, &starts, fit).ok()?;
+    let two = fit_power_law_newton_from(data, PowerLawForm::TwoTerm, &starts, fit).ok()?;
     Some((single, two))
 }
 

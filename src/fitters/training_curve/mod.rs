@@ -13,6 +13,11 @@
 //! evaluated at the same steps share their D (the five-size run: 307 points,
 //! 5 + 83 exponentials).
 //!
+//! After that procedure, a global stage by variable projection
+//! ([`profile`]; proofs/13 §13.9–13.11): the profile over the exponents on a
+//! grid, its best basins refined, the local optimiser started from the
+//! best, and a certificate comparing the answer with the profile's best.
+//!
 //! ## References
 //! - \[KB15\] D. P. Kingma, J. Ba, *Adam: A Method for Stochastic
 //!   Optimization*, ICLR 2015, arXiv:1412.6980.
@@ -30,10 +35,17 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use nalgebra::{Matrix5, RealField};
 
-use super::outcome::{FitError, FitStatus};
+use super::outcome::{Certificate, FitError, FitStatus};
 use crate::analysis::bootstrap::quantile;
 use crate::models::TrainingCurveLaw;
-use crate::numerics::{int, lit, ratio, to_f64};
+use crate::numerics::{int, lit, to_f64};
+
+mod adam;
+mod global;
+pub mod profile;
+pub use adam::{adam_phase, adam_phase_generic, AdamPhase};
+pub use global::{certificate_tolerance, fit_training_curve_warm};
+use profile::{FlatRange, ProfileSettings};
 
 /// The Huber threshold δ of the published tool (PyTorch's `SmoothL1Loss(beta=0.1)`).
 pub const HUBER_DELTA: f64 = 0.1;
@@ -92,6 +104,12 @@ pub struct TrainingCurveParams {
     /// have not lowered the best objective (200): the line search is then
     /// cycling at the rounding floor, and the best point is the answer.
     pub lbfgs_stall_evaluations: usize,
+    /// The variable-projection profile: its box, grid, basins and the flat
+    /// tolerance.
+    pub profile: ProfileSettings,
+    /// Whether [`fit_training_curve`] runs the global stage after the
+    /// published procedure (true).
+    pub global_stage: bool,
 }
 
 impl Default for TrainingCurveParams {
@@ -109,6 +127,8 @@ impl Default for TrainingCurveParams {
             lbfgs_max_iter: 1000,
             lbfgs_max_evaluations: 20_000,
             lbfgs_stall_evaluations: 1000,
+            profile: ProfileSettings::default(),
+            global_stage: true,
         }
     }
 }
@@ -486,115 +506,6 @@ pub fn training_curve_start(loss: &[f64]) -> [f64; 5] {
     [e, ab, ab, -0.5, -0.2]
 }
 
-/// The result of the Adam phase.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AdamPhase<T> {
-    /// The best state visited (least Adam objective).
-    pub best: [T; 5],
-    /// The Adam objective there (SmoothL1 plus the anchor term).
-    pub objective: T,
-}
-
-/// Adam on `f(θ) + w·|e^E − min L|` from `start`, keeping the best state
-/// visited (proofs/13 §13.5): PyTorch's Adam (β₁ = 0.9, β₂ = 0.999,
-/// ε = 1e-8), learning rate `max(lr·decay^⌊k/every⌋, floor)` at step k.
-/// Generic over the scalar.
-/// With `T = f64` it runs on the fast path [`smooth_l1_f64`] (one set of
-/// buffers for all steps); [`adam_phase_generic`] is the same loop on
-/// [`smooth_l1_generic`].
-pub fn adam_phase<T: RealField>(
-    points: &CurvePoints<T>,
-    start: [T; 5],
-    params: &TrainingCurveParams,
-) -> AdamPhase<T> {
-    if let Some(pts) = (points as &dyn Any).downcast_ref::<CurvePoints<f64>>() {
-        let mut scratch = Scratch::default();
-        let delta = params.delta;
-        return adam_loop(points, start, params, |p: &[T; 5]| {
-            let (f, g) = smooth_l1_f64(pts, &p.clone().map(|v| to_f64(&v)), delta, &mut scratch);
-            (lit(f), g.map(lit))
-        });
-    }
-    adam_phase_generic(points, start, params)
-}
-
-/// [`adam_phase`] on the generic objective [`smooth_l1_generic`] for any
-/// scalar (the same steps as the `f64` fast path).
-pub fn adam_phase_generic<T: RealField>(
-    points: &CurvePoints<T>,
-    start: [T; 5],
-    params: &TrainingCurveParams,
-) -> AdamPhase<T> {
-    let delta = lit::<T>(params.delta);
-    adam_loop(points, start, params, |p: &[T; 5]| {
-        smooth_l1_generic(points, p, &delta)
-    })
-}
-
-fn adam_loop<T: RealField>(
-    points: &CurvePoints<T>,
-    start: [T; 5],
-    params: &TrainingCurveParams,
-    mut smooth: impl FnMut(&[T; 5]) -> (T, [T; 5]),
-) -> AdamPhase<T> {
-    let w = lit::<T>(params.anchor_weight);
-    let min_l = points
-        .loss
-        .iter()
-        .cloned()
-        .reduce(|a, b| a.min(b))
-        .unwrap_or_else(T::zero);
-    let mut objective = |p: &[T; 5]| {
-        let (f, mut g) = smooth(p);
-        let ee = p[0].clone().exp();
-        let gap = ee.clone() - min_l.clone();
-        let sign = if gap > T::zero() {
-            T::one()
-        } else if gap < T::zero() {
-            -T::one()
-        } else {
-            T::zero()
-        };
-        g[0] += w.clone() * sign * ee;
-        (f + w.clone() * gap.abs(), g)
-    };
-    let (b1, b2, eps) = (ratio::<T>(9, 10), ratio::<T>(999, 1000), lit::<T>(1e-8));
-    let mut theta = start;
-    let mut m: [T; 5] = std::array::from_fn(|_| T::zero());
-    let mut v: [T; 5] = std::array::from_fn(|_| T::zero());
-    let (mut b1t, mut b2t) = (T::one(), T::one());
-    let mut best: Option<([T; 5], T)> = None;
-    for k in 0..params.adam_steps {
-        let (f, g) = objective(&theta);
-        if f.is_finite() && best.as_ref().is_none_or(|(_, bf)| f < *bf) {
-            best = Some((theta.clone(), f));
-        }
-        let decays = (k / params.lr_every.max(1)) as i32;
-        let lr = lit::<T>((params.adam_lr * params.lr_decay.powi(decays)).max(params.lr_floor));
-        b1t *= b1.clone();
-        b2t *= b2.clone();
-        for j in 0..5 {
-            m[j] = b1.clone() * m[j].clone() + (T::one() - b1.clone()) * g[j].clone();
-            v[j] =
-                b2.clone() * v[j].clone() + (T::one() - b2.clone()) * g[j].clone() * g[j].clone();
-            let mhat = m[j].clone() / (T::one() - b1t.clone());
-            let vhat = v[j].clone() / (T::one() - b2t.clone());
-            theta[j] -= lr.clone() * mhat / (vhat.sqrt() + eps.clone());
-        }
-    }
-    let (f, _) = objective(&theta);
-    if f.is_finite() && best.as_ref().is_none_or(|(_, bf)| f < *bf) {
-        best = Some((theta.clone(), f.clone()));
-    }
-    match best {
-        Some((best, objective)) => AdamPhase { best, objective },
-        None => AdamPhase {
-            best: theta,
-            objective: f,
-        },
-    }
-}
-
 /// A fitted training-curve law and how the fit ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainingCurveFit {
@@ -614,8 +525,17 @@ pub struct TrainingCurveFit {
     pub num_points: usize,
     /// How it ended: `Converged` (L-BFGS's own test, or it stopped with the
     /// largest gradient component below [`CONVERGED_GRADIENT`] or the
-    /// rounding floor [`gradient_floor`]), `MaxIter`, `Abnormal`.
+    /// rounding floor [`gradient_floor`]; after the global stage: at or
+    /// below the profile's best within rounding, inside the exponent box),
+    /// `BoundHit` (the profile's best is on the box), `MaxIter`, `Abnormal`.
     pub status: FitStatus,
+    /// The comparison with the profile's best (after the global stage).
+    pub certificate: Option<Certificate>,
+    /// The flat ranges of α and β: where the profile stays within
+    /// [`ProfileSettings::flat_tolerance`] of its minimum (after the global stage).
+    pub flat: Option<[FlatRange; 2]>,
+    /// Warnings of the global stage (empty when none).
+    pub warnings: Vec<String>,
 }
 
 /// The f64 problem for argmin; it remembers the best point it evaluated,
@@ -709,7 +629,11 @@ pub fn fit_training_curve(
     points: &CurvePoints<f64>,
     params: &TrainingCurveParams,
 ) -> Result<TrainingCurveFit, FitError> {
-    fit_training_curve_from(points, training_curve_start(points.loss()), params)
+    let published = fit_training_curve_from(points, training_curve_start(points.loss()), params)?;
+    if !params.global_stage {
+        return Ok(published);
+    }
+    global::global_stage(points, params, published)
 }
 
 /// As [`fit_training_curve`] from an explicit start (with
@@ -796,5 +720,8 @@ pub fn fit_training_curve_from(
         lbfgs_evaluations: problem.evaluations.get(),
         num_points: points.len(),
         status,
+        certificate: None,
+        flat: None,
+        warnings: Vec::new(),
     })
 }
