@@ -5,6 +5,7 @@ pub mod allocation_cost;
 pub mod audit;
 pub mod bootstrap;
 pub mod conditioning;
+pub mod design;
 pub mod law;
 pub mod predict;
 pub mod special;

@@ -10,6 +10,7 @@ use crate::models::{LossSurface, ModelError};
 use crate::plots::Figure;
 use crate::sampling::SamplingError;
 
+pub mod design_check;
 pub mod exp1;
 pub mod exp10;
 pub mod exp13;
