@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bootstrap;
 pub mod conditioning;
 pub mod design;
+pub mod design_search;
 pub mod law;
 pub mod predict;
 pub mod special;

@@ -204,3 +204,163 @@ fn bad_design_input_is_a_typed_error() {
         Err(DesignError::TooFewPointsForCorrected(4))
     );
 }
+
+/// `design` ranks the candidates, recommends the best under the cap, and
+/// its JSON agrees with the library's closed form for the habit.
+#[test]
+fn design_command_ranks_under_the_cap_and_reports_the_habit() {
+    use crate::support::json_of;
+    let v = json_of(&[
+        "design",
+        "--sigma",
+        "0.005",
+        "--compute-cap",
+        "1e21",
+        "--json",
+        "--top",
+        "3",
+    ]);
+    let best = &v["recommended"];
+    assert!(best["cost_flops"].as_f64().unwrap() <= 1e21);
+    let top = v["top"].as_array().unwrap();
+    assert_eq!(top.len(), 3);
+    assert!(top[0]["mse_ln_n"].as_f64() <= top[1]["mse_ln_n"].as_f64());
+    let s = LossSurface::<f64>::chinchilla();
+    let habit = SweepDesign {
+        budgets: default_budgets(),
+        grid: IsoflopGrid::from_factor(8.0, 9).unwrap(),
+        bias: SamplingBias::none(),
+    };
+    let a2 = expected_error(&s, &habit, &0.005, &1e24, DesignMethod::Approach2).unwrap();
+    let h = v["habit"].as_array().unwrap();
+    assert_eq!(h[0]["method"], "approach2");
+    assert!((h[0]["mse_ln_n"].as_f64().unwrap() - a2.mse_ln_n()).abs() < 1e-15);
+}
+
+/// Bad input to `design` exits 2 naming the value; nothing on stdout.
+#[test]
+fn design_command_bad_input_exits_2() {
+    use crate::support::run_status;
+    for (args, needle) in [
+        (vec!["design", "--sigma", "-1"], "sigma"),
+        (vec!["design", "--sigma", "0.01", "--widths", "0.5"], "0.5"),
+        (
+            vec!["design", "--sigma", "0.01", "--compute-cap", "1e10"],
+            "1e10",
+        ),
+        (
+            vec!["design", "--sigma", "0.01", "--methods", "magic"],
+            "magic",
+        ),
+        (vec!["design", "--sigma", "0.01", "--points", "2"], "2"),
+        (
+            vec![
+                "design",
+                "--sigma",
+                "0.01",
+                "--alpha-range",
+                "0.3,0.2",
+                "--beta-range",
+                "0.2,0.3",
+            ],
+            "alpha-range",
+        ),
+        (vec!["design"], "--sigma"),
+    ] {
+        let (code, out, err) = run_status(&args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(out.is_empty() && err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+/// Greedy next runs: each step's variance is below the last, and the
+/// first step's reduction is the Sherman–Morrison value checked against
+/// recomputing the closed form with the run added.
+#[test]
+fn suggest_next_lowers_the_variance_each_step() {
+    use scaling_laws::analysis::design_search::suggest_next;
+    let s = LossSurface::<f64>::chinchilla();
+    let pts = sample_isoflops(
+        &s,
+        &[1e17, 1e18, 1e19],
+        &IsoflopGrid::from_factor(4.0, 5).unwrap(),
+        &SamplingBias::none(),
+    )
+    .unwrap();
+    let done: Vec<(f64, f64)> = pts.iter().map(|p| (p.n, p.d)).collect();
+    let cands: Vec<(f64, f64)> = [1e19, 1e20, 1e21]
+        .iter()
+        .flat_map(|&c| {
+            let centre = s.n_opt(&c);
+            (-4..=4).map(move |i| (c, centre * 10f64.powf(0.25 * i as f64)))
+        })
+        .collect();
+    let next = suggest_next(&s, &done, &cands, &0.01, &1e24, 4).unwrap();
+    assert_eq!(next.len(), 4);
+    // The design closed form of the runs done (3 budgets × 5 points, VPNLS).
+    let d = SweepDesign {
+        budgets: vec![1e17, 1e18, 1e19],
+        grid: IsoflopGrid::from_factor(4.0, 5).unwrap(),
+        bias: SamplingBias::none(),
+    };
+    let before = expected_error(&s, &d, &0.01, &1e24, DesignMethod::Vpnls)
+        .unwrap()
+        .var_ln_n;
+    assert!(next[0].variance_after < before);
+    for w in next.windows(2) {
+        assert!(w[1].variance_after < w[0].variance_after);
+    }
+    // The variance of the runs done is the design closed form's, and adding
+    // the first suggestion as a run and recomputing (σ²gᵀ(JᵀJ)⁻¹g afresh)
+    // gives the Sherman–Morrison update's variance.
+    use scaling_laws::analysis::design_search::ln_n_variance;
+    let v0 = ln_n_variance(&s, &done, &0.01, &1e24).unwrap();
+    assert!((v0 - before).abs() < 1e-9 * before, "{v0} vs {before}");
+    let mut done2 = done.clone();
+    done2.push((next[0].n, next[0].budget / (6.0 * next[0].n)));
+    let v1 = ln_n_variance(&s, &done2, &0.01, &1e24).unwrap();
+    assert!(
+        (v1 - next[0].variance_after).abs() < 1e-9 * v1,
+        "{v1} vs {}",
+        next[0].variance_after
+    );
+    assert!(
+        ((before - next[0].variance_after) / next[0].budget - next[0].reduction_per_flop).abs()
+            < 1e-9 * next[0].reduction_per_flop
+    );
+}
+
+/// Experiment 14: the recommended designs' closed-form MSE agrees with its
+/// own Monte Carlo check (400 draws, same criterion as above), the habit
+/// is dominated (some design reaches its error for less compute), and the
+/// result does not depend on the thread count.
+#[test]
+fn experiment_14_checks_agree_and_the_habit_is_dominated() {
+    use scaling_laws::experiments::exp14::{run_exp14, Exp14Config};
+    let cfg = Exp14Config::default();
+    let go = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| run_exp14(&cfg))
+            .unwrap()
+    };
+    let r = go(2);
+    for s in &r.surfaces {
+        assert_eq!(s.checked.len(), 3);
+        for (best, mc, se) in &s.checked {
+            assert!(best.cost <= cfg.cap);
+            assert!(
+                (mc - best.mse_ln_n).abs() <= 4.0 * se + 0.05 * best.mse_ln_n,
+                "{:?} {}: mc {mc} ± {se}, analytic {}",
+                s.surface,
+                best.method.name(),
+                best.mse_ln_n
+            );
+            let habit = s.habit.iter().find(|h| h.0 == best.method).unwrap().1;
+            assert!(best.mse_ln_n < habit);
+        }
+    }
+    assert_eq!(r, go(1));
+}
