@@ -26,10 +26,10 @@ pub(crate) struct DesignArgs {
     /// The prior's α range `LO,HI` (with --beta-range): the designs are
     /// scored on the 3×3 grid of (α, β) at LO, mid, HI (A, B, E of the
     /// surface), averaged, and at the worst.
-    #[arg(long, value_delimiter = ',', value_parser = finite_f64, num_args = 2)]
+    #[arg(long, value_delimiter = ',', value_parser = finite_f64)]
     pub(crate) alpha_range: Option<Vec<f64>>,
     /// The prior's β range `LO,HI`.
-    #[arg(long, value_delimiter = ',', value_parser = finite_f64, num_args = 2)]
+    #[arg(long, value_delimiter = ',', value_parser = finite_f64)]
     pub(crate) beta_range: Option<Vec<f64>>,
     /// The surface (and σ, from its residuals) of a `fit --json` result of
     /// a surface method (vpnls, approach3).
@@ -135,7 +135,13 @@ fn prior(a: &DesignArgs) -> Result<(Vec<LossSurface<f64>>, Option<f64>), CliErro
         (None, None) => out.push(base),
         (Some(ar), Some(br)) => {
             for (name, r) in [("--alpha-range", ar), ("--beta-range", br)] {
-                if !(r[0] > 0.0 && r[0] <= r[1]) {
+                if r.len() != 2 {
+                    return Err(usage(format!(
+                        "{name} takes two numbers LO,HI, got {}",
+                        r.len()
+                    )));
+                }
+                if r[0].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || r[0] > r[1] {
                     return Err(usage(format!(
                         "{name} must be LO,HI with 0 < LO <= HI, got {},{}",
                         r[0], r[1]
@@ -210,7 +216,7 @@ pub(crate) fn design_cmd(a: &DesignArgs) -> Result<String, CliError> {
         .unwrap_or_else(|| (0..9).map(|i| 10f64.powf(17.0 + 0.5 * i as f64)).collect());
     crate::sampling::validate_budgets(&budgets)?;
     for &f in &a.widths {
-        if !(f > 1.0) {
+        if f.partial_cmp(&1.0) != Some(std::cmp::Ordering::Greater) {
             return Err(usage(format!("--widths: a factor must exceed 1, got {f}")));
         }
     }
@@ -218,7 +224,7 @@ pub(crate) fn design_cmd(a: &DesignArgs) -> Result<String, CliError> {
         IsoflopGrid::<f64>::new(1.0, n)?;
     }
     let cap = a.compute_cap.unwrap_or(f64::INFINITY);
-    if !(cap > 0.0) {
+    if cap.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return Err(usage(format!("--compute-cap must be positive, got {cap}")));
     }
     let designs = candidate_designs(&budgets, &a.widths, &a.points, &bias);

@@ -154,7 +154,7 @@ enum Command {
     Audit(AuditArgs),
     /// Rank IsoFLOP sweep designs by the expected error of ln N*(target)
     /// for each method (proofs/19), or suggest the next runs (--data).
-    Design(DesignArgs),
+    Design(Box<DesignArgs>),
 }
 
 #[derive(Debug, Args)]

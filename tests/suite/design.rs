@@ -266,6 +266,18 @@ fn design_command_bad_input_exits_2() {
             "alpha-range",
         ),
         (vec!["design"], "--sigma"),
+        (
+            vec![
+                "design",
+                "--sigma",
+                "0.01",
+                "--alpha-range",
+                "0.3",
+                "--beta-range",
+                "0.2,0.3",
+            ],
+            "two numbers",
+        ),
     ] {
         let (code, out, err) = run_status(&args);
         assert_eq!(code, Some(2), "{args:?}: {err}");
