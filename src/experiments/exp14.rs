@@ -204,7 +204,7 @@ impl Exp14Result {
             "habit_waste_factor",
         ]);
         let mut report = format!(
-            "Experiment 14: designing the sweep (σ = {}, target {:e} FLOPs, budgets {:.0e}…{:.0e}, grid centres {}× below N*, fixed compute {:.3e} FLOPs = the habit ±8×, 9 points, one budget per decade)\n",
+            "Experiment 14 — designing the sweep (σ = {}, target {:e} FLOPs, budgets {:.0e}…{:.0e}, grid centres {}× below N*, fixed compute {:.3e} FLOPs = the habit ±8×, 9 points, one budget per decade)\n",
             c.sigma, c.target, c.budgets[0], c.budgets[c.budgets.len() - 1], c.centring, c.cap
         );
         let mut panels = Vec::new();
