@@ -14,11 +14,11 @@ import numpy as np
 import scaling_laws as sl
 
 
-def main():
-    import matplotlib
+def main() -> None:
+    import matplotlib  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     truth = sl.LossSurface.preset("asymmetric")
     width, points, drift = np.log10(16), 15, 0.2

@@ -13,14 +13,15 @@ Prints the median time of each and the ratio, and the parameters each found.
 """
 
 import time
+from typing import Any, Callable, List, Tuple
 
 import numpy as np
-from scipy.optimize import minimize, nnls
+from scipy.optimize import minimize, nnls  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
 import scaling_laws as sl
 
 
-def median_time(f, repeat):
+def median_time(f: Callable[[], Any], repeat: int) -> float:
     ts = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -29,10 +30,10 @@ def median_time(f, repeat):
     return float(np.median(ts))
 
 
-def scipy_vpnls(N, D, L):
+def scipy_vpnls(N: np.ndarray, D: np.ndarray, L: np.ndarray) -> np.ndarray:
     lnN, lnD = np.log(N), np.log(D)
 
-    def project(theta):
+    def project(theta: Tuple[float, float]) -> Tuple[float, np.ndarray]:
         a, b = theta
         X = np.column_stack([np.ones_like(L), np.exp(-a * lnN), np.exp(-b * lnD)])
         coef, r = nnls(X, L)
@@ -45,10 +46,10 @@ def scipy_vpnls(N, D, L):
     return np.concatenate([project(res.x)[1], res.x])
 
 
-def scipy_approach3(N, D, L):
+def scipy_approach3(N: np.ndarray, D: np.ndarray, L: np.ndarray) -> np.ndarray:
     lnN, lnD = np.log(N), np.log(D)
 
-    def f(p):
+    def f(p: np.ndarray) -> Tuple[float, np.ndarray]:
         E, A, B, a, b = p
         tn, td = np.exp(-a * lnN), np.exp(-b * lnD)
         r = E + A * tn + B * td - L
@@ -63,14 +64,15 @@ def scipy_approach3(N, D, L):
     res = minimize(f, start, jac=True, method="L-BFGS-B",
                    bounds=[(1e-6, 10), (1e-6, 1e6), (1e-6, 1e6), (0.01, 0.99), (0.01, 0.99)],
                    options=dict(ftol=1e-15, gtol=1e-15, maxiter=1000))
-    return res.x
+    x: np.ndarray = np.asarray(res.x)
+    return x
 
 
-def main():
+def main() -> None:
     truth = sl.LossSurface.preset("chinchilla")
     s = sl.simulate_isoflops(truth, None, np.log10(8), 15)
     N, D, L = s.N, s.D, s.loss
-    rows = [
+    rows: List[Tuple[str, Callable[[], sl.SurfaceFit], Callable[[], np.ndarray], int, int]] = [
         ("VPNLS", lambda: sl.fit_vpnls(N, D, L), lambda: scipy_vpnls(N, D, L), 200, 5),
         ("Approach 3 (RSS)", lambda: sl.fit_approach3(N, D, L), lambda: scipy_approach3(N, D, L), 200, 5),
     ]

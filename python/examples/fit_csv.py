@@ -7,19 +7,20 @@ Without arguments it fits noise-free Chinchilla IsoFLOP data made by the package
 
 import csv
 import sys
+from typing import List, Sequence
 
 import numpy as np
 
 import scaling_laws as sl
 
 
-def load(path, cols):
+def load(path: str, cols: Sequence[str]) -> List[np.ndarray]:
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     return [np.array([float(r[c]) for r in rows]) for c in cols]
 
 
-def main():
+def main() -> None:
     if len(sys.argv) > 1:
         cols = sys.argv[2:5] if len(sys.argv) >= 5 else ["params", "tokens", "loss"]
         N, D, L = load(sys.argv[1], cols)

@@ -12,7 +12,7 @@ import numpy as np
 import scaling_laws as sl
 
 
-def main():
+def main() -> None:
     if len(sys.argv) == 5:
         alpha, beta, factor = map(float, sys.argv[1:4])
         points = int(sys.argv[4])

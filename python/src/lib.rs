@@ -686,19 +686,21 @@ fn fit_surfaces<'py>(
             column(&name("loss"), l)?,
         );
         within_rows(n.len())?;
+        // Mismatched lengths are the caller's mistake too: raised, naming
+        // the data set, its arrays and their lengths.
+        same_length(
+            &[
+                name("N").as_str(),
+                name("D").as_str(),
+                name("loss").as_str(),
+            ],
+            &[n.len(), d.len(), l.len()],
+        )?;
         columns.push((n, d, l));
     }
     let data: Vec<Result<SurfaceData<f64>, FitError>> = columns
         .iter()
-        .map(|(n, d, l)| {
-            if n.len() != d.len() || n.len() != l.len() {
-                return Err(FitError::BadSetting {
-                    name: "array lengths (N, D, loss must match)",
-                    value: n.len() as f64,
-                });
-            }
-            SurfaceData::new(n, d, l)
-        })
+        .map(|(n, d, l)| SurfaceData::new(n, d, l))
         .collect();
     let fits: Vec<Result<SurfaceFit<f64>, FitError>> = py.detach(|| {
         data.par_iter()

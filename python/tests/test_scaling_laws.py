@@ -258,7 +258,7 @@ def test_predict_and_audit_match_cli(cli, chinchilla_csv):
 
 
 def test_new_functions_name_mismatched_lengths():
-    with pytest.raises(sl.InvalidInputError, match="N: \\(3,\\), D: \\(2,\\)"):
+    with pytest.raises(sl.InvalidInputError, match="N: 3, D: 2, L: 3"):
         sl.predict([1e9, 2e9, 3e9], [1e10, 2e10], [3.0, 2.9, 2.8], [(1e9, 1e10)])
 
 

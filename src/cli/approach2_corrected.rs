@@ -6,14 +6,14 @@
 use serde_json::json;
 
 use super::approach2::Approach2Args;
-use super::fit::{allocation_text, FitArgs};
+use super::fit::{allocation_numbers, allocation_text, bootstrap_report, replicates, FitArgs};
 use super::law_json::{add_law, spread_json};
 use super::{law_json, CliError};
-use crate::analysis::law::{Approach2Law, FittedLaw};
+use crate::analysis::law::{Approach2Law, FittedLaw, LawMethod};
 use crate::analysis::predict::DataSpread;
 use crate::fitters::approach2_corrected::{fit_approach2_corrected, CorrectedFit, CorrectedParams};
-use crate::fitters::fit_approach2;
-use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, SamplingBias};
+use crate::fitters::{fit_approach2, FitStatus, SurfaceMethod};
+use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 
 /// Approach 2's keys (`a`, `b`, `a_intercept`, `b_intercept`), then `alpha`,
 /// `beta`, `status`, `iterations`, `rss` and one object per budget.
@@ -88,14 +88,66 @@ pub(crate) fn fit_corrected_cmd(a: &FitArgs) -> Result<String, CliError> {
     fit_approach2(&points)?;
     let fit = fit_approach2_corrected(&points, &CorrectedParams::default())?;
     let law = FittedLaw::Approach2(Approach2Law::from_corrected(&fit));
+    let mut v = corrected_json(&fit);
+    add_law(&mut v, "approach2-corrected", &law, &a.budget);
+    let mut warnings = Vec::new();
+    let mut extra = String::new();
+    if a.bootstrap > 0 {
+        // As plain Approach 2's bootstrap: points resampled within each
+        // budget (or whole budgets), a replicate counts when its fit
+        // converged; VPNLS's N* intervals beside (a warning when they do not
+        // overlap).
+        let budgets = a.budget.clone();
+        let width = 6 + 3 * budgets.len();
+        let numbers = move |pts: &[IsoflopPoint<f64>]| -> (Vec<f64>, bool) {
+            match fit_approach2_corrected(pts, &CorrectedParams::default()) {
+                Ok(f) if f.status == FitStatus::Converged => {
+                    let law = FittedLaw::Approach2(Approach2Law::from_corrected(&f));
+                    let mut v = vec![
+                        f.n_law.exponent,
+                        f.d_law.exponent,
+                        f.n_law.intercept,
+                        f.d_law.intercept,
+                        f.alpha,
+                        f.beta,
+                    ];
+                    v.extend(allocation_numbers(&law, &budgets));
+                    (v, false)
+                }
+                Ok(f) => (vec![f64::NAN; width], f.status == FitStatus::BoundHit),
+                Err(_) => (vec![f64::NAN; width], false),
+            }
+        };
+        let companion = LawMethod::Surface(SurfaceMethod::vpnls());
+        let companion = (!a.budget.is_empty()
+            && companion
+                .fit(&points)
+                .is_ok_and(|(_, s)| s == FitStatus::Converged))
+        .then_some(companion);
+        let rows = replicates(a, &points, true, &numbers, companion.as_ref());
+        extra = format!(
+            "\n{}",
+            bootstrap_report(
+                a,
+                &mut v,
+                &["a", "b", "a_intercept", "b_intercept", "alpha", "beta"],
+                &rows,
+                "approach2-corrected",
+                companion.as_ref(),
+                &mut warnings,
+            )
+        );
+    }
+    v["warnings"] = json!(warnings);
     Ok(if a.json {
-        let mut v = corrected_json(&fit);
-        add_law(&mut v, "approach2-corrected", &law, &a.budget);
         v["data"] = spread_json(&DataSpread::of(&points), None);
         v.to_string()
     } else {
+        let w: String = warnings.iter().map(|w| format!("\nwarning: {w}")).collect();
         corrected_text(&fit, &format!("{} points", points.len()))
             + &allocation_text(&law, &a.budget)
+            + &extra
+            + &w
     })
 }
 

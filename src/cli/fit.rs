@@ -61,7 +61,7 @@ pub(crate) struct FitArgs {
 /// One bootstrap replicate: the reported numbers (NaN where the method
 /// failed), whether the fit ended on a bound, and the companion method's
 /// N* at each budget.
-struct Replicate {
+pub(super) struct Replicate {
     numbers: Vec<f64>,
     on_bound: bool,
     companion: Vec<f64>,
@@ -69,11 +69,11 @@ struct Replicate {
 
 /// The method's numbers on one set of points: the parameters (`keys`), then
 /// N*, D*, L* per budget; and whether the fit ended on a bound.
-type Numbers<'a> = dyn Fn(&[IsoflopPoint<f64>]) -> (Vec<f64>, bool) + Sync + 'a;
+pub(super) type Numbers<'a> = dyn Fn(&[IsoflopPoint<f64>]) -> (Vec<f64>, bool) + Sync + 'a;
 
 /// Run the replicates: resample (plain, within budgets or whole budgets),
 /// then `numbers` and the companion's N* per budget.
-fn replicates(
+pub(super) fn replicates(
     a: &FitArgs,
     points: &[IsoflopPoint<f64>],
     within_budgets: bool,
@@ -127,7 +127,7 @@ fn interval_entry(iv: Option<[f64; 2]>, finite: usize, replicates: usize) -> (Va
 /// into each `v["allocations"][i]["interval"]`, the share on a bound, and
 /// the companion comparison (a warning when the N* intervals do not
 /// overlap). Returns the text lines.
-fn bootstrap_report(
+pub(super) fn bootstrap_report(
     a: &FitArgs,
     v: &mut Value,
     keys: &[&str],
@@ -194,7 +194,7 @@ fn bootstrap_report(
 
 /// The allocation numbers of `law` at the budgets (N*, D*, L*; NaN for a
 /// missing L*).
-fn allocation_numbers(law: &FittedLaw, budgets: &[f64]) -> Vec<f64> {
+pub(super) fn allocation_numbers(law: &FittedLaw, budgets: &[f64]) -> Vec<f64> {
     budgets
         .iter()
         .flat_map(|&c| {
@@ -260,12 +260,6 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
         )));
     }
     if a.method == "approach2-corrected" {
-        if a.bootstrap > 0 {
-            return Err(CliError::Usage(format!(
-                "--bootstrap {} is not available for --method approach2-corrected (only for vpnls, approach3, grid and approach2)",
-                a.bootstrap
-            )));
-        }
         return super::approach2_corrected::fit_corrected_cmd(a);
     }
     let mut warnings: Vec<String> = Vec::new();

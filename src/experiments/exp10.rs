@@ -14,6 +14,8 @@ use crate::plots::{Figure, LegendPosition, Panel, Series};
 use super::sweep::{grid_cells, surface_color, Approach2Sweep, CellKey, NamedBias};
 use super::{ExperimentError, ExperimentFiles};
 
+mod figures;
+
 /// What Experiment 10 sweeps.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exp10Config {
@@ -177,6 +179,8 @@ impl Exp10Output {
             "wasted_dollars",
             "wasted_dollars_closed_form",
             "max_rel_deviation",
+            "d_error_pct",
+            "d_error_pct_closed_form",
         ]);
         for r in &self.rows {
             let (n, c) = (&r.numerical, &r.closed_form);
@@ -203,6 +207,8 @@ impl Exp10Output {
                 fmt_f64(n.wasted_dollars()),
                 fmt_f64(c.wasted_dollars()),
                 fmt_f64(r.max_deviation()),
+                fmt_f64(r.d_error_pct()),
+                fmt_f64(r.d_error_pct_closed_form()),
             ]);
         }
         t
@@ -276,7 +282,10 @@ impl Exp10Output {
     pub fn files(&self) -> ExperimentFiles {
         ExperimentFiles {
             tables: vec![("allocation_cost".into(), self.table())],
-            figures: vec![("wasted_share".into(), self.figure())],
+            figures: vec![
+                ("wasted_share".into(), self.figure()),
+                ("d_error".into(), self.d_error_figure()),
+            ],
             report: self.report(),
         }
     }

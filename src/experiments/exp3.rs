@@ -6,7 +6,7 @@ use crate::io::Table;
 use crate::models::{LossSurface, Preset};
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 
-use super::exp1::{standard_widths, Widths};
+use super::exp1::{case_figure, standard_widths, Widths, DISPLAY};
 use super::sweep::{
     bias_color, errors_table, grid_cells, max_deviation, optima_table, Approach2Errors,
     Approach2Sweep, CellKey, NamedBias, BUDGET_STYLE,
@@ -262,6 +262,30 @@ impl Exp3Output {
                 super::sweep::file_stem(&format!("optima_{}", p.name())),
                 self.optima_figure(p),
             ));
+        }
+        // The reference's per-(surface, bias) figures: Experiment 1's figure
+        // (IsoFLOP curves, inferred optima, errors against W, the closed form
+        // beside each fit) for every surface and bias.
+        let n = self.config.widths.len();
+        let display = if DISPLAY.iter().all(|&i| i < n) {
+            DISPLAY
+        } else {
+            [0, n / 2, n.saturating_sub(1)]
+        };
+        for &p in &self.config.surfaces {
+            for b in &self.config.biases {
+                figures.push((
+                    super::sweep::file_stem(&format!("{}_{}", p.name(), b.name)),
+                    case_figure(
+                        "Experiment 3",
+                        &self.sweep,
+                        p,
+                        b,
+                        &self.config.widths,
+                        display,
+                    ),
+                ));
+            }
         }
         ExperimentFiles {
             tables: vec![

@@ -18,6 +18,8 @@ use crate::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 use super::exp7::ExponentMethod;
 use super::{logspace, ExperimentError, ExperimentFiles};
 
+pub mod efficiency;
+
 /// What Experiment 9 sweeps.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exp9Config {
@@ -354,10 +356,12 @@ impl Exp9Output {
             tables: vec![
                 ("fits".into(), self.table()),
                 ("summary".into(), self.summary_table()),
+                ("pooled_variance".into(), self.variance_table()),
             ],
             figures: vec![
                 ("signed_error".into(), self.figure()),
                 ("signed_error_detail".into(), self.detail_figure()),
+                ("data_efficiency".into(), self.efficiency_figure()),
             ],
             report: self.report(),
         }
@@ -398,6 +402,7 @@ impl Exp9Output {
                 mae
             ));
         }
+        s.push_str(&self.variance_report());
         s
     }
 }

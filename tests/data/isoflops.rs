@@ -149,16 +149,14 @@ pub fn bootstrap_intervals_do_not_depend_on_the_thread_count() {
     };
     let (one, two) = (run(1), run(2));
     assert_eq!(one, two);
-    // Every Approach 2 number has an interval around its estimate.
+    // Every Approach 2 number has an interval (ordered, of positive width).
+    // Containment of the estimate is asserted at 1,000 replicates, where it
+    // is the published claim: claims::isoflops_llama3_bootstrap_numbers.
     let fit = fit_experiment(&e, &FitSettings::default()).unwrap();
-    for (k, (g, key, v)) in fit.numbers.iter().enumerate() {
+    for (k, (g, key, _)) in fit.numbers.iter().enumerate() {
         if g == "approach2" {
             let [lo, hi] = one[k].0.unwrap();
-            assert!(lo <= hi, "{key}");
-            assert!(
-                lo <= *v + 1e-9 * v.abs() && *v <= hi + 1e-9 * v.abs() || hi - lo > 0.0,
-                "{key}"
-            );
+            assert!(lo < hi, "{key}: [{lo}, {hi}]");
         }
     }
     // A different seed gives different replicates.
@@ -714,6 +712,10 @@ pub fn epoch_reproduction_gives_the_printed_numbers() {
     printed(f.e, 1.8169, 4);
     printed(f.alpha, 0.3478, 4);
     printed(f.beta, 0.3659, 4);
+    // a = β/(α+β) (proofs/01), printed 0.5126; published 0.513.
+    let a = f.beta / (f.alpha + f.beta);
+    printed(a, 0.5126, 4);
+    assert!((a - 0.513).abs() <= 5e-4);
     // Published estimates: ours agree to their printed digits but E and β,
     // which differ by 3e-4 and 1e-4.
     for (x, published, tol) in [

@@ -6,11 +6,13 @@
 //! (`common.rs`). A test here is a plain `pub fn` listed below; an unlisted
 //! one is dead code, which clippy (`-D warnings`) refuses.
 
+mod claims;
 mod common;
 mod dark_matter;
 mod decisions;
 mod hitchhiker;
 mod isoflops;
+mod reference_outputs;
 #[path = "../support/bin.rs"]
 mod support;
 
@@ -23,6 +25,12 @@ macro_rules! tests {
 
 fn main() {
     common::run(tests![
+        claims::dark_matter_spec_numbers_are_reproduced,
+        claims::dark_matter_without_the_five_highest_losses,
+        claims::isoflops_llama3_bootstrap_numbers,
+        claims::isoflops_dropped_budgets_and_marin_exponents,
+        claims::isoflops_cost_numbers,
+        claims::isoflops_residual_numbers,
         dark_matter::chinchilla_published_numbers_are_reproduced,
         dark_matter::dark_matter_json_has_the_contract_keys_and_writes_its_folder,
         dark_matter::dark_matter_fit_does_not_depend_on_the_seed,
@@ -48,5 +56,7 @@ fn main() {
         isoflops::reproductions_csv_writes_no_nan,
         isoflops::epoch_reproduction_gives_the_printed_numbers,
         isoflops::study_options_a_study_has_no_use_for_are_errors,
+        reference_outputs::exp12_residual_summary_is_recomputed_from_the_residuals_table,
+        reference_outputs::exp11_allocation_table_and_filter_figures_are_written,
     ]);
 }

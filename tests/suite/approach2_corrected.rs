@@ -115,9 +115,11 @@ fn corrected_approach2_reports_an_exponent_on_its_bound() {
 proptest! {
     #![proptest_config(crate::common::cases(128))]
 
-    /// The domain of `closed_form_predicts_numerical_approach2_under_any_bias`
-    /// (and its bracketing filter, for the same reason: proofs/15 §15.5),
-    /// with n ≥ 5.
+    /// The f64 claim of proofs/15 §15.5, exactly: conditioned surfaces,
+    /// W ∈ [0.05, 2.5], n ∈ [5, 101], 2–6 budgets on the half-decade
+    /// lattice, drift ∈ [−0.5, 0.5], centre scale ∈ [0.5, 3], and only grids
+    /// that bracket the optimum (|o| ≤ 2W at every budget; 6.1 % of draws
+    /// are rejected and redrawn, all with W < 0.49); 1e-10 absolute.
     #[test]
     fn corrected_approach2_recovers_exponents_and_intercepts_without_noise(
         alpha in exponent(), beta in exponent(), w in half_width(), n in identifiable_points(),
@@ -152,7 +154,8 @@ proptest! {
 proptest! {
     #![proptest_config(crate::common::cases(12))]
 
-    /// The same domain at 256 bits, every offset (no bracketing filter).
+    /// The same surfaces, drift and scale at 256 bits, every offset (no
+    /// bracketing filter), n ∈ [5, 25]; 12 cases by default; 1e-50 absolute.
     #[test]
     fn corrected_approach2_is_exact_at_256_bits(
         alpha in exponent(), beta in exponent(), w in half_width(), n in POINTS_FOR_EXPONENTS..=25,

@@ -557,11 +557,37 @@ fn fit_reports_warnings_statuses_and_refuses_a_meaningless_objective() {
             &["approach3 only"],
         );
     }
-    // --bootstrap silently ignored by approach2-corrected: an error.
-    fails_clearly(
-        &fit_args("approach2-corrected", &p, "--bootstrap 10"),
-        &["--bootstrap 10", "approach2-corrected"],
-    );
+    // approach2-corrected takes --bootstrap as plain Approach 2 does: on
+    // noise-free data every replicate gives the fit's own numbers, so each
+    // interval holds the estimate (to rounding), with VPNLS's N* beside.
+    let v = json_of(&fit_args(
+        "approach2-corrected",
+        &p,
+        "--budget 1e24 --bootstrap 10 --json",
+    ));
+    for k in ["a", "b", "a_intercept", "b_intercept", "alpha", "beta"] {
+        let iv = v["interval"][k]
+            .as_array()
+            .unwrap_or_else(|| panic!("{k}: {v}"));
+        let x = v[k].as_f64().unwrap();
+        let tol = 1e-9 * x.abs().max(1.0);
+        assert!(
+            iv[0].as_f64().unwrap() <= x + tol && x - tol <= iv[1].as_f64().unwrap(),
+            "{k}: {v}"
+        );
+    }
+    let alloc = &v["allocations"][0];
+    let n = alloc["n_opt"].as_f64().unwrap();
+    for key in ["n_opt", "n_opt_vpnls"] {
+        let iv = alloc["interval"][key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}: {v}"));
+        assert!(
+            (iv[0].as_f64().unwrap() / n - 1.0).abs() < 1e-6,
+            "{key}: {v}"
+        );
+    }
+    assert_eq!(v["on_bound_share"], 0.0, "{v}");
     // grid: a grid point, and a warning that VPNLS goes lower.
     let v = json_of(&fit_args("grid", &p, "--json"));
     assert_eq!(v["status"], "grid_point");

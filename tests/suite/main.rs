@@ -16,6 +16,7 @@ mod experiments;
 mod fuzz;
 mod global_stage;
 mod hitchhiker;
+mod identifiability;
 mod isoflops;
 mod lbfgsb;
 mod models;
@@ -23,6 +24,7 @@ mod nnls;
 mod plots;
 mod power_law;
 mod precision;
+mod reference_outputs;
 mod robustness;
 mod simulation;
 #[path = "../support/bin.rs"]

@@ -19,6 +19,9 @@ use crate::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 use super::fits::{bootstrap_points, fit_approach3_from_grid, Resample};
 use super::{fitted_surface, Experiment, Reason, StudyError, StudyFiles};
 
+mod figures;
+pub use figures::{allocation_table, ALLOCATION_BIAS, ALLOCATION_WIDTH};
+
 /// Llama 3 405B's training budget (FLOPs), the evaluation budget.
 pub const LLAMA3_405B_BUDGET: f64 = 3.8e25;
 /// Chinchilla's budget (Hoffmann et al. 2022, Figure 2), the evaluation
@@ -93,6 +96,12 @@ pub struct CostView {
     pub wasted_flops: f64,
     /// Wasted dollars.
     pub wasted_dollars: f64,
+    /// The optimal N*(C).
+    pub n_opt: f64,
+    /// N forced by the budget, C/(6D̂).
+    pub n_inferred: f64,
+    /// Loss reached minus the optimal loss at C (nats).
+    pub loss_gap: f64,
 }
 
 impl CostView {
@@ -105,6 +114,9 @@ impl CostView {
             d_error: 10f64.powf(c.token_error) - 1.0,
             wasted_flops: c.wasted_compute,
             wasted_dollars: c.wasted_dollars(),
+            n_opt: surface.n_opt(&c.budget),
+            n_inferred: c.params,
+            loss_gap: c.loss_gap,
         }
     }
 }
@@ -505,6 +517,16 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
             ..Panel::default()
         });
     }
+    figures.push((
+        "token_allocation_errors".to_string(),
+        figures::token_allocation_figure(sim),
+    ));
+    figures.push((
+        "compute_allocation_errors".to_string(),
+        figures::compute_allocation_figure(sim, real),
+    ));
+    tables.push(("allocation".to_string(), allocation_table(sim, real)));
+    figures.extend(figures::progressive_filter_figures(real));
     if !fpanels.is_empty() {
         let n = fpanels.len();
         figures.push((

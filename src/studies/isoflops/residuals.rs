@@ -16,6 +16,8 @@ use super::fits::fit_approach3_from_grid;
 use super::{fitted_surface, Experiment, StudyError, StudyFiles};
 use crate::fitters::SurfaceData;
 
+mod figures;
+
 /// The experiments of the residual study, in report order.
 pub const RESIDUAL_EXPERIMENTS: [&str; 6] = [
     "epochai_chinchilla__massivetext__chinchilla",
@@ -83,6 +85,8 @@ pub struct ResidualStudy {
     pub residuals: Vec<(f64, f64, f64, f64, f64)>,
     /// Per budget: (C, points, κ, k).
     pub factors: Vec<(f64, usize, f64, f64)>,
+    /// The clean points the fits saw.
+    pub points: Vec<IsoflopPoint<f64>>,
 }
 
 /// Run the residual study on one experiment's clean points.
@@ -139,6 +143,7 @@ pub fn residual_study(exp: &Experiment) -> Result<ResidualStudy, StudyError> {
         lin_fit,
         residuals,
         factors,
+        points: pts,
     })
 }
 
@@ -292,8 +297,15 @@ pub fn residual_files(studies: &[ResidualStudy]) -> StudyFiles {
             ("residual_fits".into(), fits),
             ("residuals".into(), points),
             ("flop_factors".into(), factors),
+            ("residuals_summary".into(), figures::summary_table(studies)),
         ],
-        figures: vec![("residuals".into(), strip), ("flop_factors".into(), k_fig)],
+        figures: [
+            ("residuals".to_string(), strip),
+            ("flop_factors".to_string(), k_fig),
+        ]
+        .into_iter()
+        .chain(figures::reference_figures(studies))
+        .collect(),
         report,
     }
 }
