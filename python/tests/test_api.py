@@ -224,6 +224,9 @@ def _every_result(noisy, tmp_path):
         "IsoflopsQc": (sl.isoflops_qc(table), 2),
         "IsoflopsFits": (sl.isoflops_fits(table), None),
         "TrainingCurvesReport": (sl.training_curves(names=["opt_trajectories"], bootstrap=4), 1),
+        "DesignReport": (sl.design(sigma=0.005, budgets=[1e18, 1e19, 1e20], points=[9],
+                                   widths=[8]), 12),
+        "NextRuns": (sl.suggest_next(N, D, L, k=2, sigma=0.01), 2),
     }
 
 

@@ -306,3 +306,70 @@ def test_extreme_but_legal_input_is_refused_clearly(tmp_path):
         sl.training_curves([(tmp_path / "x.csv", 1683000.9)])
     with pytest.raises(sl.InvalidInputError, match="100000"):
         sl.training_curves([(tmp_path / "x.csv", 1683000)], bootstrap=10**9)
+
+
+# ---- issue 27: design, suggest_next ----
+
+
+def test_design_matches_cli(cli):
+    py = sl.design(sigma=0.005, budgets=[1e18, 1e19, 1e20, 1e21], points=[7, 9], widths=[4, 8],
+                   compute_cap=5e21)
+    js = cli("design", "--sigma", 0.005, "--budgets", "1e18,1e19,1e20,1e21", "--points", "7,9",
+             "--widths", "4,8", "--compute-cap", 5e21, "--top", 1000)
+    assert py.to_dict() == js
+    assert py["ranked"] == len(py["top"]) and all(r["cost_flops"] <= 5e21 for r in py["top"])
+    # A LossSurface is passed as its five parameters: the preset's numbers.
+    s = sl.LossSurface.preset("asymmetric")
+    py = sl.design(s, sigma=0.002, budgets=[1e18, 1e19, 1e20], points=[9], widths=[8], top=3)
+    js = cli("design", "--surface", "asymmetric", "--sigma", 0.002, "--budgets", "1e18,1e19,1e20",
+             "--points", 9, "--widths", 8, "--top", 3)
+    assert len(py["top"]) == 3
+    for a, b in zip(py["top"], js["top"]):
+        assert a["method"] == b["method"]
+        assert abs(a["mse_ln_n"] - b["mse_ln_n"]) <= 1e-12 * b["mse_ln_n"]
+
+
+def test_design_to_pandas_has_one_row_per_ranked_design():
+    pd = pytest.importorskip("pandas")
+    r = sl.design(sigma=0.005, budgets=[1e18, 1e19, 1e20, 1e21], points=[9], widths=[8])
+    f = r.to_pandas()
+    assert isinstance(f, pd.DataFrame) and len(f) == r["ranked"] == 24
+    assert list(f["rank"]) == list(range(1, 25))
+    assert f["mse_ln_n"].is_monotonic_increasing
+    assert f.loc[0, "n_budgets"] == len(r["top"][0]["budgets"])
+
+
+def test_suggest_next_matches_cli(cli, tmp_path):
+    s = sl.simulate_isoflops(sl.LossSurface.preset("chinchilla"), [1e17, 1e18, 1e19], 0.6, 5)
+    path = tmp_path / "done.csv"
+    with open(path, "w") as f:
+        f.write("params,tokens,loss\n")
+        for row in zip(s.N, s.D, s.loss):
+            f.write(",".join(repr(float(v)) for v in row) + "\n")
+    py = sl.suggest_next(s.N, s.D, s.loss, k=3, sigma=0.01, budgets=[1e19, 1e20, 1e21])
+    js = cli("design", "--data", path, "--next", 3, "--sigma", 0.01, "--budgets", "1e19,1e20,1e21")
+    assert py.to_dict() == js
+    v = [r["var_ln_n_after"] for r in py["next"]]
+    assert len(v) == 3 and v[0] > v[1] > v[2] > 0
+    frame = py.to_pandas() if _has_pandas() else None
+    if frame is not None:
+        assert list(frame["step"]) == [1, 2, 3]
+
+
+def test_design_and_suggest_next_refuse_bad_input():
+    with pytest.raises(sl.InvalidInputError, match="sigma"):
+        sl.design(sigma=-1.0, budgets=[1e18, 1e19], points=[9], widths=[8])
+    with pytest.raises(sl.InvalidInputError, match="points"):
+        sl.design(sigma=0.01, points=[8.5])  # type: ignore[list-item]
+    with pytest.raises(sl.InvalidInputError, match="k must be"):
+        sl.suggest_next([1e9], [1e10], [3.0], k=0)
+    with pytest.raises(sl.InvalidInputError, match="N: 2, D: 1"):
+        sl.suggest_next([1e9, 2e9], [1e10], [3.0, 2.9], sigma=0.01)
+
+
+def _has_pandas():
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -5,6 +5,8 @@ pub mod allocation_cost;
 pub mod audit;
 pub mod bootstrap;
 pub mod conditioning;
+pub mod design;
+pub mod design_search;
 pub mod law;
 pub mod predict;
 pub mod special;

@@ -11,7 +11,7 @@ use super::CliError;
 use crate::experiments::exp1::Widths;
 use crate::experiments::sweep::{Approach2Sweep, CellKey};
 use crate::experiments::{
-    exp1, exp10, exp13, exp2, exp3, exp4, exp5, exp6, exp7, exp8, exp9, ExperimentFiles,
+    exp1, exp10, exp13, exp14, exp2, exp3, exp4, exp5, exp6, exp7, exp8, exp9, ExperimentFiles,
 };
 use crate::io::{create_dir, prepare_out_dir, remove_stale_temps, write_atomic};
 use crate::plots::write_figure_or_skip;
@@ -21,9 +21,9 @@ use super::progress::Reporter;
 
 #[derive(Debug, Args)]
 pub(crate) struct ExperimentArgs {
-    /// The experiment number (1 … 10, 13; 11, 12, 0 on published data) or `all`.
+    /// The experiment number (1 … 10, 13, 14; 11, 12, 0 on published data) or `all`.
     #[arg(value_parser = clap::builder::PossibleValuesParser::new(
-        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "13", "11", "12", "0", "all"]
+        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "13", "14", "11", "12", "0", "all"]
     ))]
     pub(crate) number: String,
     /// Output directory (created if absent).
@@ -46,7 +46,9 @@ pub(crate) struct ExperimentArgs {
 }
 
 /// The experiments `experiment all` runs, in order.
-const EXPERIMENTS: [&str; 11] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "13"];
+const EXPERIMENTS: [&str; 12] = [
+    "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "13", "14",
+];
 
 /// The union of the sweep cells the listed experiments read, with the
 /// budgets and points they share.
@@ -95,6 +97,7 @@ fn run_one(
         "9" => exp9::run_exp9_with(&exp9::Exp9Config::default(), progress)?.files(),
         "10" => exp10::run_exp10_on(&exp10::Exp10Config::default(), need()?)?.files(),
         "13" => exp13::run_exp13_with(&exp13::Exp13Config::default(), progress)?.files(),
+        "14" => exp14::run_exp14(&exp14::Exp14Config::default())?.files(),
         "11" | "12" | "0" => super::isoflops::study_experiment(n, data_dir, progress)?,
         other => {
             return Err(CliError::Usage(format!(
@@ -290,6 +293,9 @@ pub(super) fn describe(n: &str, name: &str) -> String {
         ("13", "summary") => "per (setting, σ, width, budgets, points, method): failures, bias, sd, RMSE and median |error| of â − a and of log10 D* at 1e24",
         ("13", _) if stem.ends_with("_exponent_a") => "RMSE (solid) and |bias| (dashed, band ± 2 standard errors) of â − a against points per curve, one colour per method; a series on another drawn hollow and named in the legend",
         ("13", _) if stem.ends_with("_dstar") => "RMSE (solid) and |bias| (dashed, band ± 2 standard errors) of the log10 D*(1e24) error against points per curve, one colour per method; a series on another drawn hollow and named in the legend",
+        ("14", "exp14_profiles") => "at the habit's compute: the best expected RMSE of ln N*(1e24) per method for each width, point count and number of budgets (closed forms, proofs/19)",
+        ("14", "exp14_recommended") => "per surface and method: the best design at the habit's compute, its RMSE closed form and Monte Carlo, the habit's, and the compute the habit wastes for its error",
+        ("14", "exp14_pareto") => "expected RMSE of ln N*(1e24) against compute: one Pareto front per method, the habit as a large dot",
         ("8", "fits") => "Approach 3 and VPNLS fits of the conditioning case",
         ("8", "hessians") => "eigenvalues and eigenvectors of the 5-D and 2-D Hessians",
         ("8", "noise") => "how noise hides the conditioning gap",
@@ -334,12 +340,13 @@ fn index_markdown(
 ) -> String {
     let mut s = String::from("# The simulation study\n\n");
     s.push_str(&format!(
-        "Written by `scaling-laws experiment all` ({} {}). Seeds: Experiment 7 {}, Experiment 8 {}, Experiment 9 {}; the other experiments are noise-free and draw nothing at random. Total wall time {total_seconds:.2} s.\n\n",
+        "Written by `scaling-laws experiment all` ({} {}). Seeds: Experiment 7 {}, Experiment 8 {}, Experiment 9 {}, Experiment 14 {}; the other experiments are noise-free and draw nothing at random. Total wall time {total_seconds:.2} s.\n\n",
         env!("CARGO_PKG_NAME"),
         env!("CARGO_PKG_VERSION"),
         exp7::Exp7Config::default().noisy.map_or(0, |n| n.seed),
         exp8::Exp8Config::default().seed,
         exp9::Exp9Config::default().seed,
+        exp14::Exp14Config::default().seed,
     ));
     if let Some((cells, secs)) = sweep {
         s.push_str(&format!(

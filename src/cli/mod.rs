@@ -11,6 +11,7 @@ mod approach2_corrected;
 mod audit;
 mod columns;
 mod dark_matter;
+mod design;
 mod experiment;
 mod fit;
 mod hitchhiker;
@@ -37,6 +38,7 @@ use crate::sampling::SamplingError;
 use approach2::{approach2_cmd, Approach2Args};
 use audit::{audit_cmd, AuditArgs};
 use dark_matter::{dark_matter_cmd, DarkMatterArgs};
+use design::{design_cmd, DesignArgs};
 use experiment::{experiment_cmd, ExperimentArgs};
 use fit::{fit_cmd, FitArgs};
 use hitchhiker::{hitchhiker_cmd, HitchhikerArgs};
@@ -109,6 +111,9 @@ pub enum CliError {
     /// Training logs or a registry could not be read.
     #[error(transparent)]
     Curves(#[from] crate::io::training_curves::CurveError),
+    /// A sweep design whose expected error cannot be computed.
+    #[error(transparent)]
+    Design(#[from] crate::analysis::design::DesignError),
     /// Arguments that parse but do not fit together.
     #[error("{0}")]
     Usage(String),
@@ -149,6 +154,9 @@ enum Command {
     /// Extrapolation audit: leave each group (budget) out, refit, score
     /// the held-out losses; every method side by side.
     Audit(AuditArgs),
+    /// Rank IsoFLOP sweep designs by the expected error of ln N*(target)
+    /// for each method (proofs/19), or suggest the next runs (--data).
+    Design(Box<DesignArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +229,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
         Command::Hitchhiker(a) => hitchhiker_cmd(&a),
         Command::Predict(a) => predict_cmd(&a),
         Command::Audit(a) => audit_cmd(&a),
+        Command::Design(a) => design_cmd(&a),
     }
 }
 

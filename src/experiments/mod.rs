@@ -10,9 +10,11 @@ use crate::models::{LossSurface, ModelError};
 use crate::plots::Figure;
 use crate::sampling::SamplingError;
 
+pub mod design_check;
 pub mod exp1;
 pub mod exp10;
 pub mod exp13;
+pub mod exp14;
 pub mod exp2;
 pub mod exp3;
 pub mod exp4;
@@ -56,6 +58,9 @@ pub enum ExperimentError {
     /// An allocation cost could not be computed.
     #[error(transparent)]
     AllocationCost(#[from] crate::analysis::allocation_cost::AllocationCostError),
+    /// A design's expected error could not be computed.
+    #[error(transparent)]
+    Design(#[from] crate::analysis::design::DesignError),
     /// The precision ladder (VPNLS and Approach 2 at several precisions) failed.
     #[error(transparent)]
     Ladder(#[from] crate::fitters::vpnls::PrecisionLadderError),

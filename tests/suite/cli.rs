@@ -64,7 +64,7 @@ fn bad_arguments_exit_nonzero_with_a_message_naming_the_value() {
         ("approach2 --width 1 --surface nope", "nope"),
         ("approach2 --width 1 --scale 0", "center_scale"),
         ("vertex-shift --alpha abc --beta 0.28 --width 1", "abc"),
-        ("experiment 14", "14"),
+        ("experiment 15", "15"),
         ("experiment 1 --widths 0.3", "0.3"),
     ] {
         fails_clearly(&words(line), &[needle]);

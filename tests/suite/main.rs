@@ -11,6 +11,7 @@ mod common;
 mod conditioning;
 mod dark_matter;
 mod decisions;
+mod design;
 mod experiments;
 mod fuzz;
 mod global_stage;

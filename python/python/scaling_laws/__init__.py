@@ -49,10 +49,12 @@ from ._results import (
     Approach2Fit,
     AuditReport,
     DarkMatterReport,
+    DesignReport,
     FitReport,
     IsoflopSample,
     IsoflopsFits,
     IsoflopsQc,
+    NextRuns,
     Predictions,
     Report,
     SurfaceFit,
@@ -75,11 +77,13 @@ from ._fits import (
 from ._commands import (
     audit,
     dark_matter,
+    design,
     fit_approach2_corrected,
     fit_budgets,
     isoflops_fits,
     isoflops_qc,
     predict,
+    suggest_next,
     training_curves,
 )
 
@@ -102,6 +106,8 @@ __all__ = [
     "IsoflopsFits",
     "DarkMatterReport",
     "TrainingCurvesReport",
+    "DesignReport",
+    "NextRuns",
     "HUBER_DELTA",
     "ArrayLike",
     "allocation_cost",
@@ -123,6 +129,8 @@ __all__ = [
     "audit",
     "isoflops_qc",
     "isoflops_fits",
+    "design",
+    "suggest_next",
 ]
 
 

@@ -1,5 +1,5 @@
 """The commands bound through their JSON: corrected Approach 2, allocations,
-predict, audit, the IsoFLOP study, dark matter, training curves."""
+predict, audit, the IsoFLOP study, dark matter, training curves, sweep design."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ import os
 import tempfile
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ._native import InvalidInputError
+import numpy as np
+
+from ._native import InvalidInputError, LossSurface
 from ._types import ArrayLike, Budgets, PathLike
 from ._results import (
     AuditReport,
     DarkMatterReport,
+    DesignReport,
     FitReport,
     IsoflopsFits,
     IsoflopsQc,
+    NextRuns,
     Predictions,
     TrainingCurvesReport,
 )
@@ -389,3 +393,119 @@ def training_curves(
         if v is not None:
             args += [flag, v]
     return TrainingCurvesReport(_command(args))
+
+
+def _floats(name: str, values: Optional[Sequence[float]]) -> Optional[str]:
+    if values is None:
+        return None
+    v = np.atleast_1d(np.asarray(values, dtype=float))
+    if v.ndim != 1 or v.size == 0:
+        raise InvalidInputError(f"{name}: expected a non-empty 1-D list of numbers, got {values!r}")
+    return ",".join(repr(float(x)) for x in v)
+
+
+def design(
+    surface: Union[str, LossSurface] = "chinchilla",
+    *,
+    sigma: Optional[float] = None,
+    target: float = 1e24,
+    budgets: Optional[Sequence[float]] = None,
+    points: Optional[Sequence[int]] = None,
+    widths: Optional[Sequence[float]] = None,
+    centring: float = 1.0,
+    drift: float = 0.0,
+    compute_cap: Optional[float] = None,
+    methods: Optional[Sequence[str]] = None,
+    alpha_range: Optional[Tuple[float, float]] = None,
+    beta_range: Optional[Tuple[float, float]] = None,
+    fit: Optional[PathLike] = None,
+    top: Optional[int] = None,
+) -> DesignReport:
+    """Rank IsoFLOP sweep designs by the expected error (bias² + variance,
+    proofs/19) of ln N*(``target``) for each method: the JSON of
+    ``scaling-laws design``. ``surface``: a preset name (default
+    ``chinchilla``) or a :class:`LossSurface`; ``sigma``: noise sd on L
+    (needed unless ``fit``, a ``fit --json`` file, gives it); ``budgets``
+    (FLOPs; designs use runs of ≥ 2 consecutive ones; default 1e17,
+    10^17.5, …, 1e21), ``points`` (default 5,7,9,11,15,21,31) and ``widths``
+    (±F× factors; default 2,3,4,6,8,12,16,32) span the candidates;
+    ``centring`` (factor the grid centre misses N* by, default 1),
+    ``drift`` (decades, default 0), ``compute_cap`` (FLOPs), ``methods``
+    (default all four), ``alpha_range``/``beta_range`` (a prior: LO, HI).
+    ``top`` rows are returned (default: every ranked design).
+
+    >>> import scaling_laws as sl
+    >>> r = sl.design(sigma=0.005, budgets=[1e18, 1e19, 1e20, 1e21], points=[9], widths=[8])
+    >>> r["recommended"]["method"], r["ranked"], len(r["top"])
+    ('vpnls', 24, 24)
+    >>> round(r["recommended"]["rmse_ln_n"], 4)
+    0.0299
+    """
+    args: List[object] = ["design", "--target", float(target), "--centring", float(centring),
+                          "--drift", float(drift)]
+    if isinstance(surface, LossSurface):
+        args += ["--e", repr(surface.E), "--a-coef", repr(surface.A), "--b-coef",
+                 repr(surface.B), "--alpha", repr(surface.alpha), "--beta", repr(surface.beta)]
+    elif fit is None:
+        args += ["--surface", str(surface)]
+    if fit is not None:
+        args += ["--fit", os.fspath(fit)]
+    if sigma is not None:
+        args += ["--sigma", float(sigma)]
+    for flag, name, vals in (("--budgets", "budgets", budgets), ("--widths", "widths", widths),
+                             ("--alpha-range", "alpha_range", alpha_range),
+                             ("--beta-range", "beta_range", beta_range)):
+        s = _floats(name, vals)
+        if s is not None:
+            args += [flag, s]
+    if points is not None:
+        p = [int(x) for x in points]
+        if not p or any(x != y for x, y in zip(p, points)):
+            raise InvalidInputError(f"points: expected a non-empty list of integers, got {points!r}")
+        args += ["--points", ",".join(map(str, p))]
+    if compute_cap is not None:
+        args += ["--compute-cap", float(compute_cap)]
+    if methods is not None:
+        args += ["--methods", ",".join(methods)]
+    if top is not None and (isinstance(top, bool) or not isinstance(top, numbers.Integral)
+                            or top < 1):
+        raise InvalidInputError(f"top must be a positive integer, got {top!r}")
+    args += ["--top", int(top) if top is not None else 2**32]
+    return DesignReport(_command(args))
+
+
+def suggest_next(
+    N: ArrayLike,
+    D: ArrayLike,
+    L: ArrayLike,
+    *,
+    k: int = 5,
+    sigma: Optional[float] = None,
+    target: float = 1e24,
+    budgets: Optional[Sequence[float]] = None,
+) -> NextRuns:
+    """The next ``k`` runs (default 5), greedily, that most reduce Var ln
+    N*(``target``) per FLOP given the runs done (N, D, L): the JSON of
+    ``scaling-laws design --data F --next K``. The surface is the runs'
+    VPNLS fit; ``sigma`` defaults to its residual sd; candidates are N*(C)/16
+    … 16·N*(C) in quarter decades at each of ``budgets`` (default 1e17,
+    10^17.5, …, 1e21).
+
+    >>> import scaling_laws as sl
+    >>> s = sl.simulate_isoflops(sl.LossSurface.preset("chinchilla"), [1e17, 1e18, 1e19], 0.6, 5)
+    >>> r = sl.suggest_next(s.N, s.D, s.loss, k=3, sigma=0.01)
+    >>> len(r["next"]), r["next"][0]["budget"]    # per FLOP, the cheapest budget wins here
+    (3, 1e+17)
+    >>> v = [x["var_ln_n_after"] for x in r["next"]]
+    >>> v[0] > v[1] > v[2]
+    True
+    """
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise InvalidInputError(f"k must be a positive integer, got {k!r}")
+    args: List[object] = ["design", "--data", _DATA, "--next", int(k), "--target", float(target)]
+    if sigma is not None:
+        args += ["--sigma", float(sigma)]
+    s = _floats("budgets", budgets)
+    if s is not None:
+        args += ["--budgets", s]
+    return NextRuns(_with_points(N, D, L, None, args))

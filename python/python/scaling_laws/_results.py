@@ -389,3 +389,35 @@ def _allocation(d: Mapping[str, Any]) -> Allocation:
 
 def _fit(d: Mapping[str, Any]) -> SurfaceFit:
     return SurfaceFit(**_fields(SurfaceFit, d))
+
+
+class DesignReport(Report):
+    """``scaling-laws design --json`` (:func:`design`): ``target``, ``sigma``,
+    ``prior_surfaces``, ``candidates``, ``ranked``, the ``recommended``
+    design, the ``habit`` (±8×, 9 points, 1e17…1e21) per method and the
+    ``top`` rows, each ``method``, ``width_factor``, ``points``, ``budgets``,
+    ``cost_flops``, ``mse_ln_n``, ``mse_ln_d``, ``rmse_ln_n``,
+    ``worst_mse_ln_n``, ``bias2_ln_n``, ``mse_a``. ``to_pandas()``: one row
+    per ranked design and method, best first, with ``rank``, ``n_budgets``,
+    ``budget_min`` and ``budget_max`` (the list of budgets kept in
+    ``budgets``)."""
+
+    def _rows(self) -> List[Dict[str, Any]]:
+        rows = []
+        for i, r in enumerate(self.get("top", [])):
+            b = list(r.get("budgets", []))
+            rows.append({"rank": i + 1, **r, "n_budgets": len(b),
+                         "budget_min": min(b) if b else float("nan"),
+                         "budget_max": max(b) if b else float("nan")})
+        return rows
+
+
+class NextRuns(Report):
+    """``scaling-laws design --data F --next K --json`` (:func:`suggest_next`):
+    ``sigma``, the VPNLS ``surface`` of the runs done, and ``next``: per step
+    ``budget``, ``n``, ``d``, ``var_ln_n_after`` (Var ln N*(target) once the
+    runs so far are added) and ``reduction_per_flop``. ``to_pandas()``: one
+    row per suggested run, with ``step`` (1, 2, …)."""
+
+    def _rows(self) -> List[Dict[str, Any]]:
+        return [{"step": i + 1, **r} for i, r in enumerate(self.get("next", []))]
