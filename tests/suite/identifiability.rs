@@ -143,7 +143,28 @@ fn rule_3_a_singular_hessian_fires() {
 fn rule_4_a_non_negative_exponent_fires() {
     let law =
         TrainingCurveLaw::from_parameters([1.69f64.ln(), 406.4f64.ln(), 0.5f64.ln(), -0.34, 0.1]);
-    let r = analyse(&curves_from(&law, &sizes(1e7, 1e9, 6), 1.0, 0.0, 0));
+    let set = curves_from(&law, &sizes(1e7, 1e9, 6), 1.0, 0.0, 0);
+    // With the global stage (proofs/13 §13.10) the exponents live in the box
+    // [−4, −0.01]: a rising D term cannot be followed, the answer is the box's
+    // best, and the result says so and is not `converged`.
+    let boxed = analyse(&set);
+    assert!(
+        boxed.fit.law.beta < 0.0 && has(&boxed, "ends outside the exponent box"),
+        "{:?} {:?}",
+        boxed.fit.law,
+        boxed.warnings
+    );
+    not_converged(&boxed);
+    // Rule 4 judges the published procedure's own answer (global stage off).
+    let settings = HitchhikerSettings {
+        replicates: 0,
+        fit: TrainingCurveParams {
+            global_stage: false,
+            ..TrainingCurveParams::default()
+        },
+        ..HitchhikerSettings::default()
+    };
+    let r = analyse_training_curves(&set, &settings).unwrap();
     assert!((r.fit.law.beta - 0.1).abs() < 1e-9, "{:?}", r.fit.law);
     assert!(
         has(
@@ -192,7 +213,12 @@ fn convergence_floor_decides_the_status() {
         curves(&law(15.0), &ns, 3.0, 7),
         curves(&law(100.0), &ns, 10.0, 8),
     ];
-    let full = TrainingCurveParams::default();
+    // §13.3 is the published procedure's own stopping rule: the global stage
+    // (which would certify these fits by the profile instead) is off.
+    let full = TrainingCurveParams {
+        global_stage: false,
+        ..TrainingCurveParams::default()
+    };
     let budgets = [
         TrainingCurveParams {
             adam_steps: 4,
