@@ -102,7 +102,7 @@ pub fn dark_matter_spec_numbers_are_reproduced() {
             "-28.2",
             "-1765",
             "-9963",
-            "0.12",
+            "0.60",
             "18.06",
         ),
     ];
