@@ -6,13 +6,13 @@
 use serde_json::json;
 
 use super::approach2::Approach2Args;
-use super::fit::{allocation_numbers, allocation_text, bootstrap_report, replicates, FitArgs};
+use super::fit::{allocation_numbers, allocation_text, approach2_bootstrap, FitArgs};
 use super::law_json::{add_law, spread_json};
 use super::{law_json, CliError};
-use crate::analysis::law::{Approach2Law, FittedLaw, LawMethod};
+use crate::analysis::law::{Approach2Law, FittedLaw};
 use crate::analysis::predict::DataSpread;
 use crate::fitters::approach2_corrected::{fit_approach2_corrected, CorrectedFit, CorrectedParams};
-use crate::fitters::{fit_approach2, FitStatus, SurfaceMethod};
+use crate::fitters::{fit_approach2, FitStatus};
 use crate::sampling::{default_budgets, sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 
 /// Approach 2's keys (`a`, `b`, `a_intercept`, `b_intercept`), then `alpha`,
@@ -118,24 +118,14 @@ pub(crate) fn fit_corrected_cmd(a: &FitArgs) -> Result<String, CliError> {
                 Err(_) => (vec![f64::NAN; width], false),
             }
         };
-        let companion = LawMethod::Surface(SurfaceMethod::vpnls());
-        let companion = (!a.budget.is_empty()
-            && companion
-                .fit(&points)
-                .is_ok_and(|(_, s)| s == FitStatus::Converged))
-        .then_some(companion);
-        let rows = replicates(a, &points, true, &numbers, companion.as_ref());
-        extra = format!(
-            "\n{}",
-            bootstrap_report(
-                a,
-                &mut v,
-                &["a", "b", "a_intercept", "b_intercept", "alpha", "beta"],
-                &rows,
-                "approach2-corrected",
-                companion.as_ref(),
-                &mut warnings,
-            )
+        extra = approach2_bootstrap(
+            a,
+            &points,
+            &numbers,
+            &["a", "b", "a_intercept", "b_intercept", "alpha", "beta"],
+            "approach2-corrected",
+            &mut v,
+            &mut warnings,
         );
     }
     v["warnings"] = json!(warnings);

@@ -123,6 +123,32 @@ fn interval_entry(iv: Option<[f64; 2]>, finite: usize, replicates: usize) -> (Va
     }
 }
 
+/// The bootstrap of an Approach 2 fit (plain or corrected): points resampled
+/// within budgets, VPNLS's N* intervals beside when VPNLS converges on the
+/// full data; returns the text block (after a newline) and fills `v`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn approach2_bootstrap(
+    a: &FitArgs,
+    points: &[IsoflopPoint<f64>],
+    numbers: &Numbers<'_>,
+    keys: &[&str],
+    method: &str,
+    v: &mut Value,
+    warnings: &mut Vec<String>,
+) -> String {
+    let companion = LawMethod::Surface(SurfaceMethod::vpnls());
+    let companion = (!a.budget.is_empty()
+        && companion
+            .fit(points)
+            .is_ok_and(|(_, s)| s == FitStatus::Converged))
+    .then_some(companion);
+    let rows = replicates(a, points, true, numbers, companion.as_ref());
+    format!(
+        "\n{}",
+        bootstrap_report(a, v, keys, &rows, method, companion.as_ref(), warnings)
+    )
+}
+
 /// The bootstrap's intervals: parameters into `v["interval"]`, allocations
 /// into each `v["allocations"][i]["interval"]`, the share on a bound, and
 /// the companion comparison (a warning when the N* intervals do not
@@ -299,24 +325,14 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
                     Err(_) => (vec![f64::NAN; 4 + 3 * budgets.len()], false),
                 }
             };
-            let companion = LawMethod::Surface(SurfaceMethod::vpnls());
-            let companion = (!a.budget.is_empty()
-                && companion
-                    .fit(&points)
-                    .is_ok_and(|(_, s)| s == FitStatus::Converged))
-            .then_some(companion);
-            let rows = replicates(a, &points, true, &numbers, companion.as_ref());
-            extra = format!(
-                "\n{}",
-                bootstrap_report(
-                    a,
-                    &mut v,
-                    &["a", "b", "a_intercept", "b_intercept"],
-                    &rows,
-                    "approach2",
-                    companion.as_ref(),
-                    &mut warnings,
-                )
+            extra = approach2_bootstrap(
+                a,
+                &points,
+                &numbers,
+                &["a", "b", "a_intercept", "b_intercept"],
+                "approach2",
+                &mut v,
+                &mut warnings,
             );
         }
         v["data"] = spread_json(&DataSpread::of(&points), residual_sd(&law, &points));
