@@ -1,9 +1,11 @@
 //! The training-curve study on the seed's own runs (published data, not
 //! shipped): the fit flags α as not identified; the command line's file mode.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use scaling_laws::io::training_curves::CurveOptions;
+use scaling_laws::fitters::training_curve::profile::{basins, Profile, ProfileSettings};
+use scaling_laws::fitters::training_curve::{CurvePoints, HUBER_DELTA};
+use scaling_laws::io::training_curves::{CurveOptions, Registry};
 use scaling_laws::studies::hitchhiker::{fit_training_curve_files, HitchhikerSettings};
 
 use super::common::published;
@@ -65,6 +67,56 @@ pub fn hitchhiker_runs_fit_and_alpha_is_flagged_as_not_identified() {
     )));
     let iv = r.intervals.unwrap();
     assert_eq!((iv.used, iv.at_bound), (200, 0));
+}
+
+/// proofs/13 §13.10: the default 20 × 20 profile grid (spacing 0.21) finds
+/// the basins the 40 × 40 grid (0.102) finds, on the three registry data
+/// sets (the seed's run, datablations, OPT): as many basin nodes, and the
+/// refinement of each ends at the same exponents (to 1e-6) and objective
+/// (to 1e-12 relative).
+pub fn hitchhiker_coarse_grid_finds_the_fine_grids_basins() {
+    let reg =
+        Registry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/registry.toml")).unwrap();
+    let coarse = ProfileSettings::default();
+    assert_eq!(coarse.nodes, 20, "the spacing proofs/13 §13.10 states");
+    let fine = ProfileSettings {
+        nodes: 40,
+        ..coarse.clone()
+    };
+    for name in [
+        "optimal_lr_sgd_scaling",
+        "datablations_c4_1epoch",
+        "opt_trajectories",
+    ] {
+        let d = reg.get(name).unwrap();
+        let (set, missing) = d.load(&d.options).unwrap();
+        assert!(missing.is_empty(), "{name}: {missing:?}");
+        let (n, dd, l) = set.points();
+        let pts = CurvePoints::new(&n, &dd, &l).unwrap();
+        let refined = |s: &ProfileSettings| {
+            let mut p = Profile::new(&pts, HUBER_DELTA);
+            let g = p.grid(s);
+            basins(&g, s.nodes)
+                .into_iter()
+                .map(|k| p.refine(g[k], [true; 2], [s.alpha, s.beta]))
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = (refined(&coarse), refined(&fine));
+        assert!(!a.is_empty(), "{name}");
+        assert_eq!(a.len(), b.len(), "{name}: {a:?} vs {b:?}");
+        for (x, y) in a.iter().zip(&b) {
+            for k in 0..2 {
+                assert!(
+                    (x.exponents[k] - y.exponents[k]).abs() <= 1e-6,
+                    "{name}: {x:?} vs {y:?}"
+                );
+            }
+            assert!(
+                (x.objective - y.objective).abs() <= 1e-12 * y.objective,
+                "{name}: {x:?} vs {y:?}"
+            );
+        }
+    }
 }
 
 pub fn hitchhiker_file_mode_fits_files_given_on_the_command_line() {

@@ -38,6 +38,7 @@ fn main() {
         decisions::audit_llama3_vpnls_matches_a_plain_refit_loop,
         hitchhiker::hitchhiker_runs_fit_and_alpha_is_flagged_as_not_identified,
         hitchhiker::hitchhiker_file_mode_fits_files_given_on_the_command_line,
+        hitchhiker::hitchhiker_coarse_grid_finds_the_fine_grids_basins,
         isoflops::qc_reproduces_the_published_flags,
         isoflops::llama3_raw_fits_meet_the_reference_values,
         isoflops::bootstrap_intervals_do_not_depend_on_the_thread_count,

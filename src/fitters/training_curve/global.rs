@@ -55,9 +55,12 @@ fn on_bound(params: &TrainingCurveParams, e: [f64; 2]) -> bool {
     (0..2).any(|k| e[k] - b[k].0 <= BOUND_TOLERANCE || b[k].1 - e[k] <= BOUND_TOLERANCE)
 }
 
-/// The profile point `start` refined, then polished by L-BFGS on all five
-/// parameters (kept only when it stays in the box and ends lower): the
-/// lower of the two.
+/// The profile point `start` refined, then — only when the refined point
+/// fails the gradient test of proofs/13 §13.3 (on the box, or stopped
+/// short) — polished by L-BFGS on all five parameters (kept only when it
+/// stays in the box and ends lower): the lower of the two. A refined point
+/// that passes the test is a stationary point of f to rounding, from which
+/// no descent can be told (§13.10).
 fn refine_and_polish(
     points: &CurvePoints<f64>,
     profile: &mut Profile<'_>,
@@ -67,6 +70,9 @@ fn refine_and_polish(
     let bounds = [params.profile.alpha, params.profile.beta];
     let best = profile.refine(start, [true; 2], bounds);
     let vp = fit_at(points, profile.parameters(&best), params.delta);
+    if vp.status == FitStatus::Converged {
+        return (best, vp);
+    }
     let warm = TrainingCurveParams {
         adam_steps: 0,
         ..params.clone()

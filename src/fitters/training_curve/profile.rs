@@ -41,7 +41,7 @@ impl Default for ProfileSettings {
         Self {
             alpha: (-4.0, -0.01),
             beta: (-4.0, -0.01),
-            nodes: 40,
+            nodes: 20,
             basins: 3,
             flat_tolerance: 1e-6,
             flat_width: 0.05,
@@ -64,7 +64,7 @@ pub struct ProfilePoint {
 /// The interval of one exponent over which the profile is flat.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FlatRange {
-    /// Lower and upper end (to 1/4096 of the grid spacing).
+    /// Lower and upper end (to [`FLAT_RESOLUTION`]).
     pub range: [f64; 2],
     /// Whether the interval reaches the box's lower/upper bound (the
     /// profile may keep falling beyond it).
@@ -94,6 +94,8 @@ pub struct Profile<'a> {
     w: Vec<f64>,
     /// Profile evaluations so far.
     pub evaluations: usize,
+    /// Inner steps so far.
+    pub steps: usize,
 }
 
 /// Weighted sums of one least-squares step.
@@ -123,6 +125,7 @@ impl<'a> Profile<'a> {
             v: Vec::new(),
             w: Vec::new(),
             evaluations: 0,
+            steps: 0,
         }
     }
 
@@ -204,11 +207,14 @@ impl<'a> Profile<'a> {
         s
     }
 
-    /// The weighted non-negative least-squares solution: the feasible
-    /// solution of least weighted squares among the eight supports
-    /// (proofs/13 §13.9: the optimum is the unconstrained solution on its
-    /// own support).
-    fn weighted_nnls(&self) -> [f64; 3] {
+    /// The non-negative minimiser of `Σ w_i r_i(c)² + 2 tᵀc` (weights
+    /// `self.w`, `t` a linear term; t = 0 is weighted least squares): the
+    /// feasible solution of least value among the eight supports (proofs/13
+    /// §13.9: the optimum of a convex quadratic over the orthant is the
+    /// unconstrained solution on its own support). Also whether the full
+    /// support's system was non-singular (then the quadratic is strictly
+    /// convex and the answer is its exact minimiser over c ≥ 0).
+    fn weighted_nnls(&self, t: &[f64; 3]) -> ([f64; 3], bool) {
         let s = self.sums();
         let [mu, mv, ml] = s.mu;
         // Uncentred moments for the supports without the constant.
@@ -218,6 +224,9 @@ impl<'a> Profile<'a> {
             s.cvv + s.w * mv * mv,
         );
         let (gul, gvl) = (s.cul + s.w * mu * ml, s.cvl + s.w * mv * ml);
+        // The linear term: with the constant free it shifts the constant by
+        // −t₀/w and the centred right-hand sides by −(t_k − t₀·μ_k).
+        let (s0, su, sv) = (t[0] / s.w, t[1] - t[0] * mu, t[2] - t[0] * mv);
         let solve2 = |a: f64, b: f64, d: f64, y1: f64, y2: f64| {
             let det = a * d - b * b;
             (det > 1e-13 * a * d).then(|| [(d * y1 - b * y2) / det, (a * y2 - b * y1) / det])
@@ -225,84 +234,149 @@ impl<'a> Profile<'a> {
         let solve1 = |a: f64, y: f64| (a > 0.0).then(|| y / a);
         // The full support's solution is the unconstrained optimum: when it
         // is feasible it is the answer.
-        let full = solve2(s.cuu, s.cuv, s.cvv, s.cul, s.cvl)
-            .map(|[c1, c2]| [ml - c1 * mu - c2 * mv, c1, c2]);
+        let full = solve2(s.cuu, s.cuv, s.cvv, s.cul - su, s.cvl - sv)
+            .map(|[c1, c2]| [ml - s0 - c1 * mu - c2 * mv, c1, c2]);
+        let strict = full.is_some() && s.w > 0.0;
         let ok = |c: &[f64; 3]| c.iter().all(|v| v.is_finite() && *v >= 0.0);
         if let Some(c) = full.filter(ok) {
-            return c;
+            return (c, strict);
         }
         let mut cands: Vec<[f64; 3]> = Vec::with_capacity(8);
         // With the constant free (centred systems).
-        if let Some(c1) = solve1(s.cuu, s.cul) {
-            cands.push([ml - c1 * mu, c1, 0.0]);
+        if let Some(c1) = solve1(s.cuu, s.cul - su) {
+            cands.push([ml - s0 - c1 * mu, c1, 0.0]);
         }
-        if let Some(c2) = solve1(s.cvv, s.cvl) {
-            cands.push([ml - c2 * mv, 0.0, c2]);
+        if let Some(c2) = solve1(s.cvv, s.cvl - sv) {
+            cands.push([ml - s0 - c2 * mv, 0.0, c2]);
         }
-        cands.push([ml, 0.0, 0.0]);
+        if s.w > 0.0 {
+            cands.push([ml - s0, 0.0, 0.0]);
+        }
         // Without it.
-        if let Some([c1, c2]) = solve2(guu, guv, gvv, gul, gvl) {
+        if let Some([c1, c2]) = solve2(guu, guv, gvv, gul - t[1], gvl - t[2]) {
             cands.push([0.0, c1, c2]);
         }
-        if let Some(c1) = solve1(guu, gul) {
+        if let Some(c1) = solve1(guu, gul - t[1]) {
             cands.push([0.0, c1, 0.0]);
         }
-        if let Some(c2) = solve1(gvv, gvl) {
+        if let Some(c2) = solve1(gvv, gvl - t[2]) {
             cands.push([0.0, 0.0, c2]);
         }
         cands.push([0.0; 3]);
-        let feasible: Vec<[f64; 3]> = cands.into_iter().filter(ok).collect();
-        let wss = |c: &[f64; 3]| {
+        let value = |c: &[f64; 3]| {
             (0..self.points.len())
                 .map(|i| {
                     let r = self.residual(c, i);
                     self.w[i] * r * r
                 })
                 .sum::<f64>()
+                + 2.0 * (t[0] * c[0] + t[1] * c[1] + t[2] * c[2])
         };
-        feasible
+        let c = cands
             .into_iter()
-            .map(|c| (wss(&c), c))
+            .filter(ok)
+            .map(|c| (value(&c), c))
             .min_by(|a, b| a.0.total_cmp(&b.0))
-            .map_or([0.0; 3], |(_, c)| c)
+            .map_or([0.0; 3], |(_, c)| c);
+        (c, strict)
     }
 
-    /// The profile at `exponents`: c ≥ 0 minimising SmoothL1 by IRLS from
-    /// `warm` (or from least squares), each step monotone (proofs/13 §13.9).
+    /// The Newton candidate at `c` (proofs/13 §13.9): on the current pattern
+    /// (which residuals are inside δ, the signs of the others) f is the
+    /// quadratic `(1/(2δm))·[Σ_in r_i² + 2δ Σ_out s_i r_i] + const`; its
+    /// minimiser over c ≥ 0. `None` when no residual is inside δ (the
+    /// piece is linear) or its quadratic is singular.
+    fn newton(&mut self, c: &[f64; 3]) -> Option<[f64; 3]> {
+        let p = self.points;
+        let d = self.delta;
+        let mut t = [0.0; 3];
+        self.w.clear();
+        for i in 0..p.len() {
+            let r = self.residual(c, i);
+            if r.abs() < d {
+                self.w.push(1.0);
+            } else {
+                self.w.push(0.0);
+                let sd = d * r.signum();
+                t[0] += sd;
+                t[1] += sd * self.u[p.n_index[i]];
+                t[2] += sd * self.v[p.d_index[i]];
+            }
+        }
+        if !self.w.contains(&1.0) {
+            return None;
+        }
+        let (cn, strict) = self.weighted_nnls(&t);
+        strict.then_some(cn)
+    }
+
+    /// Whether every residual at `cn` lies on the side of δ (closed) that
+    /// it had at `c`, with the same sign outside: then f and the Newton
+    /// quadratic of `c` have the same gradient at `cn`.
+    fn same_pattern(&self, c: &[f64; 3], cn: &[f64; 3]) -> bool {
+        let d = self.delta;
+        (0..self.points.len()).all(|i| {
+            let (r, q) = (self.residual(c, i), self.residual(cn, i));
+            if r.abs() < d {
+                q.abs() <= d
+            } else {
+                q * r.signum() >= d
+            }
+        })
+    }
+
+    /// The profile at `exponents`: c ≥ 0 minimising SmoothL1 from `warm`
+    /// (or from least squares) by Newton steps on the pattern's quadratic,
+    /// exact when the pattern holds, with a majorise–minimise (IRLS) step
+    /// whenever the Newton step does not lower f; f never rises (proofs/13 §13.9).
     pub fn at(&mut self, exponents: [f64; 2], warm: Option<[f64; 3]>) -> ProfilePoint {
         self.evaluations += 1;
         self.columns(exponents);
         let m = self.points.len();
         let d = self.delta;
-        let mut best: Option<([f64; 3], f64)> = warm.map(|c| (c, self.objective(&c)));
+        let (mut c, mut f) = match warm {
+            Some(c) => (c, self.objective(&c)),
+            None => {
+                self.w.clear();
+                self.w.resize(m, 1.0);
+                let c = self.weighted_nnls(&[0.0; 3]).0;
+                (c, self.objective(&c))
+            }
+        };
         for _ in 0..100 {
-            self.w.clear();
-            match &best {
-                Some((c, _)) => {
-                    let c = *c;
-                    for i in 0..m {
-                        let r = self.residual(&c, i).abs();
-                        self.w.push(d / r.max(d));
+            self.steps += 1;
+            if let Some(cn) = self.newton(&c) {
+                let fnew = self.objective(&cn);
+                if fnew <= f {
+                    let exact = self.same_pattern(&c, &cn);
+                    let small = f - fnew <= 1e-15 * f.abs();
+                    c = cn;
+                    f = fnew;
+                    if exact || small {
+                        break;
                     }
+                    continue;
                 }
-                None => self.w.resize(m, 1.0),
             }
-            let all_inside = self.w.iter().all(|w| *w == 1.0);
-            let c = self.weighted_nnls();
-            let f = self.objective(&c);
-            let improved = best.as_ref().is_none_or(|(_, bf)| f < *bf);
-            let small = best
-                .as_ref()
-                .is_some_and(|(_, bf)| bf - f <= 1e-15 * bf.abs());
-            if improved {
-                best = Some((c, f));
+            // The majorise–minimise step (never raises f).
+            self.w.clear();
+            for i in 0..m {
+                let r = self.residual(&c, i).abs();
+                self.w.push(d / r.max(d));
             }
-            let inside = (0..m).all(|i| self.residual(&c, i).abs() < d);
-            if !improved || small || (all_inside && inside) {
+            let cm = self.weighted_nnls(&[0.0; 3]).0;
+            let fm = self.objective(&cm);
+            if !(fm < f) {
+                break;
+            }
+            let small = f - fm <= 1e-15 * f.abs();
+            c = cm;
+            f = fm;
+            if small {
                 break;
             }
         }
-        let (c, objective) = best.unwrap_or(([0.0; 3], f64::INFINITY));
+        let objective = if f.is_finite() { f } else { f64::INFINITY };
         ProfilePoint {
             exponents,
             c,
@@ -393,6 +467,12 @@ impl<'a> Profile<'a> {
                 [false, true] => [0.0, -g[1] / h[1][1].abs().max(1e-300)],
                 [false, false] => unreachable!(),
             };
+            // A step whose first-order decrease −g·d is below the rounding
+            // of p (10⁻¹⁵ relative, the test that ends the descent below)
+            // cannot be told from it: the descent ends without a line search.
+            if -(g[0] * dir[0] + g[1] * dir[1]) <= 1e-15 * x.objective.abs() {
+                break;
+            }
             // Cap the step at a quarter of the box per coordinate.
             let cap = dir
                 .iter()
@@ -453,7 +533,7 @@ impl<'a> Profile<'a> {
     /// The flat range of exponent `axis` (0: α, 1: β) around the minimiser
     /// `best`: outward from it along the grid's nodes, the profile minimised
     /// over the other exponent, until a node exceeds `best + tolerance`
-    /// (or the box ends); the crossing located by bisection.
+    /// (or the box ends); the crossing located by safeguarded Newton steps to [`FLAT_RESOLUTION`].
     pub fn flat_range(
         &mut self,
         best: &ProfilePoint,
@@ -490,17 +570,52 @@ impl<'a> Profile<'a> {
                 }
             }
             if let Some(mut out) = outside {
-                for _ in 0..12 {
-                    let mut e = inside.exponents;
-                    e[axis] = 0.5 * (inside.exponents[axis] + out.exponents[axis]);
-                    e[1 - axis] = inside.exponents[1 - axis];
-                    let p = self.at(e, Some(inside.c));
+                // Safeguarded Newton on P(x) − level, P the profile minimised
+                // over the other exponent (P' = ∂p/∂x there, the envelope
+                // theorem) from the last point, inside the bracket
+                // [inside, out]; a bisection instead when the Newton point
+                // leaves the bracket or the last step did not halve the one
+                // before (so the bracket at least halves every second step).
+                // A point within half the resolution of a bracket end is
+                // pushed to that distance, so the bracket closes once Newton
+                // has converged. Each point is warm-started from the nearer end.
+                let mut last = out;
+                let mut dx_old = (out.exponents[axis] - inside.exponents[axis]).abs();
+                let mut dx = dx_old;
+                for _ in 0..FLAT_STEPS {
+                    let (xi, xo) = (inside.exponents[axis], out.exponents[axis]);
+                    if (xo - xi).abs() <= FLAT_RESOLUTION {
+                        break;
+                    }
+                    let (a, b) = (xi.min(xo), xi.max(xo));
+                    let g = self.gradient(&last)[axis];
+                    let step = (last.objective - level) / g;
+                    let xn = last.exponents[axis] - step;
+                    let newton = xn.is_finite() && xn > a && xn < b && 2.0 * step.abs() <= dx_old;
+                    dx_old = dx;
+                    let x = if newton {
+                        dx = step.abs();
+                        let half = 0.5 * FLAT_RESOLUTION;
+                        xn.clamp(a + half, b - half)
+                    } else {
+                        dx = 0.5 * (b - a);
+                        0.5 * (a + b)
+                    };
+                    let near = if (x - xi).abs() <= (x - xo).abs() {
+                        inside
+                    } else {
+                        out
+                    };
+                    let mut e = near.exponents;
+                    e[axis] = x;
+                    let p = self.at(e, Some(near.c));
                     let p = self.refine(p, free, bounds);
                     if p.objective <= level {
                         inside = p;
                     } else {
                         out = p;
                     }
+                    last = p;
                 }
             }
             range[side] = inside.exponents[axis];
@@ -512,6 +627,15 @@ impl<'a> Profile<'a> {
         }
     }
 }
+
+/// The flat range's ends are located to this (in the exponent's units):
+/// the bracket between the last point within the level and the first
+/// beyond is closed to at most this width.
+pub const FLAT_RESOLUTION: f64 = 1e-5;
+
+/// At most this many root-finding steps per end of a flat range (bisection
+/// alone closes a bracket of the box's width 3.99 to 10⁻⁵ in 19).
+const FLAT_STEPS: usize = 40;
 
 /// Node `i` of `n` evenly spaced on `[lo, hi]`.
 pub fn node(range: (f64, f64), n: usize, i: usize) -> f64 {
