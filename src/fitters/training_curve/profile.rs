@@ -94,7 +94,7 @@ pub struct Profile<'a> {
     w: Vec<f64>,
     /// Profile evaluations so far.
     pub evaluations: usize,
-    /// Inner steps so far.
+    /// Inner steps (Newton or majorise–minimise) so far.
     pub steps: usize,
 }
 
@@ -366,7 +366,7 @@ impl<'a> Profile<'a> {
             }
             let cm = self.weighted_nnls(&[0.0; 3]).0;
             let fm = self.objective(&cm);
-            if !(fm < f) {
+            if fm.partial_cmp(&f) != Some(std::cmp::Ordering::Less) {
                 break;
             }
             let small = f - fm <= 1e-15 * f.abs();
