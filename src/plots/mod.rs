@@ -19,6 +19,7 @@ use crate::io::temp_beside;
 pub mod axes;
 pub mod bars;
 mod boxplot;
+pub mod glyphs;
 mod symlog;
 
 pub use boxplot::{BoxPlot, BoxSeries, BoxStats};
@@ -500,7 +501,7 @@ pub fn write_figure(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError
     };
     let result = (|| {
         {
-            let root = BitMapBackend::new(&tmp_png, size).into_drawing_area();
+            let root = glyphs::Glyphs::new(BitMapBackend::new(&tmp_png, size)).into_drawing_area();
             draw_figure(&root, fig).map_err(draw_err(&png))?;
             root.present().map_err(|e| draw_err(&png)(e.to_string()))?;
         }
