@@ -673,10 +673,18 @@ fn draw_figure<DB: DrawingBackend>(
             .collect();
         let x_axis = |r: &Range<f64>| axes::log_axis_at(r, &xs);
         match (panel.x_log, panel.y_log) {
-            (false, false) => draw_panel(area, panel, xr, yr, ranges, at),
-            (true, false) => draw_panel(area, panel, x_axis(&xr), yr, ranges, at),
-            (false, true) => draw_panel(area, panel, xr, log_axis(&yr), ranges, at),
-            (true, true) => draw_panel(area, panel, x_axis(&xr), log_axis(&yr), ranges, at),
+            (false, false) => draw_panel(area, panel, xr, yr, ranges, at, place.notes),
+            (true, false) => draw_panel(area, panel, x_axis(&xr), yr, ranges, at, place.notes),
+            (false, true) => draw_panel(area, panel, xr, log_axis(&yr), ranges, at, place.notes),
+            (true, true) => draw_panel(
+                area,
+                panel,
+                x_axis(&xr),
+                log_axis(&yr),
+                ranges,
+                at,
+                place.notes,
+            ),
         }?;
     }
     Ok(())
@@ -710,6 +718,7 @@ fn draw_panel<'a, DB, X, Y>(
     y: Y,
     (xr, yr): (Range<f64>, Range<f64>),
     legend_at: SeriesLabelPosition,
+    notes_at: LegendPosition,
 ) -> Result<(), String>
 where
     DB: DrawingBackend + 'a,
@@ -870,7 +879,18 @@ where
     if !any {
         notes.push("no data".into());
     }
-    // Notes: lower right of the plotting area (x max, y min).
-    legend::draw_notes(chart.plotting_area(), (xr.end, yr.start), &notes)?;
+    // Notes: in the corner the placement chose (lower right without data).
+    let notes_at = if any {
+        notes_at
+    } else {
+        LegendPosition::LowerRight
+    };
+    let corner = match notes_at {
+        LegendPosition::UpperLeft => (xr.start, yr.end),
+        LegendPosition::UpperRight => (xr.end, yr.end),
+        LegendPosition::LowerLeft => (xr.start, yr.start),
+        _ => (xr.end, yr.start),
+    };
+    legend::draw_notes_at(chart.plotting_area(), corner, notes_at, &notes)?;
     Ok(())
 }
