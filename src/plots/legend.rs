@@ -163,6 +163,54 @@ pub fn notes_corner(
     NOTE_CORNERS[best]
 }
 
+/// How far a panel's largest marker (or widest line) reaches from its
+/// point (pixels).
+fn reach(panel: &Panel) -> i32 {
+    panel
+        .series
+        .iter()
+        .map(|s| {
+            let look = s.look();
+            if look.marker.is_some() {
+                look.radius as i32
+            } else {
+                look.width as i32 / 2 + 1
+            }
+        })
+        .max()
+        .unwrap_or(1)
+}
+
+/// Where a curve panel's notes go and the y range that leaves them room:
+/// a corner free of data ([`notes_corner`]) with `yr` unchanged, or, when
+/// every corner covers data, the upper right of `yr` extended upward by
+/// the notes' height (an empty band above the data).
+pub fn notes_placement(
+    panel: &Panel,
+    xr: &Range<f64>,
+    yr: &Range<f64>,
+    area: (i32, i32),
+) -> (LegendPosition, Range<f64>) {
+    let corner = notes_corner(panel, xr, yr, area);
+    if panel.annotations.is_empty() {
+        return (corner, yr.clone());
+    }
+    let rect = notes_rect(&panel.annotations, corner, area);
+    let data = data_marks(panel, xr, yr, area);
+    if !data.iter().any(|m| rect.overlaps(m, CLEARANCE)) {
+        return (corner, yr.clone());
+    }
+    // Room for the notes and for the largest marker under them.
+    let band = rect.y1 - rect.y0 + 2 * CLEARANCE + reach(panel) + 2;
+    if band >= area.1 / 2 {
+        return (corner, yr.clone());
+    }
+    (
+        LegendPosition::UpperRight,
+        with_headroom(yr, band, area.1, panel.y_log),
+    )
+}
+
 /// A rectangle in pixels, relative to the plotting area's upper left corner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rect {
@@ -321,7 +369,7 @@ pub fn data_marks(panel: &Panel, xr: &Range<f64>, yr: &Range<f64>, area: (i32, i
         let r = if s.kind == SeriesKind::Line {
             1
         } else {
-            s.marker_size as i32
+            s.look().radius as i32
         };
         let mut last: Option<(f64, f64)> = None;
         for p in &s.points {
@@ -404,7 +452,7 @@ pub fn place_in_area(
     yr: Range<f64>,
     plot: (i32, i32),
 ) -> LegendPlacement {
-    let notes = notes_corner(panel, xr, &yr, plot);
+    let (notes, yr) = notes_placement(panel, xr, &yr, plot);
     let unchanged = |position| LegendPlacement {
         position,
         offset: None,
@@ -439,13 +487,16 @@ pub fn place_in_area(
             ..unchanged(panel.legend)
         };
     }
-    let band = size.1 + 2 * EDGE_GAP + CLEARANCE;
+    let band = size.1 + 2 * EDGE_GAP + 2 * CLEARANCE + reach(panel) + 2;
     if band >= plot.1 / 2 {
         // Too tall to make room for: the preferred place.
         return unchanged(panel.legend);
     }
-    let position = match panel.legend {
-        LegendPosition::UpperLeft => LegendPosition::UpperLeft,
+    // The band's other side when the notes hold one of its corners.
+    let position = match (panel.legend, notes) {
+        (_, LegendPosition::UpperLeft) => LegendPosition::UpperRight,
+        (_, LegendPosition::UpperRight) => LegendPosition::UpperLeft,
+        (LegendPosition::UpperLeft, _) => LegendPosition::UpperLeft,
         _ => LegendPosition::UpperRight,
     };
     LegendPlacement {

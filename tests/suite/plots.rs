@@ -511,3 +511,27 @@ fn notes_go_to_a_corner_free_of_data() {
         .iter()
         .all(|m| !rect.overlaps(m, CLEARANCE)));
 }
+
+#[test]
+fn notes_get_room_above_data_that_fills_every_corner() {
+    use scaling_laws::plots::legend::{data_marks, notes_placement, notes_rect, CLEARANCE};
+    use scaling_laws::plots::Series;
+    // Residuals filling the whole panel: no corner is free, so the y axis
+    // grows upward and the notes sit in the band above the data.
+    let pts: Vec<(f64, f64)> = (0..=40)
+        .flat_map(|i| (0..=40).map(move |j| (i as f64 / 40.0, j as f64 / 40.0)))
+        .collect();
+    let panel = Panel {
+        series: vec![Series::markers("", pts, 1)],
+        annotations: vec!["sd 0.0160 nats, 85 points".into()],
+        legend: LegendPosition::None,
+        ..Panel::default()
+    };
+    let (xr, yr, plot) = (0.0..1.0, 0.0..1.0, (1000, 500));
+    let (corner, r) = notes_placement(&panel, &xr, &yr, plot);
+    assert!(r.end > yr.end, "{r:?}");
+    let rect = notes_rect(&panel.annotations, corner, plot);
+    assert!(data_marks(&panel, &xr, &r, plot)
+        .iter()
+        .all(|m| !rect.overlaps(m, CLEARANCE)));
+}
