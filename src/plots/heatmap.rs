@@ -68,10 +68,18 @@ pub(super) fn draw_heatmap<DB: DrawingBackend>(
         .max()
         .unwrap_or(0)
         .min(w / 2);
-    let (top, bottom) = (20, 2 * super::style::TICK as i32 + 20);
     let n_rows = map.rows.len().max(1) as i32;
     let n_cols = map.cols.len().max(1) as i32;
     let cell_w = ((w - label_width - 10) / n_cols).max(1);
+    // Column labels wrapped to their column's width.
+    let line = super::style::TICK as i32 + 6;
+    let col_lines: Vec<Vec<String>> = map
+        .cols
+        .iter()
+        .map(|c| super::style::wrap(c, super::style::TICK, (cell_w - 8).max(1) as u32))
+        .collect();
+    let n_lines = col_lines.iter().map(Vec::len).max().unwrap_or(1).max(1) as i32;
+    let (top, bottom) = (20, n_lines * line + super::style::TICK as i32 + 20);
     let cell_h = ((h - top - bottom) / n_rows).max(1);
     let font = ("sans-serif", super::style::TICK).into_font();
     for (r, label) in map.rows.iter().enumerate() {
@@ -79,15 +87,17 @@ pub(super) fn draw_heatmap<DB: DrawingBackend>(
         area.draw(&Text::new(label.clone(), (6, y), font.clone()))
             .map_err(e)?;
     }
-    for (c, label) in map.cols.iter().enumerate() {
-        let x = label_width + c as i32 * cell_w + cell_w / 2
-            - super::style::text_width(label, super::style::TICK) as i32 / 2;
-        area.draw(&Text::new(
-            label.clone(),
-            (x, top + n_rows * cell_h + 16),
-            font.clone(),
-        ))
-        .map_err(e)?;
+    for (c, lines) in col_lines.iter().enumerate() {
+        for (k, label) in lines.iter().enumerate() {
+            let x = label_width + c as i32 * cell_w + cell_w / 2
+                - super::style::text_width(label, super::style::TICK) as i32 / 2;
+            area.draw(&Text::new(
+                label.clone(),
+                (x, top + n_rows * cell_h + 16 + k as i32 * line),
+                font.clone(),
+            ))
+            .map_err(e)?;
+        }
     }
     for (r, row) in map.values.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {

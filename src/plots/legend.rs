@@ -78,20 +78,137 @@ pub(crate) fn draw_notes<DB: DrawingBackend, CT: CoordTranslate>(
 where
     CT::From: Clone,
 {
+    draw_notes_at(area, corner, LegendPosition::LowerRight, notes)
+}
+
+/// Draw `notes` in the corner `pos` of a plotting area whose corner point
+/// (in data coordinates) is `corner`: right-aligned in the right corners,
+/// left-aligned in the left ones, above a lower corner or below an upper one.
+pub(crate) fn draw_notes_at<DB: DrawingBackend, CT: CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    corner: CT::From,
+    pos: LegendPosition,
+    notes: &[String],
+) -> Result<(), String>
+where
+    CT::From: Clone,
+{
     let n = notes.len() as i32;
+    let right = !matches!(pos, LegendPosition::UpperLeft | LegendPosition::LowerLeft);
+    let upper = matches!(pos, LegendPosition::UpperLeft | LegendPosition::UpperRight);
     for (k, text) in notes.iter().enumerate() {
-        let dy = -LINE_HEIGHT * (n - k as i32) - 10;
+        let dy = if upper {
+            LINE_HEIGHT * k as i32 + 10
+        } else {
+            -LINE_HEIGHT * (n - k as i32) - 10
+        };
+        let dx = if right { -note_width(text) } else { 10 };
         area.draw(
             &(EmptyElement::at(corner.clone())
-                + Text::new(
-                    text.clone(),
-                    (-note_width(text), dy),
-                    ("sans-serif", TEXT_SIZE),
-                )),
+                + Text::new(text.clone(), (dx, dy), ("sans-serif", TEXT_SIZE))),
         )
         .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The pixel box of `notes` drawn in corner `pos` of a plotting area of
+/// `area` pixels ([`draw_notes_at`]).
+pub fn notes_rect(notes: &[String], pos: LegendPosition, area: (i32, i32)) -> Rect {
+    let (w, h) = area;
+    let width = notes.iter().map(|t| note_width(t)).max().unwrap_or(0) + 10;
+    let height = LINE_HEIGHT * notes.len() as i32 + 10;
+    let (x0, x1) = match pos {
+        LegendPosition::UpperLeft | LegendPosition::LowerLeft => (0, width),
+        _ => (w - width, w),
+    };
+    let (y0, y1) = match pos {
+        LegendPosition::UpperLeft | LegendPosition::UpperRight => (0, height),
+        _ => (h - height, h),
+    };
+    Rect { x0, y0, x1, y1 }
+}
+
+/// The corners a panel's notes may take, in order of preference.
+pub const NOTE_CORNERS: [LegendPosition; 4] = [
+    LegendPosition::LowerRight,
+    LegendPosition::UpperRight,
+    LegendPosition::LowerLeft,
+    LegendPosition::UpperLeft,
+];
+
+/// Where a curve panel's notes go in a plotting area of `area` pixels with
+/// axes `xr`, `yr`: the first of [`NOTE_CORNERS`] where they cover no
+/// marker and no line, else the corner where they cover the fewest.
+pub fn notes_corner(
+    panel: &Panel,
+    xr: &Range<f64>,
+    yr: &Range<f64>,
+    area: (i32, i32),
+) -> LegendPosition {
+    if panel.annotations.is_empty() {
+        return LegendPosition::LowerRight;
+    }
+    let data = data_marks(panel, xr, yr, area);
+    let covered = |pos: LegendPosition| {
+        let r = notes_rect(&panel.annotations, pos, area);
+        data.iter().filter(|m| r.overlaps(m, CLEARANCE)).count()
+    };
+    let counts: Vec<usize> = NOTE_CORNERS.iter().map(|&p| covered(p)).collect();
+    let best = counts
+        .iter()
+        .enumerate()
+        .min_by_key(|(i, c)| (**c, *i))
+        .map_or(0, |(i, _)| i);
+    NOTE_CORNERS[best]
+}
+
+/// How far a panel's largest marker (or widest line) reaches from its
+/// point (pixels).
+fn reach(panel: &Panel) -> i32 {
+    panel
+        .series
+        .iter()
+        .map(|s| {
+            let look = s.look();
+            if look.marker.is_some() {
+                look.radius as i32
+            } else {
+                look.width as i32 / 2 + 1
+            }
+        })
+        .max()
+        .unwrap_or(1)
+}
+
+/// Where a curve panel's notes go and the y range that leaves them room:
+/// a corner free of data ([`notes_corner`]) with `yr` unchanged, or, when
+/// every corner covers data, the upper right of `yr` extended upward by
+/// the notes' height (an empty band above the data).
+pub fn notes_placement(
+    panel: &Panel,
+    xr: &Range<f64>,
+    yr: &Range<f64>,
+    area: (i32, i32),
+) -> (LegendPosition, Range<f64>) {
+    let corner = notes_corner(panel, xr, yr, area);
+    if panel.annotations.is_empty() {
+        return (corner, yr.clone());
+    }
+    let rect = notes_rect(&panel.annotations, corner, area);
+    let data = data_marks(panel, xr, yr, area);
+    if !data.iter().any(|m| rect.overlaps(m, CLEARANCE)) {
+        return (corner, yr.clone());
+    }
+    // Room for the notes and for the largest marker under them.
+    let band = rect.y1 - rect.y0 + 2 * CLEARANCE + reach(panel) + 2;
+    if band >= area.1 / 2 {
+        return (corner, yr.clone());
+    }
+    (
+        LegendPosition::UpperRight,
+        with_headroom(yr, band, area.1, panel.y_log),
+    )
 }
 
 /// A rectangle in pixels, relative to the plotting area's upper left corner.
@@ -159,6 +276,8 @@ pub struct LegendPlacement {
     pub offset: Option<(i32, i32)>,
     /// The y range to draw with (the data's, or extended upward).
     pub y_range: Range<f64>,
+    /// The corner of the panel's notes ([`notes_corner`]).
+    pub notes: LegendPosition,
 }
 
 /// Choose a place among `candidates` (in order) where a legend of `size`
@@ -226,8 +345,18 @@ pub fn to_pixel(v: f64, r: &Range<f64>, log: bool, len: i32) -> f64 {
 
 /// The pixels a curve panel's data covers in a plotting area of `area`
 /// pixels with axis ranges `xr`, `yr`: every marker, every line (sampled
-/// every 2 pixels) and the notes' block in the lower right.
+/// every 2 pixels) and the notes' block in its corner ([`notes_corner`]).
 pub fn marks(panel: &Panel, xr: &Range<f64>, yr: &Range<f64>, area: (i32, i32)) -> Vec<Rect> {
+    let mut out = data_marks(panel, xr, yr, area);
+    if !panel.annotations.is_empty() {
+        let corner = notes_corner(panel, xr, yr, area);
+        out.push(notes_rect(&panel.annotations, corner, area));
+    }
+    out
+}
+
+/// [`marks`] without the notes: the markers and lines only.
+pub fn data_marks(panel: &Panel, xr: &Range<f64>, yr: &Range<f64>, area: (i32, i32)) -> Vec<Rect> {
     let (w, h) = area;
     let px = |p: &(f64, f64)| {
         (
@@ -240,7 +369,7 @@ pub fn marks(panel: &Panel, xr: &Range<f64>, yr: &Range<f64>, area: (i32, i32)) 
         let r = if s.kind == SeriesKind::Line {
             1
         } else {
-            s.marker_size as i32
+            s.look().radius as i32
         };
         let mut last: Option<(f64, f64)> = None;
         for p in &s.points {
@@ -261,21 +390,6 @@ pub fn marks(panel: &Panel, xr: &Range<f64>, yr: &Range<f64>, area: (i32, i32)) 
             last = Some((x, y));
         }
     }
-    if !panel.annotations.is_empty() {
-        let n = panel.annotations.len() as i32;
-        let width = panel
-            .annotations
-            .iter()
-            .map(|t| note_width(t))
-            .max()
-            .unwrap_or(0);
-        out.push(Rect {
-            x0: w - width,
-            y0: h - LINE_HEIGHT * n - 10,
-            x1: w,
-            y1: h,
-        });
-    }
     out
 }
 
@@ -294,10 +408,21 @@ pub fn legend_size(panel: &Panel) -> Option<(i32, i32)> {
     if labels.is_empty() {
         return None;
     }
+    labels_size(&labels)
+}
+
+/// The size in pixels of a legend box listing `labels` (plotters' layout:
+/// the text block, the symbol column and the inner margins), or `None`
+/// without labels.
+pub fn labels_size(labels: &[&str]) -> Option<(i32, i32)> {
+    if labels.is_empty() {
+        return None;
+    }
+    super::register_font();
     let font: TextStyle = ("sans-serif", TEXT_SIZE).into_font().into();
     let mut text = MultiLineText::<(i32, i32), &str>::new((0, 0), font);
     for l in labels {
-        text.push_line(l);
+        text.push_line(*l);
     }
     let (w, h) = text.estimate_dimension().ok()?;
     Some((w + SYMBOL_WIDTH + 2 * INNER_MARGIN, h + 2 * INNER_MARGIN))
@@ -327,10 +452,12 @@ pub fn place_in_area(
     yr: Range<f64>,
     plot: (i32, i32),
 ) -> LegendPlacement {
+    let (notes, yr) = notes_placement(panel, xr, &yr, plot);
     let unchanged = |position| LegendPlacement {
         position,
         offset: None,
         y_range: yr.clone(),
+        notes,
     };
     if panel.legend == LegendPosition::None {
         return unchanged(LegendPosition::None);
@@ -360,19 +487,23 @@ pub fn place_in_area(
             ..unchanged(panel.legend)
         };
     }
-    let band = size.1 + 2 * EDGE_GAP + CLEARANCE;
+    let band = size.1 + 2 * EDGE_GAP + 2 * CLEARANCE + reach(panel) + 2;
     if band >= plot.1 / 2 {
         // Too tall to make room for: the preferred place.
         return unchanged(panel.legend);
     }
-    let position = match panel.legend {
-        LegendPosition::UpperLeft => LegendPosition::UpperLeft,
+    // The band's other side when the notes hold one of its corners.
+    let position = match (panel.legend, notes) {
+        (_, LegendPosition::UpperLeft) => LegendPosition::UpperRight,
+        (_, LegendPosition::UpperRight) => LegendPosition::UpperLeft,
+        (LegendPosition::UpperLeft, _) => LegendPosition::UpperLeft,
         _ => LegendPosition::UpperRight,
     };
     LegendPlacement {
         position,
         offset: None,
         y_range: with_headroom(&yr, band, plot.1, panel.y_log),
+        notes,
     }
 }
 
@@ -384,11 +515,12 @@ pub(crate) fn place_legend<DB: DrawingBackend>(
     xr: &Range<f64>,
     yr: Range<f64>,
 ) -> Result<LegendPlacement, String> {
-    if panel.legend == LegendPosition::None {
+    if panel.legend == LegendPosition::None && panel.annotations.is_empty() {
         return Ok(LegendPlacement {
             position: LegendPosition::None,
             offset: None,
             y_range: yr,
+            notes: LegendPosition::LowerRight,
         });
     }
     let plot = plotting_area_size(area, panel)?;

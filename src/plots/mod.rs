@@ -19,6 +19,7 @@ use crate::io::temp_beside;
 pub mod axes;
 pub mod bars;
 mod boxplot;
+pub mod glyphs;
 mod symlog;
 
 pub use boxplot::{BoxPlot, BoxSeries, BoxStats};
@@ -500,7 +501,7 @@ pub fn write_figure(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError
     };
     let result = (|| {
         {
-            let root = BitMapBackend::new(&tmp_png, size).into_drawing_area();
+            let root = glyphs::Glyphs::new(BitMapBackend::new(&tmp_png, size)).into_drawing_area();
             draw_figure(&root, fig).map_err(draw_err(&png))?;
             root.present().map_err(|e| draw_err(&png)(e.to_string()))?;
         }
@@ -672,10 +673,18 @@ fn draw_figure<DB: DrawingBackend>(
             .collect();
         let x_axis = |r: &Range<f64>| axes::log_axis_at(r, &xs);
         match (panel.x_log, panel.y_log) {
-            (false, false) => draw_panel(area, panel, xr, yr, ranges, at),
-            (true, false) => draw_panel(area, panel, x_axis(&xr), yr, ranges, at),
-            (false, true) => draw_panel(area, panel, xr, log_axis(&yr), ranges, at),
-            (true, true) => draw_panel(area, panel, x_axis(&xr), log_axis(&yr), ranges, at),
+            (false, false) => draw_panel(area, panel, xr, yr, ranges, at, place.notes),
+            (true, false) => draw_panel(area, panel, x_axis(&xr), yr, ranges, at, place.notes),
+            (false, true) => draw_panel(area, panel, xr, log_axis(&yr), ranges, at, place.notes),
+            (true, true) => draw_panel(
+                area,
+                panel,
+                x_axis(&xr),
+                log_axis(&yr),
+                ranges,
+                at,
+                place.notes,
+            ),
         }?;
     }
     Ok(())
@@ -709,6 +718,7 @@ fn draw_panel<'a, DB, X, Y>(
     y: Y,
     (xr, yr): (Range<f64>, Range<f64>),
     legend_at: SeriesLabelPosition,
+    notes_at: LegendPosition,
 ) -> Result<(), String>
 where
     DB: DrawingBackend + 'a,
@@ -869,7 +879,18 @@ where
     if !any {
         notes.push("no data".into());
     }
-    // Notes: lower right of the plotting area (x max, y min).
-    legend::draw_notes(chart.plotting_area(), (xr.end, yr.start), &notes)?;
+    // Notes: in the corner the placement chose (lower right without data).
+    let notes_at = if any {
+        notes_at
+    } else {
+        LegendPosition::LowerRight
+    };
+    let corner = match notes_at {
+        LegendPosition::UpperLeft => (xr.start, yr.end),
+        LegendPosition::UpperRight => (xr.end, yr.end),
+        LegendPosition::LowerLeft => (xr.start, yr.start),
+        _ => (xr.end, yr.start),
+    };
+    legend::draw_notes_at(chart.plotting_area(), corner, notes_at, &notes)?;
     Ok(())
 }

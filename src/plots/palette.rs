@@ -29,6 +29,19 @@ const PALETTE: [RGBColor; 15] = [
 /// A neutral grey for reference lines (floors, zero), no method's colour.
 pub const REFERENCE: usize = 14;
 
+/// Black: marked points (optima, vertices) drawn over coloured curves.
+pub const BLACK: usize = 6;
+
+/// The palette index of the `k`-th curve of a sequence (IsoFLOP budgets):
+/// the palette in order without [`BLACK`] and [`REFERENCE`], so that
+/// points marked in black stand apart from every curve.
+pub fn budget_color(k: usize) -> usize {
+    let usable: Vec<usize> = (0..PALETTE.len())
+        .filter(|&i| i != BLACK && i != REFERENCE)
+        .collect();
+    usable[k % usable.len()]
+}
+
 /// Palette colour `i` (colours repeat after the 15th).
 pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]

@@ -12,6 +12,14 @@
 //! figure, [`super::palette`], Okabe–Ito first); a series lying on an earlier
 //! one is drawn on top with a hollow, larger marker and says so in its
 //! legend entry ([`super::coincide`]).
+//!
+//! Text never sits on data: a curve panel's notes take the first corner
+//! free of data, else a band added above it ([`super::legend::notes_placement`]);
+//! a bar's value label sits beyond the bar's end and its whisker's, along
+//! the bar when wider than it, and a bar cut at the axis limit keeps its
+//! label inside the axis ([`super::bars::label_end`]); bar panels keep
+//! their notes and legend in a band above the bars. Bitmap text keeps each
+//! glyph's side bearing ([`super::glyphs`]).
 
 /// Dots per inch of the printed figure.
 pub const DPI: f64 = 300.0;

@@ -406,3 +406,132 @@ fn a_legend_swatch_is_drawn_as_its_series_and_coinciding_series_stay_visible() {
     assert_eq!(drawn.series[1].label, "over (on under)");
     assert_eq!(drawn.series[2], panel.series[2]);
 }
+
+#[test]
+fn bar_value_labels_sit_beyond_whiskers_and_cut_bars_inside_the_axis() {
+    use scaling_laws::plots::bars::{label_end, rotate_labels, y_range, BarGroup, Bars};
+    // A positive bar's label goes above the higher of the bar and its
+    // whisker; a negative bar's below the lower; on a log axis above.
+    assert_eq!(label_end(7.7, Some([0.5, 17.9]), false, None), (17.9, true));
+    assert_eq!(
+        label_end(-0.57, Some([-2.1, 0.4]), false, None),
+        (-2.1, false)
+    );
+    assert_eq!(label_end(0.2, Some([0.1, 0.4]), true, None), (0.4, true));
+    // A bar cut at the axis limit is labelled at the cut, inside the axis.
+    assert_eq!(
+        label_end(-1765.0, None, false, Some([-30.0, 30.0])),
+        (-30.0, false)
+    );
+    // The axis holds every bar end, whisker end and cut, and leaves the
+    // label room beyond each labelled end and the band on top.
+    let bars = Bars {
+        categories: vec!["size".into(), "tokens".into()],
+        groups: vec![
+            BarGroup::new("a", vec![-0.57, 7.7], 0).with_intervals(vec![[-2.1, 0.4], [0.5, 17.9]]),
+            BarGroup::new("b", vec![1.2, -1765.0], 1),
+        ],
+        value_digits: Some(2),
+        y_limits: Some([-30.0, 30.0]),
+    };
+    let (plot_h, band, label) = (600.0, 100.0, 40.0);
+    let r = y_range(&bars, false, plot_h, band, label);
+    let per = plot_h / (r.end - r.start);
+    // Below the cut at -30: room for the label (within a pixel).
+    assert!((-30.0 - r.start) * per >= label - 1.0, "{r:?}");
+    // Above the top whisker (17.9): the label and the band.
+    assert!((r.end - 17.9) * per >= band + label - 1.0, "{r:?}");
+    // Never the whole of -1765: the cut keeps the other bars readable.
+    assert!(r.start > -100.0, "{r:?}");
+    // Labels wider than their bar are written along it.
+    assert!(rotate_labels(&["-1765".into()], 30.0));
+    assert!(!rotate_labels(&["7.7".into()], 200.0));
+}
+
+#[test]
+fn bitmap_text_keeps_each_glyphs_left_side_bearing() {
+    use scaling_laws::plots::glyphs::glyph_pixels;
+    let font = ab_glyph::FontRef::try_from_slice(dejavu::sans::regular()).unwrap();
+    let left = |t: &str| {
+        glyph_pixels(&font, 33.0, t)
+            .iter()
+            .filter(|p| p.2 > 0.5)
+            .map(|p| p.0)
+            .min()
+            .unwrap()
+    };
+    // "1" has a wide left bearing in DejaVu Sans (225 of 2048 units, 3.6 px
+    // at 33 px): its ink starts there. Dropped, it would start at 0 and
+    // leave the bearing as a gap after it ("1 e10").
+    use ab_glyph::{Font, ScaleFont};
+    let scaled = font.as_scaled(33.0);
+    let lsb = scaled.h_side_bearing(scaled.glyph_id('1'));
+    assert!(lsb > 3.0, "{lsb}");
+    assert!(
+        (f64::from(left("1")) - f64::from(lsb)).abs() <= 1.0,
+        "{} vs {lsb}",
+        left("1")
+    );
+    // Glyph after glyph: the "1" of "e1" starts at the e's advance plus
+    // its bearing.
+    let e_adv = scaled.h_advance(scaled.glyph_id('e'));
+    let after_e = glyph_pixels(&font, 33.0, "e1")
+        .iter()
+        .filter(|p| p.2 > 0.5 && f64::from(p.0) > f64::from(e_adv) - 0.5)
+        .map(|p| p.0)
+        .min()
+        .unwrap();
+    assert!(
+        (f64::from(after_e) - f64::from(e_adv + lsb)).abs() <= 1.5,
+        "{after_e}"
+    );
+}
+
+#[test]
+fn notes_go_to_a_corner_free_of_data() {
+    use scaling_laws::plots::legend::{data_marks, notes_corner, notes_rect, CLEARANCE};
+    // Data falling to the lower right (an IsoFLOP fit's lowest budgets):
+    // the notes leave the lower right corner for one that covers nothing.
+    let mut panel = curve_panel(
+        (0..=20)
+            .map(|k| (k as f64 / 20.0, 1.0 - k as f64 / 20.0))
+            .collect(),
+    );
+    panel.series.push(scaling_laws::plots::Series::markers(
+        "",
+        (0..=10).map(|k| (0.6 + 0.04 * k as f64, 0.05)).collect(),
+        2,
+    ));
+    panel.annotations = vec!["a: Approach 2 0.4951, VPNLS 0.6001".into()];
+    let (xr, yr, plot) = (0.0..1.0, 0.0..1.0, (1000, 750));
+    let corner = notes_corner(&panel, &xr, &yr, plot);
+    assert_ne!(corner, LegendPosition::LowerRight);
+    let rect = notes_rect(&panel.annotations, corner, plot);
+    assert!(data_marks(&panel, &xr, &yr, plot)
+        .iter()
+        .all(|m| !rect.overlaps(m, CLEARANCE)));
+}
+
+#[test]
+fn notes_get_room_above_data_that_fills_every_corner() {
+    use scaling_laws::plots::legend::{data_marks, notes_placement, notes_rect, CLEARANCE};
+    use scaling_laws::plots::Series;
+    // Residuals filling the whole panel: no corner is free, so the y axis
+    // grows upward and the notes sit in the band above the data.
+    let pts: Vec<(f64, f64)> = (0..=40)
+        .flat_map(|i| (0..=40).map(move |j| (i as f64 / 40.0, j as f64 / 40.0)))
+        .collect();
+    let panel = Panel {
+        series: vec![Series::markers("", pts, 1)],
+        annotations: vec!["sd 0.0160 nats, 85 points".into()],
+        legend: LegendPosition::None,
+        ..Panel::default()
+    };
+    let (xr, yr, plot) = (0.0..1.0, 0.0..1.0, (1000, 500));
+    let (corner, r) = notes_placement(&panel, &xr, &yr, plot);
+    assert!(r.end > yr.end, "{r:?}");
+    let rect = notes_rect(&panel.annotations, corner, plot);
+    assert!(data_marks(&panel, &xr, &r, plot)
+        .iter()
+        .all(|m| !rect.overlaps(m, CLEARANCE)));
+}

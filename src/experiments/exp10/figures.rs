@@ -4,8 +4,8 @@
 //! each bar.
 
 use crate::models::LossSurface;
-use crate::plots::bars::{BarGroup, Bars};
-use crate::plots::{Figure, LegendPosition, Panel};
+use crate::plots::bars::{ClosedFormBars, ClosedFormPanel};
+use crate::plots::Figure;
 
 use super::{Exp10Output, Exp10Row};
 
@@ -32,79 +32,67 @@ impl Exp10Output {
         let panels = c
             .biases
             .iter()
-            .enumerate()
-            .map(|(bi, b)| {
-                let groups = c
-                    .widths
-                    .iter()
-                    .enumerate()
-                    .map(|(wi, &w)| {
-                        let rows: Vec<&Exp10Row> = c
-                            .surfaces
-                            .iter()
-                            .map(|&p| {
-                                self.rows.iter().find(|r| {
-                                    r.surface == p && r.bias == b.name && r.half_width == w
-                                })
-                            })
-                            .collect::<Option<_>>()
-                            .unwrap_or_default();
-                        let values = rows.iter().map(|r| r.d_error_pct()).collect();
-                        let ticks = rows
-                            .iter()
-                            .map(|r| {
-                                let v = r.d_error_pct_closed_form();
-                                [v, v]
-                            })
-                            .collect();
-                        BarGroup::new(format!("±{:.0}×", 10f64.powf(w)), values, wi)
-                            .with_intervals(ticks)
-                    })
-                    .collect();
-                Panel {
+            .map(|b| {
+                let rows = |w: f64| -> Vec<&Exp10Row> {
+                    c.surfaces
+                        .iter()
+                        .map(|&p| {
+                            self.rows
+                                .iter()
+                                .find(|r| r.surface == p && r.bias == b.name && r.half_width == w)
+                        })
+                        .collect::<Option<_>>()
+                        .unwrap_or_default()
+                };
+                ClosedFormPanel {
                     title: format!("bias {}", b.name),
-                    x_label: "loss surface".into(),
-                    y_label: "(D̂* − D*)/D* (%)".into(),
-                    bars: Some(Bars {
-                        categories: c
-                            .surfaces
-                            .iter()
-                            .map(|&p| {
-                                let s = LossSurface::<f64>::preset(p);
-                                format!("{} (α={:.2}, β={:.2})", p.name(), s.alpha(), s.beta())
-                            })
-                            .collect(),
-                        groups,
-                        value_digits: Some(3),
-                        y_limits: None,
-                    }),
-                    annotations: if bi == 0 {
-                        vec!["black tick: closed form (proofs/02)".into()]
-                    } else {
-                        Vec::new()
-                    },
-                    legend: if bi == 0 {
-                        LegendPosition::LowerLeft
-                    } else {
-                        LegendPosition::None
-                    },
-                    ..Panel::default()
+                    values: c
+                        .widths
+                        .iter()
+                        .map(|&w| rows(w).iter().map(|r| r.d_error_pct()).collect())
+                        .collect(),
+                    closed_form: c
+                        .widths
+                        .iter()
+                        .map(|&w| {
+                            rows(w)
+                                .iter()
+                                .map(|r| r.d_error_pct_closed_form())
+                                .collect()
+                        })
+                        .collect(),
                 }
             })
-            .collect::<Vec<_>>();
+            .collect();
         let budgets = &c.budgets;
         let lo = budgets.first().copied().unwrap_or(f64::NAN).log10();
         let hi = budgets.last().copied().unwrap_or(f64::NAN).log10();
-        let mut fig = Figure::new(
-            format!(
+        ClosedFormBars {
+            title: format!(
                 "Experiment 10: D* error of Approach 2 extrapolated from 1e{lo:.0}–1e{hi:.0} to {:.0e} FLOPs, by bias and grid width",
                 c.target
             ),
-            1,
-            panels.len(),
+            x_label: "loss surface".into(),
+            y_label: "(D̂* − D*)/D* (%)".into(),
+            categories: c
+                .surfaces
+                .iter()
+                .map(|&p| {
+                    let s = LossSurface::<f64>::preset(p);
+                    format!("{} (α={:.2}, β={:.2})", p.name(), s.alpha(), s.beta())
+                })
+                .collect(),
+            groups: c
+                .widths
+                .iter()
+                .map(|&w| format!("±{:.0}×", 10f64.powf(w)))
+                .collect(),
             panels,
-        );
-        fig.panel_size = (760, 520);
-        fig
+            note: "black tick: closed form (proofs/02)".into(),
+            legend_panel: 0,
+            value_digits: 3,
+            panel_size: (760, 520),
+        }
+        .figure()
     }
 }

@@ -184,6 +184,23 @@ pub fn law_text(m: &MetricAnalysis, two: bool) -> String {
     s
 }
 
+/// A law as the figures print it: three significant digits,
+/// `C₁/x^α₁ + C₂/x^α₂ + E` with x in normalised units.
+fn law_figure_text(m: &MetricAnalysis, two: bool) -> String {
+    let fit = if two { &m.two_term } else { &m.single };
+    let g = |v: f64| {
+        crate::plots::tick_label(crate::plots::axes::round_to_tick(
+            format!("{v:.2e}").parse().unwrap_or(v),
+        ))
+    };
+    let mut s = String::new();
+    for t in &fit.law.terms {
+        s.push_str(&format!("{}/x^{} + ", g(t.c), g(t.alpha)));
+    }
+    s.push_str(&g(fit.law.e));
+    s
+}
+
 /// Four decimals, or three significant digits in exponent form below 10⁻³
 /// (an E of 1e-9 is not "0.0000").
 fn short(v: f64) -> String {
@@ -242,8 +259,8 @@ pub fn metric_figure(m: &MetricAnalysis) -> Figure {
         y_log: true,
         series: vec![
             Series::markers(format!("{} runs", m.n), data, 7),
-            Series::line(format!("single: {}", law_text(m, false)), curve(false), 0),
-            Series::line(format!("two-term: {}", law_text(m, true)), curve(true), 1).dashed(),
+            Series::line("single law", curve(false), 0),
+            Series::line("two-term law", curve(true), 1).dashed(),
         ],
         legend: LegendPosition::UpperRight,
         ..Panel::default()
@@ -269,7 +286,12 @@ pub fn metric_figure(m: &MetricAnalysis) -> Figure {
                 Series::markers("", pts, usize::from(two)),
                 Series::line("", vec![(lo, 0.0), (hi, 0.0)], 6).dashed(),
             ],
-            annotations: vec![format!("RMSE {:.4}, MAE {:.4}", stats.rmse, stats.mae)],
+            // The law beside its residuals (a legend entry this long
+            // would leave the fits panel no free corner).
+            annotations: vec![
+                format!("L = {}", law_figure_text(m, two)),
+                format!("RMSE {:.4}, MAE {:.4}", stats.rmse, stats.mae),
+            ],
             legend: LegendPosition::None,
             ..Panel::default()
         }
@@ -289,10 +311,13 @@ pub fn metric_figure(m: &MetricAnalysis) -> Figure {
             value_digits: Some(4),
             y_limits: None,
         }),
-        annotations: vec![format!(
-            "improvement: RMSE {:.2} %, MAE {:.2} %, objective {:.2} %",
-            m.rmse_improvement_pct, m.mae_improvement_pct, m.objective_improvement_pct
-        )],
+        annotations: vec![
+            "two-term improvement:".into(),
+            format!(
+                "RMSE {:.2} %, MAE {:.2} %, objective {:.2} %",
+                m.rmse_improvement_pct, m.mae_improvement_pct, m.objective_improvement_pct
+            ),
+        ],
         legend: LegendPosition::UpperRight,
         ..Panel::default()
     };
@@ -338,13 +363,13 @@ pub fn summary_figure(r: &DarkMatterReport) -> Figure {
             categories: cats.clone(),
             groups: vec![
                 BarGroup::new(
-                    "RMSE, in sample (95 % bootstrap)",
+                    "RMSE in sample (95 % bootstrap)",
                     col(&|m| m.rmse_improvement_pct),
                     0,
                 )
                 .with_intervals(ci),
                 BarGroup::new(
-                    "objective, in sample",
+                    "objective in sample",
                     col(&|m| m.objective_improvement_pct),
                     1,
                 ),
@@ -356,7 +381,8 @@ pub fn summary_figure(r: &DarkMatterReport) -> Figure {
         }),
         annotations: vec![
             "published rule: > 5 % strong, > 1 % weak".into(),
-            format!("bars cut at ±{IMPROVEMENT_CLIP} %; labels give the values"),
+            format!("axis cut at ±{IMPROVEMENT_CLIP} % (white break);"),
+            "labels give the values".into(),
         ],
         legend: LegendPosition::LowerLeft,
         ..Panel::default()
@@ -443,7 +469,7 @@ pub fn summary_figure(r: &DarkMatterReport) -> Figure {
         legend: LegendPosition::UpperLeft,
         ..Panel::default()
     };
-    sized(Figure::new(
+    let mut fig = Figure::new(
         format!(
             "One power law or two, across metrics — best published evidence: {}",
             r.best_metric.name()
@@ -451,7 +477,11 @@ pub fn summary_figure(r: &DarkMatterReport) -> Figure {
         2,
         2,
         vec![improvements, exponents, ic, cv],
-    ))
+    );
+    // Taller panels than the metric figures': each bar panel keeps a band
+    // for its legend and notes above the bars.
+    fig.panel_size = (760, 640);
+    fig
 }
 
 /// Every file of the report.

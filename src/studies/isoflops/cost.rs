@@ -506,13 +506,18 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
         }
         fpanels.push(Panel {
             title: format!("{name} at {eval:e} FLOPs"),
-            x_label: "0 raw, 1 +dup./too few, 2 +off-centre/spline, 3 +weak curv., 4 +post-QC"
-                .into(),
+            x_label: "cumulative QC filter level".into(),
             y_label: "wasted compute (% of budget)".into(),
             x_log: false,
             y_log: false,
             series,
-            annotations: Vec::new(),
+            // The levels, in a corner free of data (an axis label this long
+            // ran into the next panel).
+            annotations: vec![
+                "0 raw, 1 +dup./too few,".into(),
+                "2 +off-centre/spline,".into(),
+                "3 +weak curv., 4 +post-QC".into(),
+            ],
             legend: LegendPosition::UpperRight,
             ..Panel::default()
         });

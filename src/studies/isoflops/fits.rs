@@ -17,7 +17,8 @@ use crate::fitters::{
     Approach3Start, FitError, FitStatus, Grid5Params, Objective, PowerLaw, SurfaceData, SurfaceFit,
 };
 use crate::models::LossSurface;
-use crate::plots::{Figure, LegendPosition, Panel, Series};
+use crate::plots::palette::{budget_color, BLACK, REFERENCE};
+use crate::plots::{Figure, LegendPosition, Marker, Panel, Series};
 use crate::sampling::noise::Rng;
 use crate::sampling::IsoflopPoint;
 
@@ -515,6 +516,8 @@ pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> 
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| {
                 (l.min(p.0), h.max(p.0))
             });
+        // Black is left to the optima.
+        let k = budget_color(k);
         series.push(Series::markers(
             format!("C = {}", crate::plots::tick_label(c)),
             pts,
@@ -544,13 +547,23 @@ pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> 
             a2_opt.push((10f64.powf(v.log10_n_opt), v.loss_at_vertex));
         }
     }
-    series.push(Series::markers("Approach 2 vertex", a2_opt, 10));
-    series.push(Series::markers("VPNLS optimum", vp_opt, 11));
+    // The optima in black (no budget's colour), each its own shape, drawn
+    // over the curves; the line styles get legend entries of their own.
+    series.push(
+        Series::markers("VPNLS optimum", vp_opt, BLACK)
+            .marker(Marker::Triangle)
+            .size(5),
+    );
+    series.push(
+        Series::markers("Approach 2 vertex", a2_opt, BLACK)
+            .marker(Marker::Diamond)
+            .size(6)
+            .hollow(),
+    );
+    series.push(Series::line("VPNLS surface", Vec::new(), REFERENCE));
+    series.push(Series::line("Approach 2 parabola", Vec::new(), REFERENCE).dashed());
     let panel = Panel {
-        title: format!(
-            "{name}: {} points; solid VPNLS, dashed Approach 2",
-            points.len()
-        ),
+        title: String::new(),
         x_label: "parameters N".into(),
         y_label: "loss L".into(),
         x_log: true,
@@ -563,10 +576,16 @@ pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> 
                 .map_or(f64::NAN, |f| f.n_law.exponent),
             est.vpnls.beta / (est.vpnls.alpha + est.vpnls.beta)
         )],
-        legend: LegendPosition::UpperRight,
+        legend: LegendPosition::None,
         ..Panel::default()
     };
-    let mut fig = Figure::new(format!("IsoFLOP fits: {name}"), 1, 1, vec![panel]);
+    let mut fig = Figure::new(
+        format!("IsoFLOP fits: {name} ({} points)", points.len()),
+        1,
+        1,
+        vec![panel],
+    );
     fig.panel_size = (900, 640);
+    fig.shared_legend = true;
     fig
 }

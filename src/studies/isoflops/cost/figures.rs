@@ -6,7 +6,7 @@
 
 use crate::analysis::allocation_cost::DOLLARS_PER_FLOP;
 use crate::io::{fmt_f64, Table};
-use crate::plots::bars::{BarGroup, Bars};
+use crate::plots::bars::{BarGroup, Bars, ClosedFormBars, ClosedFormPanel};
 use crate::plots::heatmap::HeatMap;
 use crate::plots::{Figure, LegendPosition, Panel};
 
@@ -51,70 +51,46 @@ fn truth_label(truth: &str) -> &str {
 /// per bias; the closed form as a black tick on each bar.
 pub fn token_allocation_figure(sim: &[SimulatedCost]) -> Figure {
     let names = surface_names(sim);
-    let biases = cost_biases();
-    let panels: Vec<Panel> = biases
+    let cell = |n: &String, bias: &str, w: f64| {
+        sim.iter()
+            .find(|r| &r.surface == n && r.bias == bias && r.width == w)
+    };
+    let panels = cost_biases()
         .iter()
-        .enumerate()
-        .map(|(bi, (bname, _))| {
-            let groups = WIDTH_FACTORS
-                .iter()
-                .enumerate()
-                .map(|(wi, &w)| {
-                    let cell = |n: &String| {
-                        sim.iter()
-                            .find(|r| &r.surface == n && r.bias == *bname && r.width == w)
-                    };
-                    let values = names
-                        .iter()
-                        .map(|n| cell(n).map_or(f64::NAN, |r| 100.0 * r.simulated.d_error))
-                        .collect();
-                    let ticks = names
-                        .iter()
-                        .map(|n| {
-                            let v = cell(n).map_or(f64::NAN, |r| 100.0 * r.closed_form.d_error);
-                            [v, v]
-                        })
-                        .collect();
-                    BarGroup::new(format!("±{w}×"), values, wi).with_intervals(ticks)
-                })
-                .collect();
-            Panel {
+        .map(|(bname, _)| {
+            let per_width = |f: &dyn Fn(&SimulatedCost) -> f64| -> Vec<Vec<f64>> {
+                WIDTH_FACTORS
+                    .iter()
+                    .map(|&w| {
+                        names
+                            .iter()
+                            .map(|n| cell(n, bname, w).map_or(f64::NAN, f))
+                            .collect()
+                    })
+                    .collect()
+            };
+            ClosedFormPanel {
                 title: format!("bias: {bname}"),
-                x_label: "loss surface".into(),
-                y_label: "(D̂* − D*)/D* (%)".into(),
-                bars: Some(Bars {
-                    categories: names.clone(),
-                    groups,
-                    value_digits: Some(3),
-                    y_limits: None,
-                }),
-                annotations: if bi == 0 {
-                    vec!["black tick: closed form (proofs/02)".into()]
-                } else {
-                    Vec::new()
-                },
-                // The legend where the bars are short (the second panel's
-                // upper left); the note in the first panel's.
-                legend: if bi == 1 {
-                    LegendPosition::UpperLeft
-                } else {
-                    LegendPosition::None
-                },
-                ..Panel::default()
+                values: per_width(&|r| 100.0 * r.simulated.d_error),
+                closed_form: per_width(&|r| 100.0 * r.closed_form.d_error),
             }
         })
         .collect();
-    let n = panels.len();
-    let mut fig = Figure::new(
-        format!(
+    ClosedFormBars {
+        title: format!(
             "Experiment 11: token allocation error of Approach 2 fitted on 1e18–1e22 and extrapolated to {LLAMA3_405B_BUDGET:.1e} FLOPs"
         ),
-        1,
-        n,
+        x_label: "loss surface".into(),
+        y_label: "(D̂* − D*)/D* (%)".into(),
+        categories: names,
+        groups: WIDTH_FACTORS.iter().map(|w| format!("±{w}×")).collect(),
         panels,
-    );
-    fig.panel_size = (760, 520);
-    fig
+        note: "black tick: closed form (proofs/02)".into(),
+        legend_panel: 1,
+        value_digits: 3,
+        panel_size: (760, 520),
+    }
+    .figure()
 }
 
 /// One row of the allocation table / compute figure.
@@ -247,9 +223,9 @@ pub fn compute_allocation_figure(
         })
         .collect();
     let panel = Panel {
-        title: "compute wasted by following Approach 2's D* (% of the evaluation budget)".into(),
-        x_label: "case (real: Approach 2 on the data against a surface fitted to it; simulated: drift to 3×, ±2×)".into(),
-        y_label: "wasted compute C − C(L) (% of C)".into(),
+        title: "compute wasted by following Approach 2's D*".into(),
+        x_label: "case".into(),
+        y_label: "wasted compute (% of C)".into(),
         y_log: true,
         bars: Some(Bars {
             categories: rows
@@ -267,8 +243,9 @@ pub fn compute_allocation_figure(
             y_limits: None,
         }),
         annotations: vec![
-            "whiskers: 95% within-budget bootstrap interval (real data, truth fixed)".into(),
-            "black tick: closed form (simulated cases, proofs/11)".into(),
+            "real: Approach 2 on the data vs a surface fitted to it;".into(),
+            "whiskers: 95% within-budget bootstrap (truth fixed)".into(),
+            "simulated: drift to 3×, ±2×; black tick: closed form (proofs/11)".into(),
         ],
         legend: LegendPosition::None,
         ..Panel::default()
@@ -281,7 +258,7 @@ pub fn compute_allocation_figure(
         1,
         vec![panel],
     );
-    fig.panel_size = (1500, 560);
+    fig.panel_size = (1000, 1100);
     fig
 }
 
@@ -324,7 +301,7 @@ pub fn progressive_filter_figures(real: &[(String, f64, Vec<RealCost>)]) -> Vec<
             let left = Panel {
                 title: "wasted compute at each cumulative filter level".into(),
                 x_label: "filter level (cumulative)".into(),
-                y_label: "wasted compute (% of budget)".into(),
+                y_label: "waste (% of budget)".into(),
                 bars: Some(Bars {
                     categories: levels.iter().map(|l| l.0.clone()).collect(),
                     groups: vec![BarGroup::new(
@@ -381,7 +358,7 @@ pub fn progressive_filter_figures(real: &[(String, f64, Vec<RealCost>)]) -> Vec<
                 2,
                 vec![left, right],
             );
-            fig.panel_size = (760, 460);
+            fig.panel_size = (760, 760);
             out.push((filter_stem(name, &rc.truth), fig));
         }
     }
