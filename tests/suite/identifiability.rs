@@ -283,11 +283,6 @@ fn convergence_floor_decides_the_status() {
 #[test]
 fn flat_range_wider_than_the_width_rule_is_not_identified_and_narrower_is() {
     let law = chinchilla_law();
-    let settings = TrainingCurveParams::default();
-    assert_eq!(
-        (settings.profile.flat_width, settings.profile.flat_tolerance),
-        (0.05, 1e-6)
-    );
     let flat = analyse(&curves(&law, &sizes(1e8, 3e8, 4), 0.0, 0));
     let sharp = analyse(&curves(&law, &sizes(1e8, 5e8, 4), 0.0, 0));
     for (r, lo, hi) in [(&flat, 0.05, 0.1), (&sharp, 0.025, 0.05)] {
@@ -296,7 +291,6 @@ fn flat_range_wider_than_the_width_rule_is_not_identified_and_narrower_is() {
         assert!(lo < w && w < hi, "alpha range {:?}: width {w}", f[0]);
         assert!(f[0].range[0] <= r.fit.law.alpha && r.fit.law.alpha <= f[0].range[1]);
         assert_eq!(f[0].at_bound, [false, false]);
-        assert_eq!(f[0].within, 1e-6);
         assert!(f[1].width() < 0.05, "beta range {:?}", f[1]);
     }
     let a = flat.fit.flat.unwrap()[0].range;
