@@ -317,7 +317,8 @@ fn flat_range_wider_than_the_width_rule_is_not_identified_and_narrower_is() {
 /// fits the test recomputes VPNLS's SmoothL1 objective from its law and
 /// the rule, and asserts the warning is there exactly when the rule holds;
 /// among them a gap in (1e-6, 1e-5] fires and one in (1e-7, 1e-6] does not,
-/// so the threshold is pinned to a decade on each side. The full default
+/// so the threshold is pinned to a decade on each side; the second test
+/// (the fit's RSS below VPNLS's) is silent on all 13. The full default
 /// analysis (global stage on) of the same data does not fire.
 #[test]
 fn agreement_rule_vpnls_better_on_smooth_l1_fires_exactly_above_its_tolerance() {
@@ -351,6 +352,11 @@ fn agreement_rule_vpnls_better_on_smooth_l1_fires_exactly_above_its_tolerance() 
         let rule = f_v < f - 1e-6 * f.abs() - floor;
         let gap = (f - f_v) / f;
         assert_eq!(has(&r, text), rule, "k = {k}: gap {gap:e} {:?}", r.warnings);
+        assert!(
+            !has(&r, "lower RSS than VPNLS"),
+            "k = {k}: {:?}",
+            r.warnings
+        );
         fired_near |= rule && gap <= 1e-5;
         silent_near |= !rule && gap > 1e-7;
     }
