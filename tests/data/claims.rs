@@ -16,7 +16,7 @@ use scaling_laws::studies::dark_matter::{
 };
 
 use super::common::published;
-use super::support::{json_of, words};
+use super::support::{dark_matter_args, json_of, words};
 
 /// Assert that `x` prints as `shown` (plain or scientific notation, as
 /// many decimals as `shown` has).
@@ -55,15 +55,7 @@ fn temp(name: &str) -> PathBuf {
 pub fn dark_matter_spec_numbers_are_reproduced() {
     let out = temp("dm");
     let data = chinchilla_path();
-    let mut args = vec![
-        "dark-matter",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend(words("--json"));
-    let v = json_of(&args);
+    let v = json_of(&dark_matter_args(&data, &out, &["--json"]));
     std::fs::remove_dir_all(&out).ok();
     assert_eq!(v["seed"], 20250909);
     let runs = read_runs(&data, &RunColumns::default(), 5).unwrap();

@@ -66,7 +66,7 @@ fn model_size_folds_hold_out_whole_sizes() {
 
 /// Synthetic runs: 12 model sizes × 8 token counts, loss from `law` on
 /// tokens (x = D/1e9) with multiplicative noise e^{σ·z}.
-fn synthetic(law: &PowerLawSum<f64>, sigma: f64, seed: u64) -> DarkMatterInput {
+pub fn synthetic(law: &PowerLawSum<f64>, sigma: f64, seed: u64) -> DarkMatterInput {
     let mut rng = Rng::new(seed);
     let (mut loss, mut group, mut x) = (Vec::new(), Vec::new(), Vec::new());
     for s in 0..12 {

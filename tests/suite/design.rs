@@ -240,7 +240,7 @@ fn design_command_ranks_under_the_cap_and_reports_the_habit() {
 /// Bad input to `design` exits 2 naming the value; nothing on stdout.
 #[test]
 fn design_command_bad_input_exits_2() {
-    use crate::support::run_status;
+    use crate::support::{assert_refused, run_status};
     for (args, needle) in [
         (vec!["design", "--sigma", "-1"], "sigma"),
         (vec!["design", "--sigma", "0.01", "--widths", "0.5"], "0.5"),
@@ -279,9 +279,10 @@ fn design_command_bad_input_exits_2() {
             "two numbers",
         ),
     ] {
-        let (code, out, err) = run_status(&args);
-        assert_eq!(code, Some(2), "{args:?}: {err}");
-        assert!(out.is_empty() && err.contains(needle), "{args:?}: {err}");
+        let run = run_status(&args);
+        let out = run.1.clone();
+        assert_refused(&args, run, &[needle]);
+        assert!(out.is_empty(), "{args:?} printed {out}");
     }
 }
 

@@ -5,8 +5,8 @@
 //! block and summary).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use crate::support::{self, dark_matter_args, run_status};
 use scaling_laws::experiments::exp9::{run_exp9, run_exp9_with, Exp9Config};
 use scaling_laws::models::power_law::PowerLawSum;
 use scaling_laws::progress::Tally;
@@ -15,31 +15,11 @@ use scaling_laws::studies::dark_matter::seed::{
     py_float, FITTED_PARAMETERS_HEADER, IMPROVEMENTS_HEADER, SUMMARY_RESULTS_HEADER,
 };
 use scaling_laws::studies::dark_matter::{
-    analyse_metric, analyse_metric_with, metric_work, DarkMatterInput, DarkMatterParams, Metric,
-    MetricColumn,
+    analyse_metric, analyse_metric_with, metric_work, DarkMatterInput, DarkMatterParams,
 };
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sl-i26-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// Run the binary with stdout and stderr piped: (status, stdout, stderr).
-fn piped(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaling-laws"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::scratch(&format!("i26-{name}"))
 }
 
 fn small_exp9() -> Exp9Config {
@@ -79,30 +59,11 @@ fn progress_is_ticked_once_per_data_set_and_changes_nothing() {
     assert_eq!(text(&with.rows), text(&one.rows));
 }
 
-/// Synthetic runs on tokens: 8 sizes × 6 token counts, a single power law
-/// with 1 % multiplicative noise.
+/// Synthetic runs on tokens (`dark_matter::synthetic`: 12 sizes × 8 token
+/// counts), a single power law with 1 % multiplicative noise.
 fn tokens_input() -> DarkMatterInput {
     let law = PowerLawSum::from_theta(&[0.5f64.ln(), 0.3, 1.7f64.ln()]).unwrap();
-    let mut rng = Rng::new(3);
-    let (mut loss, mut group, mut x) = (Vec::new(), Vec::new(), Vec::new());
-    for s in 0..8 {
-        let n = 1e8 * 10f64.powf(s as f64 / 3.0);
-        for t in 0..6 {
-            let d = 1e8 * 10f64.powf((s as f64 + 3.0 * t as f64) / 6.0);
-            group.push(n);
-            x.push(d);
-            loss.push(law.predict(&(d / 1e9)) * (0.01 * rng.normal()).exp());
-        }
-    }
-    DarkMatterInput {
-        loss,
-        group,
-        metrics: vec![MetricColumn {
-            metric: Metric::Tokens,
-            x,
-            scale: 1e9,
-        }],
-    }
+    crate::dark_matter::synthetic(&law, 0.01, 3)
 }
 
 #[test]
@@ -135,7 +96,7 @@ fn dark_matter_ticks_every_fit_fold_and_replicate() {
 fn piped_experiment_prints_a_line_per_stage_on_stderr_and_stdout_is_the_answer() {
     let dir = scratch("progress");
     let out = dir.to_str().unwrap();
-    let (code, stdout, stderr) = piped(&["experiment", "6", "--out", out]);
+    let (code, stdout, stderr) = run_status(&["experiment", "6", "--out", out]);
     assert_eq!(code, Some(0), "{stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
     // One line per finished stage, the experiment's last.
@@ -156,7 +117,7 @@ fn piped_experiment_prints_a_line_per_stage_on_stderr_and_stdout_is_the_answer()
     assert!(stdout.starts_with(report.trim_end()), "{stdout}");
     assert!(stdout.contains("experiment 6 ran in"));
     // Experiment 9: its data sets are a counted stage.
-    let (code, _, stderr) = piped(&["experiment", "9", "--out", out]);
+    let (code, _, stderr) = run_status(&["experiment", "9", "--out", out]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stderr.contains("experiment 9: noisy data sets: 810/810 done in "),
@@ -195,10 +156,10 @@ fn index_html_has_a_contents_every_figure_table_and_report_and_no_missing_file()
     let dir = scratch("index");
     let out = dir.to_str().unwrap();
     // Without --index (and not `all`): no index.
-    let (code, _, err) = piped(&["experiment", "6", "--out", out]);
+    let (code, _, err) = run_status(&["experiment", "6", "--out", out]);
     assert_eq!(code, Some(0), "{err}");
     assert!(!dir.join("index.html").exists());
-    let (code, stdout, err) = piped(&["experiment", "6", "--index", "--out", out]);
+    let (code, stdout, err) = run_status(&["experiment", "6", "--index", "--out", out]);
     assert_eq!(code, Some(0), "{err}");
     assert!(stdout.contains(&format!("wrote {}", dir.join("index.html").display())));
     assert!(dir.join("index.md").is_file());
@@ -301,17 +262,11 @@ fn dark_matter_writes_the_original_layout_with_its_column_names() {
     let dir = scratch("dm-seed");
     let data = runs_file(&dir);
     let out = dir.join("out");
-    let (code, stdout, stderr) = piped(&[
-        "dark-matter",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--bootstrap",
-        "3",
-        "--folds",
-        "2",
-    ]);
+    let (code, stdout, stderr) = run_status(&dark_matter_args(
+        &data,
+        &out,
+        &["--bootstrap", "3", "--folds", "2"],
+    ));
     assert_eq!(code, Some(0), "{stderr}");
     // Progress: one line per metric, 1 + 2·2 + 3 units each (fewer done
     // when a cross-validation scheme stops at a fold it cannot fit).
@@ -415,9 +370,9 @@ fn hitchhiker_text_is_the_original_block_then_ours() {
         "--bootstrap",
         "0",
     ];
-    let (code, text, err) = piped(&base);
+    let (code, text, err) = run_status(&base);
     assert_eq!(code, Some(0), "{err}");
-    let (_, json, _) = piped(&[&base[..], &["--json"]].concat());
+    let (_, json, _) = run_status(&[&base[..], &["--json"]].concat());
     let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
     let d = &v["datasets"][0];
     let rule = "=".repeat(80);
@@ -480,7 +435,7 @@ fn hitchhiker_text_is_the_original_block_then_ours() {
     assert!(lines[18].contains(" curves, N from "), "{}", lines[18]);
 
     // Two datasets: the summary comparison.
-    let (code, text, err) = piped(&[
+    let (code, text, err) = run_status(&[
         "hitchhiker",
         "--registry",
         &reg,

@@ -6,15 +6,23 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::{self, assert_refused, dark_matter_args};
+
 /// Every reproduction ends within this.
 const LIMIT: Duration = Duration::from_secs(10);
 
 /// A fresh folder for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sl-i24-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch(&format!("i24-{name}"))
+}
+
+/// A fresh folder holding `runs.csv` (the unaltered runs of [`runs_csv`]):
+/// (folder, file).
+fn scratch_with_runs(name: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(name);
+    let data = dir.join("runs.csv");
+    write(&data, &runs_csv(|n| n, |_, l| l));
+    (dir, data)
 }
 
 fn bin() -> &'static str {
@@ -82,14 +90,9 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
     (status.code(), out, err)
 }
 
-/// A run that must exit 2 with every needle in its message.
+/// A run that must exit 2 with every needle in its message (and no panic).
 fn refused(args: &[&str], needles: &[&str]) -> String {
-    let (code, out, err) = run(args);
-    assert_eq!(code, Some(2), "{args:?} should exit 2: {err}\n{out}");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: {err} lacks {n:?}");
-    }
-    err
+    assert_refused(args, run(args), needles)
 }
 
 fn write(path: &Path, text: &str) {
@@ -172,17 +175,11 @@ fn one_extreme_value_never_stalls_a_figure() {
         let data = dir.join(format!("{tag}.csv"));
         write(&data, &csv);
         let out = dir.join(format!("out-{tag}"));
-        let (code, _, err) = run(&[
-            "dark-matter",
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--bootstrap",
-            "5",
-            "--metrics",
-            "size",
-        ]);
+        let (code, _, err) = run(&dark_matter_args(
+            &data,
+            &out,
+            &["--bootstrap", "5", "--metrics", "size"],
+        ));
         // A number that cannot be computed is exit 2; otherwise the files
         // are written, figures included or skipped with a warning.
         eprintln!(
@@ -228,9 +225,7 @@ fn one_extreme_value_never_stalls_a_figure() {
 
 #[test]
 fn out_onto_a_file_or_fifo_is_refused_and_left_untouched() {
-    let dir = scratch("policy");
-    let data = dir.join("runs.csv");
-    write(&data, &runs_csv(|n| n, |_, l| l));
+    let (dir, data) = scratch_with_runs("policy");
     let file = dir.join("precious.txt");
     write(&file, "keep me");
     let d = data.to_str().unwrap();
@@ -283,9 +278,7 @@ fn out_onto_a_file_or_fifo_is_refused_and_left_untouched() {
 
 #[test]
 fn dark_matter_writes_into_an_existing_folder_and_sweeps_stale_temporaries() {
-    let dir = scratch("sweep");
-    let data = dir.join("runs.csv");
-    write(&data, &runs_csv(|n| n, |_, l| l));
+    let (dir, data) = scratch_with_runs("sweep");
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
     write(&out.join("mine.txt"), "a user's file");
@@ -295,17 +288,7 @@ fn dark_matter_writes_into_an_existing_folder_and_sweeps_stale_temporaries() {
     write(&out.join(format!(".report.json.{dead}.tmp")), "half");
     std::fs::create_dir_all(dir.join(format!(".out.tmp-{dead}"))).unwrap();
     std::fs::create_dir_all(dir.join(format!(".out.old-{dead}"))).unwrap();
-    let args = [
-        "dark-matter",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--bootstrap",
-        "5",
-        "--metrics",
-        "size",
-    ];
+    let args = dark_matter_args(&data, &out, &["--bootstrap", "5", "--metrics", "size"]);
     let (code, _, err) = run(&args);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(
@@ -324,12 +307,12 @@ fn dark_matter_writes_into_an_existing_folder_and_sweeps_stale_temporaries() {
     assert!(hidden(&dir).is_empty(), "{:?}", hidden(&dir));
     // Two runs into one folder at once: both succeed.
     let a = Command::new(bin())
-        .args(args)
+        .args(&args)
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let b = Command::new(bin())
-        .args(args)
+        .args(&args)
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
@@ -434,18 +417,11 @@ fn dark_matter_never_prints_null_beside_a_preference() {
     let data = dir.join("huge-n.csv");
     write(&data, &runs_csv(|n| n * 1e290, |_, l| l));
     let out = dir.join("out");
-    let (code, stdout, err) = run(&[
-        "dark-matter",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-        "--bootstrap",
-        "5",
-        "--metrics",
-        "size",
-    ]);
+    let (code, stdout, err) = run(&dark_matter_args(
+        &data,
+        &out,
+        &["--json", "--bootstrap", "5", "--metrics", "size"],
+    ));
     match code {
         Some(2) => assert!(err.contains("not computable"), "{err}"),
         Some(0) => assert!(!stdout.contains("null"), "{stdout}"),
@@ -583,24 +559,21 @@ fn unreadable_paths_are_named_by_their_cause() {
 
 #[test]
 fn more_folds_than_runs_report_the_folds_made() {
-    let dir = scratch("folds");
-    let data = dir.join("runs.csv");
-    write(&data, &runs_csv(|n| n, |_, l| l));
+    let (dir, data) = scratch_with_runs("folds");
     let out = dir.join("out");
-    let (code, stdout, err) = run(&[
-        "dark-matter",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-        "--bootstrap",
-        "0",
-        "--metrics",
-        "size",
-        "--folds",
-        "1000",
-    ]);
+    let (code, stdout, err) = run(&dark_matter_args(
+        &data,
+        &out,
+        &[
+            "--json",
+            "--bootstrap",
+            "0",
+            "--metrics",
+            "size",
+            "--folds",
+            "1000",
+        ],
+    ));
     assert_eq!(code, Some(0), "{err}");
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     let cv = &v["size"]["cv_rmse"];
