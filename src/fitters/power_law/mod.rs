@@ -745,6 +745,7 @@ fn fit_from_with(
         }
         _ => {}
     }
+    let searched = restarts.len() > local_runs;
     // The faces of c ≥ 0 next to the best end: a coefficient on its way to
     // zero (ln C → −∞, a crawl for a local optimiser) tried at zero.
     if stage != GlobalStage::Off {
@@ -792,7 +793,7 @@ fn fit_from_with(
             profile_best: c.objective,
             tolerance,
             gap: f - c.objective,
-            global_stage: bi >= local_runs,
+            global_stage: searched,
         }
     });
     match &certificate {
