@@ -428,12 +428,10 @@ fn profile_nnls_from_the_gram_sums_matches_lawson_hanson() {
             (rss - rss_lh).abs() <= 1e-8 * (1.0 + rss_lh),
             "({a1}, {a2}): {rss} vs {rss_lh}"
         );
-        for k in 0..3 {
+        for (k, (ck, lk)) in c.iter().zip(lh.x.iter()).enumerate() {
             assert!(
-                (c[k] - lh.x[k]).abs() <= 1e-6 * (1.0 + lh.x[k].abs()),
-                "({a1}, {a2}) c{k}: {} vs {}",
-                c[k],
-                lh.x[k]
+                (ck - lk).abs() <= 1e-6 * (1.0 + lk.abs()),
+                "({a1}, {a2}) c{k}: {ck} vs {lk}"
             );
         }
     }
