@@ -268,13 +268,23 @@ fn check_finite(r: &DarkMatterReport) -> Result<(), String> {
 
 fn law_json(f: &PowerLawFit) -> Value {
     let t = &f.law.terms;
-    match f.form {
+    let mut v = match f.form {
         PowerLawForm::Single => json!({"C": t[0].c, "alpha": t[0].alpha, "E": f.law.e,
             "status": f.status.as_str(), "hessian_rcond": finite(f.hessian_rcond)}),
         PowerLawForm::TwoTerm => json!({"C1": t[0].c, "alpha1": t[0].alpha,
             "C2": t[1].c, "alpha2": t[1].alpha, "E": f.law.e,
             "status": f.status.as_str(), "hessian_rcond": finite(f.hessian_rcond)}),
-    }
+    };
+    // The certificate (proofs/12 §12.10): the fit against the best basin of
+    // the variable-projection profile scored by the objective.
+    v["certificate"] = match &f.certificate {
+        Some(c) => json!({"value": finite(c.value), "profile_best": finite(c.profile_best),
+            "tolerance": finite(c.tolerance), "gap": finite(c.gap),
+            "holds": c.holds(), "global_stage": c.global_stage}),
+        None => json!("not_computable: the variable-projection profile is nowhere finite"),
+    };
+    v["warnings"] = json!(f.warnings);
+    v
 }
 
 /// JSON has no NaN: a non-finite value is a string `"not_computable: …"`.

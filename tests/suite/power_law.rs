@@ -3,14 +3,16 @@
 use nalgebra::RealField;
 use proptest::prelude::*;
 use scaling_laws::fitters::power_law::{
-    fit_power_law, fit_power_law_from, fit_single_and_two_term, jittered_starts, nested_start,
-    objective, objective_and_gradient, objective_hessian, objective_in, PowerLawData,
-    PowerLawError, PowerLawFitParams, PowerLawStatus,
+    fit_power_law, fit_power_law_from, fit_power_law_newton_from, fit_single_and_two_term,
+    jittered_starts, nested_start, objective, objective_and_gradient, objective_hessian,
+    objective_in, profile_candidates, GlobalStage, PowerLawData, PowerLawError, PowerLawFitParams,
+    PowerLawStatus,
 };
 use scaling_laws::models::power_law::{
     ln_prediction, ln_prediction_and_gradient, ln_prediction_hessian, PowerLawForm, PowerLawSum,
 };
 use scaling_laws::numerics::mpf::Mpf256;
+use scaling_laws::numerics::nnls::{nnls, NnlsParams};
 use scaling_laws::numerics::{lit, to_f64};
 use scaling_laws::sampling::noise::Rng;
 
@@ -298,6 +300,140 @@ fn noise_free_laws_are_recovered() {
             fit.theta
         );
         assert_eq!(fit.status, PowerLawStatus::Converged);
+        // Certified: at or below the profile's best basin (proofs/12 §12.10).
+        let c = fit.certificate.as_ref().unwrap();
+        assert!(c.holds() && c.gap <= 0.0, "{c:?}");
+    }
+}
+
+/// Data with two basins of the two-term objective (proofs/12 §12.10): the
+/// law C₁ = 0.09, α₁ = 1.9, C₂ = 1.97, α₂ = 0.146, E = 1.28 on 40 x
+/// log-spaced over [10^−0.6, 10^2.5], losses times e^{0.02u}, u uniform in
+/// [−1, 1] (seed 2).
+fn two_basin_data() -> PowerLawData<f64> {
+    let truth = law(&[0.09f64.ln(), 1.9, 1.97f64.ln(), 0.146, 1.28f64.ln()]);
+    let n = 40;
+    let x: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf(-0.6 + 3.1 * i as f64 / (n - 1) as f64))
+        .collect();
+    let mut rng = Rng::new(2);
+    let y: Vec<f64> = x
+        .iter()
+        .map(|xi| truth.predict(xi) * (0.02 * rng.uniform_in(-1.0, 1.0)).exp())
+        .collect();
+    PowerLawData::new(&x, &y, 1.0).unwrap()
+}
+
+/// The start in the worse basin: a shallow first term (α₁ = 1.40), a nearly
+/// flat second one (α₂ = 0.07) and E almost 0.
+const WORSE_BASIN_START: [f64; 5] = [-1.62, 1.40, 1.147, 0.070, -13.07];
+
+#[test]
+fn global_stage_finds_the_better_of_two_basins() {
+    let d = two_basin_data();
+    let start = [WORSE_BASIN_START.to_vec()];
+    let local = PowerLawFitParams {
+        global_stage: GlobalStage::Off,
+        ..PowerLawFitParams::default()
+    };
+    let alone = fit_power_law_newton_from(&d, PowerLawForm::TwoTerm, &start, &local).unwrap();
+    // A local minimum: the run converges (gradient test) above the better basin.
+    assert_eq!(alone.restarts[0].status, PowerLawStatus::Converged);
+    assert!(alone.certificate.is_none());
+    let global = fit_power_law_newton_from(
+        &d,
+        PowerLawForm::TwoTerm,
+        &start,
+        &PowerLawFitParams::default(),
+    )
+    .unwrap();
+    assert!(
+        global.objective < alone.objective * (1.0 - 0.05),
+        "{} vs {}",
+        global.objective,
+        alone.objective
+    );
+    assert!((global.theta[1] - 1.95).abs() < 0.05, "{:?}", global.theta);
+    assert!(global.certificate.as_ref().unwrap().holds());
+    assert_eq!(global.status, PowerLawStatus::Converged);
+    // From the reference's base start with the global stage: the same basin.
+    let base = fit_power_law(&d, PowerLawForm::TwoTerm, &PowerLawFitParams::default()).unwrap();
+    assert!((base.objective / global.objective - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn certificate_reports_a_local_minimum_when_the_fit_stops_early() {
+    let d = two_basin_data();
+    for form in [PowerLawForm::Single, PowerLawForm::TwoTerm] {
+        let early = PowerLawFitParams {
+            global_stage: GlobalStage::CertifyOnly,
+            max_iters: 1,
+            ..PowerLawFitParams::default()
+        };
+        let fit = fit_power_law(&d, form, &early).unwrap();
+        let c = fit.certificate.clone().unwrap();
+        assert_eq!(fit.status, PowerLawStatus::LocalMinimum, "{form:?}");
+        assert_eq!(fit.status.as_str(), "local_minimum");
+        assert_eq!(c.gap, c.value - c.profile_best);
+        assert!(c.gap > c.tolerance && !c.holds(), "{c:?}");
+        assert!(c.tolerance > 0.0 && c.gap > 1e3 * c.tolerance, "{c:?}");
+        assert_eq!(c.profile_best, profile_candidates(&d, form, 3)[0].objective);
+        assert!(fit.warnings.iter().any(|w| w.contains("local minimum")));
+        // The search stage from the same start repairs it.
+        let search = PowerLawFitParams {
+            global_stage: GlobalStage::Search,
+            ..early
+        };
+        let fit = fit_power_law(&d, form, &search).unwrap();
+        assert!(fit.certificate.unwrap().holds(), "{form:?}");
+        assert_ne!(fit.status, PowerLawStatus::LocalMinimum);
+    }
+}
+
+/// The weighted NNLS of the profile (proofs/12 §12.9) against Lawson–Hanson
+/// on the weighted design itself: 8 exponent pairs on the two-basin data.
+#[test]
+fn profile_nnls_from_the_gram_sums_matches_lawson_hanson() {
+    use nalgebra::{DMatrix, DVector};
+    use scaling_laws::fitters::power_law::global::gram_nnls;
+    let d = two_basin_data();
+    let pairs = [
+        (1.9, 0.15),
+        (0.5, 0.1),
+        (2.5, -0.3),
+        (0.3, 0.2),
+        (1.0, 0.0),
+        (4.0, 2.0),
+        (0.05, -0.05),
+        (-0.5, -1.0),
+    ];
+    for (a1, a2) in pairs {
+        let n = d.len();
+        let a = DMatrix::from_fn(n, 3, |i, j| {
+            let col = [1.0, d.x()[i].powf(-a1), d.x()[i].powf(-a2)][j];
+            col / d.loss()[i]
+        });
+        let b = DVector::from_element(n, 1.0);
+        let lh = nnls(&a, &b, &NnlsParams::default()).unwrap();
+        let g = a.transpose() * &a;
+        let h = a.transpose() * &b;
+        let gm = [
+            [g[(0, 0)], g[(0, 1)], g[(0, 2)]],
+            [g[(1, 0)], g[(1, 1)], g[(1, 2)]],
+            [g[(2, 0)], g[(2, 1)], g[(2, 2)]],
+        ];
+        let (rss, c) = gram_nnls(&gm, &[h[0], h[1], h[2]], n as f64, 3);
+        let rss_lh = (&b - &a * &lh.x).norm_squared();
+        assert!(
+            (rss - rss_lh).abs() <= 1e-8 * (1.0 + rss_lh),
+            "({a1}, {a2}): {rss} vs {rss_lh}"
+        );
+        for (k, (ck, lk)) in c.iter().zip(lh.x.iter()).enumerate() {
+            assert!(
+                (ck - lk).abs() <= 1e-6 * (1.0 + lk.abs()),
+                "({a1}, {a2}) c{k}: {ck} vs {lk}"
+            );
+        }
     }
 }
 
@@ -323,7 +459,14 @@ fn fit_is_invariant_to_the_normalisation_factor() {
 
 #[test]
 fn jittered_starts_follow_the_seed_and_separate_the_exponents() {
-    let p = PowerLawFitParams::default();
+    // None by default (the global stage replaces them); the reference's
+    // 5 and 10 when asked for.
+    assert!(jittered_starts(PowerLawForm::TwoTerm, &PowerLawFitParams::default()).is_empty());
+    let p = PowerLawFitParams {
+        restarts_single: 5,
+        restarts_two_term: 10,
+        ..PowerLawFitParams::default()
+    };
     let a = jittered_starts(PowerLawForm::TwoTerm, &p);
     assert_eq!(a, jittered_starts(PowerLawForm::TwoTerm, &p));
     assert_eq!(a.len(), 10);

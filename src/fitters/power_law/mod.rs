@@ -1,10 +1,14 @@
 //! Fits of one- and two-term power laws `L = Σ C_k/x^α_k + E` to points
 //! (x, L): Huber loss with δ = 10⁻³ on the log residuals
-//! `r = ln L − ln L̂`, summed over points, minimised by BFGS (argmin, More–
-//! Thuente line search) with the analytic gradient, from seeded jittered
-//! restarts; the two-term fit also starts from the nested point (the best
-//! single fit plus a negligible second term), so its objective is never
-//! above the single fit's (proofs/12_power_laws.md §12.3).
+//! `r = ln L − ln L̂`, summed over points, minimised by damped Newton on the
+//! exact Hessian ([`newton`]; BFGS with argmin's More–Thuente line search on
+//! request, [`fit_power_law_from`]) from the reference's base start, the
+//! best basins of the variable-projection profile and the faces of c ≥ 0
+//! next to the best end ([`global`], proofs/12 §12.9–§12.11), with a
+//! certificate; the two-term fit also starts from the nested point (the
+//! best single fit plus a negligible second term), so its objective is
+//! never above the single fit's (proofs/12_power_laws.md §12.3). No random
+//! restarts unless asked for ([`PowerLawFitParams::restarts_single`]).
 //!
 //! The reproduction of the "dark matter" analysis (issue 9) uses the
 //! reference's starts and restart counts ([`PowerLawFitParams::default`]).
@@ -29,7 +33,14 @@ use crate::models::power_law::{
 use crate::numerics::{lit, ratio, to_f64};
 use crate::sampling::noise::Rng;
 
+pub mod global;
 pub mod newton;
+
+use crate::fitters::outcome::Certificate;
+pub use global::{
+    certificate_tolerance, profile_candidates, GlobalStage, ProfileCandidate, PROFILE_BASINS,
+    PROFILE_INNER_SPAN, PROFILE_OUTER_STEP, PROFILE_SPAN, PROFILE_STEP,
+};
 
 /// The Huber threshold δ = 1/1000 on log residuals (the Chinchilla paper's,
 /// and the reference analysis').
@@ -290,6 +301,11 @@ pub enum PowerLawStatus {
     /// BFGS stopped for another reason (a line search that found no
     /// decrease); the best point it evaluated is reported.
     Abnormal,
+    /// The fit ends above the best basin of the variable-projection profile
+    /// of the same data scored by the same objective, beyond the
+    /// objective's rounding (its [`Certificate`] holds the gap; a warning
+    /// says so): a local minimum, not the answer (proofs/12 §12.10).
+    LocalMinimum,
 }
 
 impl PowerLawStatus {
@@ -300,6 +316,7 @@ impl PowerLawStatus {
             PowerLawStatus::NearSingular => "near_singular",
             PowerLawStatus::MaxIter => "max_iter",
             PowerLawStatus::Abnormal => "abnormal",
+            PowerLawStatus::LocalMinimum => "local_minimum",
         }
     }
 }
@@ -314,9 +331,12 @@ pub const NEAR_SINGULAR_RCOND: f64 = 1e-9;
 /// Settings of [`fit_power_law`] and [`fit_single_and_two_term`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct PowerLawFitParams {
-    /// Jittered restarts of the single law (the reference's 5).
+    /// Jittered restarts of the single law besides the unjittered base
+    /// start (the reference's 5; 0 by default: the global stage replaces
+    /// them, proofs/12 §12.10).
     pub restarts_single: usize,
-    /// Jittered restarts of the two-term law (the reference's 10).
+    /// Jittered restarts of the two-term law (the reference's 10; 0 by
+    /// default).
     pub restarts_two_term: usize,
     /// Standard deviation of the Gaussian jitter added to every start
     /// coordinate (the reference's 0.1).
@@ -332,19 +352,23 @@ pub struct PowerLawFitParams {
     pub tol_cost: f64,
     /// BFGS iterations per restart at most.
     pub max_iters: u64,
+    /// The variable-projection global stage and certificate
+    /// ([`GlobalStage`]).
+    pub global_stage: GlobalStage,
 }
 
 impl Default for PowerLawFitParams {
     fn default() -> Self {
         Self {
-            restarts_single: 5,
-            restarts_two_term: 10,
+            restarts_single: 0,
+            restarts_two_term: 0,
             jitter: 0.1,
             seed: DEFAULT_SEED,
             nested_start: true,
             tol_grad: 1.5e-8,
             tol_cost: f64::EPSILON,
             max_iters: 2000,
+            global_stage: GlobalStage::Always,
         }
     }
 }
@@ -454,10 +478,18 @@ pub struct PowerLawFit {
     pub status: PowerLawStatus,
     /// Index (into `restarts`) of the best restart.
     pub best_restart: usize,
-    /// Every restart, in the order tried (jittered ones, then the nested one).
+    /// Every restart, in the order tried (the given starts: base, jittered,
+    /// nested; then the profile's basins that were polished).
     pub restarts: Vec<RestartOutcome>,
     /// The normalisation factor of x.
     pub scale: f64,
+    /// The comparison with the best basin of the variable-projection
+    /// profile scored by the objective (`None` with [`GlobalStage::Off`] or
+    /// when the profile is nowhere finite; a warning then says so).
+    pub certificate: Option<Certificate>,
+    /// What the user should know beyond the status (a local minimum, no
+    /// certificate). Empty when there is nothing to say.
+    pub warnings: Vec<String>,
 }
 
 impl PowerLawFit {
@@ -605,9 +637,13 @@ fn check_params(params: &PowerLawFitParams) -> Result<(), PowerLawError> {
     Ok(())
 }
 
-/// Fit `form` from the given starts (each run by BFGS); the best restart
-/// (lowest F, the first among equals) wins. A restart that fails is
-/// recorded in the result, not fatal unless all fail.
+/// Fit `form` from the given starts (each run by BFGS), then the global
+/// stage of `params.global_stage` ([`GlobalStage`]: the profile's best
+/// basins, the faces of c ≥ 0 next to the best end, the certificate;
+/// proofs/12 §12.10); the best run (lowest F, the first among equals)
+/// wins. A run that fails is recorded in the result, not fatal unless all
+/// fail. A fit above the profile's best basin beyond rounding is
+/// [`PowerLawStatus::LocalMinimum`] with a warning.
 ///
 /// # Errors
 /// [`PowerLawError::TooFewPoints`] (fewer distinct x than parameters),
@@ -638,8 +674,9 @@ pub fn fit_power_law_newton_from(
 }
 
 /// The single law then the two-term law as [`fit_single_and_two_term`]
-/// (the same jittered starts and nested start), each start run by damped
-/// Newton ([`fit_power_law_newton_from`]).
+/// (the base start, jittered restarts if asked, the nested start and the
+/// global stage), each start run by damped Newton
+/// ([`fit_power_law_newton_from`]).
 ///
 /// # Errors
 /// As [`fit_power_law_from`].
@@ -650,10 +687,10 @@ pub fn fit_single_and_two_term_newton(
     let single = fit_power_law_newton_from(
         data,
         PowerLawForm::Single,
-        &jittered_starts(PowerLawForm::Single, params),
+        &fixed_starts(PowerLawForm::Single, params),
         params,
     )?;
-    let mut starts = jittered_starts(PowerLawForm::TwoTerm, params);
+    let mut starts = fixed_starts(PowerLawForm::TwoTerm, params);
     if params.nested_start {
         starts.push(nested_start(data, &single.theta));
     }
@@ -666,7 +703,7 @@ fn fit_from_with(
     form: PowerLawForm,
     starts: &[Vec<f64>],
     params: &PowerLawFitParams,
-    run: fn(&PowerLawData<f64>, &[f64], &PowerLawFitParams) -> RestartOutcome,
+    run: LocalRun,
 ) -> Result<PowerLawFit, PowerLawError> {
     check_params(params)?;
     if data.distinct_x() < form.parameters() {
@@ -679,15 +716,45 @@ fn fit_from_with(
     for s in starts {
         check_start(form, s)?;
     }
-    let restarts: Vec<RestartOutcome> = starts.iter().map(|s| run(data, s, params)).collect();
-
-    let mut best: Option<usize> = None;
-    for (i, r) in restarts.iter().enumerate() {
-        if r.end.is_some() && best.is_none_or(|b| r.objective < restarts[b].objective) {
-            best = Some(i);
+    let stage = params.global_stage;
+    let mut restarts: Vec<RestartOutcome> = starts.iter().map(|s| run(data, s, params)).collect();
+    let local_runs = restarts.len();
+    let candidates = if stage == GlobalStage::Off {
+        Vec::new()
+    } else {
+        profile_candidates(data, form, PROFILE_BASINS)
+    };
+    match (stage, candidates.first()) {
+        (GlobalStage::Always, _) => {
+            restarts.extend(candidates.iter().map(|c| run(data, &c.theta, params)));
+        }
+        (GlobalStage::Search, Some(best_c)) => {
+            for c in &candidates {
+                let end = global::best_run(&restarts).and_then(|b| {
+                    let r = &restarts[b];
+                    r.end.as_ref().map(|e| (e.clone(), r.objective))
+                });
+                if let Some((e, f)) = &end {
+                    let tol = certificate_tolerance(data, e, &best_c.theta, best_c.objective);
+                    if !global::above(*f, best_c.objective, tol) {
+                        break;
+                    }
+                }
+                restarts.push(run(data, &c.theta, params));
+            }
+        }
+        _ => {}
+    }
+    let searched = restarts.len() > local_runs;
+    // The faces of c ≥ 0 next to the best end: a coefficient on its way to
+    // zero (ln C → −∞, a crawl for a local optimiser) tried at zero.
+    if stage != GlobalStage::Off {
+        if let Some(e) = global::best_run(&restarts).and_then(|b| restarts[b].end.clone()) {
+            let faces = global::face_starts(data, &e);
+            restarts.extend(faces.iter().map(|s| run(data, s, params)));
         }
     }
-    let Some(bi) = best else {
+    let Some(bi) = global::best_run(&restarts) else {
         return Err(PowerLawError::AllRestartsFailed {
             form: form.name(),
             restarts: restarts.len(),
@@ -711,12 +778,45 @@ fn fit_from_with(
     let f = restarts[bi].objective;
     let (_, g) = objective_and_gradient(data, &theta);
     let rcond = hessian_rcond(&objective_hessian(data, &theta));
-    let status = match restarts[bi].status {
+    let mut status = match restarts[bi].status {
         PowerLawStatus::Converged if rcond.is_nan() || rcond < NEAR_SINGULAR_RCOND => {
             PowerLawStatus::NearSingular
         }
         s => s,
     };
+    let mut warnings = Vec::new();
+    let certificate = candidates.first().map(|c| {
+        let tolerance = certificate_tolerance(data, &raw, &c.theta, c.objective);
+        Certificate {
+            objective: "huber_log",
+            value: f,
+            profile_best: c.objective,
+            tolerance,
+            gap: f - c.objective,
+            global_stage: searched,
+        }
+    });
+    match &certificate {
+        Some(c) if global::above(c.value, c.profile_best, c.tolerance) => {
+            status = global::certified_status(status, false);
+            warnings.push(format!(
+                "a local minimum: the {} objective ends at {:e}, above the best basin of its \
+                 variable-projection profile on these data ({:e}) by {:e} (rounding {:e}); \
+                 this is not the global minimum",
+                form.name(),
+                c.value,
+                c.profile_best,
+                c.gap,
+                c.tolerance
+            ));
+        }
+        None if stage != GlobalStage::Off => warnings.push(format!(
+            "no certificate: the variable-projection profile of the {} law is nowhere finite \
+             on these data",
+            form.name()
+        )),
+        _ => {}
+    }
     Ok(PowerLawFit {
         form,
         law,
@@ -728,7 +828,20 @@ fn fit_from_with(
         best_restart: bi,
         restarts,
         scale: data.scale(),
+        certificate,
+        warnings,
     })
+}
+
+/// A local optimiser run from one start.
+type LocalRun = fn(&PowerLawData<f64>, &[f64], &PowerLawFitParams) -> RestartOutcome;
+
+/// The given starts of a form: the reference's base start, then its
+/// jittered restarts (none by default).
+pub fn fixed_starts(form: PowerLawForm, params: &PowerLawFitParams) -> Vec<Vec<f64>> {
+    let mut starts = vec![base_start(form)];
+    starts.extend(jittered_starts(form, params));
+    starts
 }
 
 /// θ with the power terms sorted steepest first (the floor stays last).
@@ -761,7 +874,9 @@ pub fn hessian_rcond(h: &DMatrix<f64>) -> f64 {
     }
 }
 
-/// Fit `form` from the reference's jittered starts (no nested start).
+/// Fit `form` from the reference's base start (and jittered restarts,
+/// none by default; no nested start), each run by damped Newton, with the
+/// global stage of `params.global_stage` (proofs/12 §12.10).
 ///
 /// # Errors
 /// As [`fit_power_law_from`].
@@ -770,12 +885,14 @@ pub fn fit_power_law(
     form: PowerLawForm,
     params: &PowerLawFitParams,
 ) -> Result<PowerLawFit, PowerLawError> {
-    fit_power_law_from(data, form, &jittered_starts(form, params), params)
+    fit_power_law_newton_from(data, form, &fixed_starts(form, params), params)
 }
 
-/// The single law, then the two-term law from its jittered starts plus
+/// The single law, then the two-term law from the base start plus
 /// (with `params.nested_start`) the nested start from the single fit, so
-/// that `two.objective ≤ single.objective` (proofs/12 §12.3).
+/// that `two.objective ≤ single.objective` (proofs/12 §12.3); both with
+/// the global stage and certificate (§12.10), every run by damped Newton
+/// (§12.8).
 ///
 /// # Errors
 /// As [`fit_power_law_from`].
@@ -783,13 +900,7 @@ pub fn fit_single_and_two_term(
     data: &PowerLawData<f64>,
     params: &PowerLawFitParams,
 ) -> Result<(PowerLawFit, PowerLawFit), PowerLawError> {
-    let single = fit_power_law(data, PowerLawForm::Single, params)?;
-    let mut starts = jittered_starts(PowerLawForm::TwoTerm, params);
-    if params.nested_start {
-        starts.push(nested_start(data, &single.theta));
-    }
-    let two = fit_power_law_from(data, PowerLawForm::TwoTerm, &starts, params)?;
-    Ok((single, two))
+    fit_single_and_two_term_newton(data, params)
 }
 
 /// `F` evaluated at `theta` in precision `T` from f64 data (for the

@@ -10,6 +10,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
+use super::global::rounding_at;
 use super::{huber, huber_delta, PowerLawData, PowerLawFitParams, PowerLawStatus, RestartOutcome};
 
 /// At most two power terms plus the floor: θ has 3 or 5 coordinates.
@@ -19,6 +20,9 @@ const P: usize = 5;
 /// undamped Newton step from a start far from the minimum can jump onto the
 /// plateau where both power terms vanish (C ≈ e⁻¹⁸) and only E is fitted.
 const MAX_STEP: f64 = 0.5;
+
+/// The smallest damping an accepted step leaves for the next.
+const LAMBDA_FLOOR: f64 = 1e-30;
 
 /// F, ∇F and ∇²F at θ (3 or 5 coordinates) in one pass; `None` when any
 /// is not finite.
@@ -31,12 +35,22 @@ pub fn objective_gradient_hessian(
     data: &PowerLawData<f64>,
     theta: &[f64],
 ) -> Option<(f64, [f64; P], [[f64; P]; P])> {
+    evaluate(data, theta).map(|(f, g, h, _)| (f, g, h))
+}
+
+/// [`objective_gradient_hessian`] and the largest |r_i|.
+#[allow(clippy::type_complexity)]
+fn evaluate(
+    data: &PowerLawData<f64>,
+    theta: &[f64],
+) -> Option<(f64, [f64; P], [[f64; P]; P], f64)> {
     let p = theta.len();
     let terms = (p - 1) / 2;
     let delta: f64 = huber_delta();
     let mut f = 0.0;
     let mut grad = [0.0; P];
     let mut hess = [[0.0; P]; P];
+    let mut r_max: f64 = 0.0;
     for (lx, ly) in data.ln_x().iter().zip(data.ln_loss()) {
         // Exponents: index 0 the floor, 1..=terms the power terms.
         let mut t = [0.0; 3];
@@ -60,6 +74,7 @@ pub fn objective_gradient_hessian(
         let lp = m + s.ln();
         let (rho, psi) = huber(&(ly - lp), &delta);
         let inside = (ly - lp).abs() <= delta;
+        r_max = r_max.max((ly - lp).abs());
         f += rho;
         // a_j as (index, value) pairs: floor → (p−1, 1); term k → (2k, 1), (2k+1, −ln x).
         let mut g = [0.0; P];
@@ -94,16 +109,17 @@ pub fn objective_gradient_hessian(
         && hess[..p]
             .iter()
             .all(|r| r[..p].iter().all(|v| v.is_finite()));
-    finite.then_some((f, grad, hess))
+    finite.then_some((f, grad, hess, r_max))
 }
 
 /// One damped-Newton run from `start`: the step solves
 /// (∇²F + λ·(μ I)) s = −∇F by Cholesky (μ the largest |diagonal| entry of
 /// ∇²F, at least 1), shortened to move no coordinate by more than 0.5,
 /// accepted when F decreases (then λ /= 3), else λ *= 4.
-/// Stops when ‖∇F‖ < `tol_grad`, when an accepted step lowers F by no more
-/// than `tol_cost` twice in a row, when λ exceeds 10¹⁶ (no descent is left
-/// within rounding) or after `max_iters` Hessians.
+/// Stops when ‖∇F‖ < `tol_grad`·min(1, √(2F/n)/δ), when an accepted step lowers F by no more
+/// than the larger of `tol_cost` and F's rounding there
+/// ([`rounding_at`], proofs/12 §12.11) twice in a row, when λ exceeds
+/// 10¹⁶ (no descent is left within rounding) or after `max_iters` Hessians.
 pub fn run_newton(
     data: &PowerLawData<f64>,
     start: &[f64],
@@ -111,7 +127,7 @@ pub fn run_newton(
 ) -> RestartOutcome {
     let p = start.len();
     let mut theta = start.to_vec();
-    let Some((mut f, mut g, mut h)) = objective_gradient_hessian(data, &theta) else {
+    let Some((mut f, mut g, mut h, _)) = evaluate(data, &theta) else {
         return RestartOutcome {
             start: start.to_vec(),
             end: None,
@@ -126,7 +142,12 @@ pub fn run_newton(
     let mut iterations = 0;
     let status = loop {
         let gnorm = g[..p].iter().map(|v| v * v).sum::<f64>().sqrt();
-        if gnorm < params.tol_grad {
+        // Inside the quadratic zone ∇F = −Σ r_i g_i scales with the
+        // residuals: the threshold scales with their RMS in units of δ, so
+        // that a near noise-free fit is not stopped at |r| ≈ 10⁻⁹
+        // (proofs/12 §12.8).
+        let rms = (2.0 * f / data.len() as f64).sqrt();
+        if gnorm < params.tol_grad * (rms / huber_delta::<f64>()).min(1.0) {
             break PowerLawStatus::Converged;
         }
         if iterations >= params.max_iters {
@@ -152,15 +173,15 @@ pub fn run_newton(
                 step *= MAX_STEP / longest;
             }
             let trial: Vec<f64> = (0..p).map(|i| theta[i] + step[i]).collect();
-            match objective_gradient_hessian(data, &trial) {
-                Some((ft, gt, ht)) if ft < f => {
-                    small = if f - ft <= params.tol_cost {
+            match evaluate(data, &trial) {
+                Some((ft, gt, ht, rt)) if ft < f => {
+                    small = if f - ft <= params.tol_cost.max(rounding_at(data.len(), rt)) {
                         small + 1
                     } else {
                         0
                     };
                     (theta, f, g, h) = (trial, ft, gt, ht);
-                    lambda = (lambda / 3.0).max(1e-12);
+                    lambda = (lambda / 3.0).max(LAMBDA_FLOOR);
                     accepted = true;
                     break;
                 }

@@ -532,6 +532,9 @@ pub fn report_text(r: &DarkMatterReport) -> String {
             ));
         }
         for (name, f) in [("single", &m.single), ("two-term", &m.two_term)] {
+            for w in &f.warnings {
+                s.push_str(&format!("  {name}: warning: {w}\n"));
+            }
             if f.failed_restarts() > 0 {
                 s.push_str(&format!(
                     "  {name}: {} of {} restarts failed\n",

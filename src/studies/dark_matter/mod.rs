@@ -489,6 +489,9 @@ fn analyse_metric_inner(
         .filter_map(|scheme| {
             cross_validated_rmse_with(column, loss, group, scheme, params, progress).ok()
         })
+        // A fold law whose predictions overflow f64 (coefficients beyond
+        // its range) leaves the scheme not computable, never NaN.
+        .filter(|c| c.single.is_finite() && c.two_term.is_finite())
         .collect();
     let rmse_improvement_ci = if params.bootstrap > 0 {
         rmse_improvement_interval_with(column, loss, (&single, &two_term), params, progress)

@@ -3,8 +3,8 @@
 
 use crate::analysis::bootstrap::{percentile_interval, resample_indices, run_replicates};
 use crate::fitters::power_law::{
-    fit_power_law_newton_from, fit_single_and_two_term_newton, nested_start, PowerLawData,
-    PowerLawError, PowerLawFit, PowerLawFitParams,
+    fit_power_law_newton_from, fit_single_and_two_term_newton, nested_start, GlobalStage,
+    PowerLawData, PowerLawError, PowerLawFit, PowerLawFitParams,
 };
 use crate::models::power_law::PowerLawForm;
 use crate::progress::{Progress, Silent, Tick};
@@ -247,6 +247,12 @@ fn refit(
     full: (&PowerLawFit, &PowerLawFit),
     fit: &PowerLawFitParams,
 ) -> Option<(PowerLawFit, PowerLawFit)> {
+    // The warm starts first; the profile's basins only when they do not
+    // reach the best basin's score (proofs/12 §12.10).
+    let fit = &PowerLawFitParams {
+        global_stage: GlobalStage::Search,
+        ..fit.clone()
+    };
     let single = fit_power_law_newton_from(
         data,
         PowerLawForm::Single,
