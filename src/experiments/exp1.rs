@@ -522,9 +522,9 @@ pub fn case_figure(
         }
     }
     panels.push(Panel {
-        title: "per-budget optimum errors".into(),
+        title: "per-budget N*, D* errors".into(),
         x_label: "grid half-width W (decades)".into(),
-        y_label: "relative error of N*_fit, D*_fit".into(),
+        y_label: "relative error".into(),
         series: opt_series,
         legend: LegendPosition::UpperLeft,
         ..Panel::default()

@@ -9,7 +9,9 @@ use crate::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 
 use super::run::budgets;
 use super::{Exp7Config, Exp7Output, ExponentMethod, NoisyConfig, PooledErrors};
-use crate::experiments::{floored, geometric_mean, ExperimentError, ERROR_FLOOR};
+use crate::experiments::{
+    floored, geometric_mean, geometric_mean_band, ExperimentError, ERROR_FLOOR,
+};
 
 /// One line-with-markers series per method, each in its own colour
 /// ([`method_color`]), its points from `points(label)`.
@@ -360,13 +362,28 @@ impl Exp7Output {
         let mut panels = Vec::new();
         for &sigma in &nc.sigmas {
             for &nb in &nc.budget_counts {
-                let series = method_series(&nc.methods, |lbl| {
+                let cells = |lbl: &str| -> Vec<&super::NoisySummary> {
                     self.noisy
                         .iter()
                         .filter(|s| s.sigma == sigma && s.budgets == nb && s.method == lbl)
+                        .collect()
+                };
+                let series = method_series(&nc.methods, |lbl| {
+                    cells(lbl)
+                        .iter()
                         .map(|s| (s.points as f64, s.geomean_error_a))
                         .collect()
-                });
+                })
+                .into_iter()
+                .map(|s| {
+                    // ±2 standard errors of the mean log error over the repeats.
+                    let band = cells(&s.label)
+                        .iter()
+                        .map(|c| geometric_mean_band(&c.errors_a, ERROR_FLOOR))
+                        .collect();
+                    s.band(band)
+                })
+                .collect();
                 panels.push(Panel {
                     title: format!("σ = {sigma}, {nb} budgets"),
                     x_label: "points per IsoFLOP curve".into(),
@@ -382,7 +399,7 @@ impl Exp7Output {
         }
         let mut fig = Figure::new(
             format!(
-                "Experiment 7 (noisy): geometric mean of |relative error of a| over {} repeats per cell, ±{:.0}× grids, drift log10 3, seed {}",
+                "Experiment 7 (noisy): geometric mean of |relative error of a| over {} repeats per cell, ±{:.0}× grids, drift log10 3, seed {}; bands: ±2 standard errors of the mean log error",
                 nc.repeats,
                 10f64.powf(nc.half_width),
                 nc.seed
