@@ -262,15 +262,17 @@ impl Exp10Output {
             1,
             vec![Panel {
                 title: "wasted share of the budget".into(),
-                x_label: "grid half-width W (decades): ±2×, ±4×, ±8×, ±16×".into(),
+                x_label: "grid half-width W (decades): ±2× … ±16×".into(),
                 y_label: "compute wasted (% of C)".into(),
                 y_log: true,
                 series,
-                legend: LegendPosition::LowerLeft,
+                // Six entries are too tall for a free corner: above the panel.
+                legend: LegendPosition::None,
                 ..Panel::default()
             }],
         );
         fig.panel_size = (1100, 620);
+        fig.shared_legend = true;
         fig
     }
 

@@ -163,12 +163,25 @@ fn decade_candidates(r: &Range<f64>, gap: f64) -> (Vec<f64>, Vec<f64>) {
     };
     let decades: Vec<f64> = (lo..=hi).map(|k| parse(1, k)).filter(within).collect();
     if decades.len() >= MIN_LOG_TICKS {
-        let step = decades
+        let need = decades
             .len()
             .div_ceil(MAX_DECADE_TICKS)
             .max(if gap > 1.0 { gap.ceil() as usize } else { 1 })
             .max(1);
-        let bold: Vec<f64> = decades.iter().copied().step_by(step).collect();
+        // A round step (1, 2, 5, 10, 20, 50 … decades), labels at the
+        // exponents it divides (1e-15 1e-10 1e-5, not 1e-17 1e-11 1e-5).
+        let step = nice_step(need);
+        let exponent = |v: &f64| v.log10().round() as i64;
+        let aligned: Vec<f64> = decades
+            .iter()
+            .copied()
+            .filter(|v| exponent(v).rem_euclid(step as i64) == 0)
+            .collect();
+        let bold: Vec<f64> = if aligned.len() >= 2 {
+            aligned
+        } else {
+            decades.iter().copied().step_by(step).collect()
+        };
         let light = if step == 1 {
             multiples(&[2, 3, 4, 5, 6, 7, 8, 9])
         } else {
@@ -185,6 +198,20 @@ fn decade_candidates(r: &Range<f64>, gap: f64) -> (Vec<f64>, Vec<f64>) {
         return (one_two_five, multiples(&[3, 4, 6, 7, 8, 9]));
     }
     (multiples(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), Vec::new())
+}
+
+/// The smallest of 1, 2, 5, 10, 20, 50, 100 … that is at least `n`.
+pub fn nice_step(n: usize) -> usize {
+    let mut base = 1usize;
+    loop {
+        for m in [1, 2, 5] {
+            let v = base.saturating_mul(m);
+            if v >= n || v == usize::MAX {
+                return v;
+            }
+        }
+        base = base.saturating_mul(10);
+    }
 }
 
 /// A log axis over `r` labelled at the ticks of [`decade_ticks`]

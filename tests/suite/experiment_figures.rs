@@ -314,6 +314,11 @@ fn log_axis_labels_do_not_touch() {
     let r = log_range(1e17, 1e21, 0.04, 0.04);
     let (bold, _) = decade_ticks_spaced(&r, min_label_gap(&r, 475, true));
     assert_eq!(bold.len(), 5);
+    // A short y axis over 1e-17 … 3e-5: a round step of 5 decades at the
+    // exponents it divides (not 1e-17 1e-11 1e-5).
+    let r = log_range(1e-17, 3e-5, 0.04, 0.04);
+    let (bold, _) = decade_ticks_spaced(&r, min_label_gap(&r, 150, false));
+    assert_eq!(names(&bold), ["1e-15", "1e-10", "1e-5"]);
     let r = log_range(0.006, 0.045, 0.04, 0.04);
     let (bold, light) = decade_ticks_spaced(&r, min_label_gap(&r, 300, false));
     assert!(bold.contains(&0.01) && !bold.contains(&0.009), "{bold:?}");
@@ -351,4 +356,51 @@ fn log_axis_labels_do_not_touch() {
             }
         }
     }
+}
+
+/// A legend taller than half the plotting area, with data in every place
+/// it could go, goes where it covers the fewest marks (here the lower
+/// left, one marker) rather than on the preferred upper right (many).
+#[test]
+fn a_legend_with_no_free_place_covers_the_fewest_marks() {
+    use scaling_laws::plots::legend::{legend_rect, legend_size, marks, place_in_area};
+    use scaling_laws::plots::{LegendPosition, Panel, Series};
+    let mut pts = Vec::new();
+    for i in 0..20 {
+        for j in 0..20 {
+            let (x, y) = (0.025 + 0.05 * f64::from(i), 0.025 + 0.05 * f64::from(j));
+            // The lower-left corner holds a single marker, in its middle
+            // (no free gap along the left edge).
+            if x < 0.3 && y < 0.75 && !(i == 1 && j == 7) {
+                continue;
+            }
+            pts.push((x, y));
+        }
+    }
+    let mut series = vec![Series::markers("data", pts, 0)];
+    for k in 0..11 {
+        series.push(Series::line(
+            format!("entry {k}"),
+            vec![(0.5, 0.5), (0.5, 0.5)],
+            k + 1,
+        ));
+    }
+    let panel = Panel {
+        series,
+        legend: LegendPosition::UpperRight,
+        ..Panel::default()
+    };
+    let plot = (800, 800);
+    let size = legend_size(&panel).unwrap();
+    assert!(size.1 + 13 >= plot.1 / 2 && size.1 < 590, "{size:?}");
+    let place = place_in_area(&panel, &(0.0..1.0), 0.0..1.0, plot);
+    assert_eq!(place.position, LegendPosition::LowerLeft, "{place:?}");
+    assert_eq!(place.offset, None);
+    let data = marks(&panel, &(0.0..1.0), &(0.0..1.0), plot);
+    let covered = |pos| {
+        let r = legend_rect(pos, size, plot);
+        data.iter().filter(|m| r.overlaps(m, 3)).count()
+    };
+    assert!(covered(LegendPosition::LowerLeft) >= 1);
+    assert!(covered(LegendPosition::LowerLeft) < covered(LegendPosition::UpperRight));
 }

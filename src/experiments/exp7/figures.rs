@@ -130,10 +130,10 @@ impl Exp7Output {
             ));
         }
         let left = Panel {
-            title: "pooled |relative error| of a and b: KDE, geometric mean (dot), min–max (bar)"
-                .into(),
+            // Short: the title and y label sat beyond the panel's edges.
+            title: "pooled |relative error| of a and b".into(),
             x_label: "|relative error|".into(),
-            y_label: "method (top: largest max error)".into(),
+            y_label: "method".into(),
             x_log: true,
             series,
             // Rows are named on the y axis: no legend.
@@ -157,7 +157,7 @@ impl Exp7Output {
         };
         let mut fig = Figure::new(
             format!(
-                "Experiment 7: methods compared, errors pooled over σ, budgets, points and {} repeats",
+                "Experiment 7: methods compared, errors pooled over σ, budgets, points and {} repeats (left: KDE, geometric mean as a dot, min–max as a bar; top: largest max error)",
                 nc.repeats
             ),
             1,
@@ -335,12 +335,12 @@ impl Exp7Output {
                     y_label: format!("|relative error of {name}|"),
                     y_log: true,
                     series,
-                    legend: LegendPosition::MiddleRight,
+                    legend: LegendPosition::None,
                     ..Panel::default()
                 });
             }
         }
-        Figure::new(
+        let mut fig = Figure::new(
             format!(
                 "Experiment 7: exponent recovery, {} surface, drift log10 3, {} budgets, noise-free (|error| floored at {:.0e})",
                 self.config.surface.name(),
@@ -350,7 +350,11 @@ impl Exp7Output {
             2,
             self.config.widths.len(),
             panels,
-        )
+        );
+        // Every panel has the same series: one legend above them (in a
+        // panel it was wider than the plot and sat on the data).
+        fig.shared_legend = true;
+        fig
     }
 
     /// Noisy: rows σ, columns number of budgets; geometric-mean error of a
