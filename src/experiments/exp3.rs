@@ -220,39 +220,35 @@ impl Exp3Output {
                     series.push(Series::line("", pred, color).opacity(alpha));
                 }
                 let what = if d_axis { "D*" } else { "N*" };
+                // Short titles and labels: four panels share 7 inches.
                 let (title, unit) = match (signed, d_axis) {
-                    (false, _) => (format!("{what} relative error"), "(D*_fit − D*)/D* (%)"),
-                    (true, false) => (format!("{what} signed error"), "N*_fit − N* (parameters)"),
-                    (true, true) => (format!("{what} signed error"), "D*_fit − D* (tokens)"),
-                };
-                let unit = if !signed && !d_axis {
-                    "(N*_fit − N*)/N* (%)"
-                } else {
-                    unit
+                    (false, _) => (format!("{what} relative error"), "error (%)"),
+                    (true, false) => (format!("{what} signed error"), "error (parameters)"),
+                    (true, true) => (format!("{what} signed error"), "error (tokens)"),
                 };
                 panels.push(Panel {
                     title: format!("{}: {title}", b.name),
-                    x_label: "grid half-width W (decades)".into(),
+                    x_label: "W (decades)".into(),
                     y_label: unit.into(),
                     series,
-                    legend: if col == 0 {
-                        LegendPosition::UpperLeft
-                    } else {
-                        LegendPosition::None
-                    },
+                    legend: LegendPosition::None,
                     ..Panel::default()
                 });
             }
         }
-        Figure::new(
+        let mut fig = Figure::new(
             format!(
-                "Experiment 3: per-budget optimum errors, {} surface (markers: fit, lines: closed form; size and opacity grow with C)",
+                "Experiment 3: per-budget optimum errors (fit − true)/true in % and fit − true, {} surface (N* blue, D* orange; markers: fit, lines: closed form; size and opacity grow with C)",
                 p.name()
             ),
             self.config.optima_biases.len(),
             4,
             panels,
-        )
+        );
+        // The budgets' legend once, above the panels (in a panel it sat on
+        // the data).
+        fig.shared_legend = true;
+        fig
     }
 
     /// Everything to write.

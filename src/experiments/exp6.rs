@@ -244,11 +244,7 @@ impl Exp6Output {
                 };
                 Panel {
                     // The deviation in the title: a note in the panel sat on the data.
-                    title: format!(
-                        "{}: max |numerical − predicted| {:.1e}",
-                        p.name(),
-                        self.max_deviation(p)
-                    ),
+                    title: format!("{}, max |Δ| {:.1e}", p.name(), self.max_deviation(p)),
                     x_label: "grid half-width W (decades)".into(),
                     y_label: "relative prefactor error".into(),
                     series: vec![
@@ -267,7 +263,7 @@ impl Exp6Output {
         let cols = panels.len().max(1);
         let mut fig = Figure::new(
             format!(
-                "Experiment 6: Approach 2 intercept error, numerical fit vs closed form ({} points per curve, centred grids)",
+                "Experiment 6: Approach 2 intercept error, numerical fit vs closed form ({} points per curve, centred grids; Δ = numerical − predicted)",
                 self.config.points
             ),
             1,
