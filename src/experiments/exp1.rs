@@ -328,7 +328,7 @@ pub fn case_figure(
         let s = &truth;
         series.push(
             Series::markers(
-                "inferred N* (fit)",
+                "N* fit",
                 fit.vertices
                     .iter()
                     .map(|v| (10f64.powf(v.log10_n_opt), v.loss_at_vertex))
@@ -339,7 +339,7 @@ pub fn case_figure(
         );
         series.push(
             Series::line(
-                "inferred N* (closed form)",
+                "N* closed form",
                 fit.vertices
                     .iter()
                     .zip(&c.predicted.shifts)
@@ -352,7 +352,7 @@ pub fn case_figure(
         // True N* last, small, so it shows on top of the inferred one.
         series.push(
             Series::markers(
-                "true N*",
+                "N* true",
                 budgets
                     .iter()
                     .map(|b| (s.n_opt(b), s.loss_opt(b)))
@@ -386,14 +386,14 @@ pub fn case_figure(
         };
         let series = vec![
             Series::markers(
-                "N*_fit vertices (fit)",
+                "N* fit",
                 fit.vertices
                     .iter()
                     .map(|v| (v.budget, 10f64.powf(v.log10_n_opt)))
                     .collect(),
                 0,
             ),
-            Series::line("N*_fit power law (fit)", law(&fit.n_law), 0),
+            Series::line("", law(&fit.n_law), 0),
             Series::line(
                 "N* true",
                 budgets.iter().map(|b| (*b, truth.n_opt(b))).collect(),
@@ -401,14 +401,14 @@ pub fn case_figure(
             )
             .dashed(),
             Series::markers(
-                "D*_fit vertices (fit)",
+                "D* fit",
                 fit.vertices
                     .iter()
                     .map(|v| (v.budget, 10f64.powf(v.log10_d_opt)))
                     .collect(),
                 1,
             ),
-            Series::line("D*_fit power law (fit)", law(&fit.d_law), 1),
+            Series::line("", law(&fit.d_law), 1),
             Series::line(
                 "D* true",
                 budgets.iter().map(|b| (*b, truth.d_opt(b))).collect(),
@@ -416,7 +416,7 @@ pub fn case_figure(
             )
             .dashed(),
             Series::markers(
-                "closed-form laws at C_k",
+                "",
                 law(&c.predicted.n_law)
                     .into_iter()
                     .chain(law(&c.predicted.d_law))
@@ -522,16 +522,16 @@ pub fn case_figure(
         }
     }
     panels.push(Panel {
-        title: "per-budget optimum errors".into(),
+        title: "per-budget N*, D* errors".into(),
         x_label: "grid half-width W (decades)".into(),
-        y_label: "relative error of N*_fit, D*_fit".into(),
+        y_label: "relative error".into(),
         series: opt_series,
         legend: LegendPosition::UpperLeft,
         ..Panel::default()
     });
     Figure::new(
         format!(
-            "{experiment}: Approach 2 on the {} surface, bias {} ({} points per curve; row 3: markers fit, lines closed form, size and opacity grow with C; relative errors below {ROUNDING:e} are rounding, drawn as 0)",
+            "{experiment}: Approach 2 on the {} surface, bias {} ({} points per curve; row 2: markers fitted vertices, solid lines their power laws, dashed the truth, black dots the closed form; row 3: markers fit, lines closed form, size and opacity grow with C; relative errors below {ROUNDING:e} are rounding, drawn as 0)",
             surface.name(),
             bias.name,
             sweep.points

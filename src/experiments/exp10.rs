@@ -7,7 +7,7 @@ use crate::analysis::allocation_cost::{
     allocation_cost_closed_form_from_law, allocation_cost_from_law, AllocationCost,
     DOLLARS_PER_FLOP,
 };
-use crate::io::{fmt_f64, Table};
+use crate::io::{fmt_f64, fmt_sig, Table};
 use crate::models::{LossSurface, Preset};
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 
@@ -262,15 +262,17 @@ impl Exp10Output {
             1,
             vec![Panel {
                 title: "wasted share of the budget".into(),
-                x_label: "grid half-width W (decades): ±2×, ±4×, ±8×, ±16×".into(),
+                x_label: "grid half-width W (decades): ±2× … ±16×".into(),
                 y_label: "compute wasted (% of C)".into(),
                 y_log: true,
                 series,
-                legend: LegendPosition::LowerLeft,
+                // Six entries are too tall for a free corner: above the panel.
+                legend: LegendPosition::None,
                 ..Panel::default()
             }],
         );
         fig.panel_size = (1100, 620);
+        fig.shared_legend = true;
         fig
     }
 
@@ -289,7 +291,7 @@ impl Exp10Output {
     /// The report: every row's share, compute and dollars.
     pub fn report(&self) -> String {
         let mut s = format!(
-            "Experiment 10 — what Approach 2's bias costs at C = {:e} (price {} per FLOP: 2 $/GPU-hour at 989.5e12 FLOP/s)\n\n",
+            "Experiment 10 — what Approach 2's bias costs at C = {:e} FLOPs (price {} per FLOP: 2 $/GPU-hour at 989.5 TFLOP/s)\n\n",
             self.config.target,
             dollars(DOLLARS_PER_FLOP)
         );
@@ -297,15 +299,15 @@ impl Exp10Output {
         for r in &self.rows {
             let n = &r.numerical;
             s.push_str(&format!(
-                "{:<12} {:<12} {:<8.0} {:<+12.5} {:<12} {:<12.4e}  {:<12} {:.4e}\n",
+                "{:<12} {:<12} {:<8.0} {:<+12.5} {:<12} {:<12}  {:<12} {}\n",
                 r.surface.name(),
                 r.bias,
                 10f64.powf(r.half_width),
                 n.token_error,
                 format!("{:.4}%", 100.0 * n.wasted_share),
-                n.wasted_compute,
+                fmt_sig(n.wasted_compute, 3),
                 dollars(n.wasted_dollars()),
-                n.loss_gap,
+                fmt_sig(n.loss_gap, 3),
             ));
         }
         s.push_str(&format!(
@@ -317,14 +319,15 @@ impl Exp10Output {
 }
 
 /// A dollar amount as a reader writes it: `$264.29`, `$1,234,567` … for
-/// amounts from a cent to a trillion, `$5.61e-19` (three digits) beyond.
+/// amounts from a cent to a trillion, `$5.61e-19` (three significant digits,
+/// [`fmt_sig`]) beyond.
 pub fn dollars(v: f64) -> String {
     if !v.is_finite() {
         return format!("${v}");
     }
     let a = v.abs();
     if !(0.01..1e12).contains(&a) {
-        return format!("${v:.2e}");
+        return format!("${}", fmt_sig(v, 3));
     }
     let sign = if v < 0.0 { "-" } else { "" };
     let cents = format!("{a:.2}");

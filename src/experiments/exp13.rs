@@ -12,7 +12,7 @@ use crate::fitters::approach3::{Approach3Start, Objective};
 use crate::fitters::{fit_approach2, FitStatus, SurfaceData, SurfaceMethod};
 use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
-use crate::plots::{method_color, Figure, LegendPosition, Panel, Series};
+use crate::plots::{method_color, Figure, LegendPosition, Marker, Panel, Series};
 use crate::sampling::noise::{add_loss_noise, Rng};
 use crate::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 
@@ -227,9 +227,10 @@ impl ErrorStats {
     }
 }
 
-/// One (setting, σ, width, budgets, points, method) cell.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Exp13Row {
+/// The key of one cell of the sweep, shared by [`Exp13Row`] and
+/// [`Exp13Comparison`]: the first five columns of both CSVs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exp13Cell {
     /// Setting name.
     pub setting: &'static str,
     /// Noise σ.
@@ -240,6 +241,38 @@ pub struct Exp13Row {
     pub budgets: usize,
     /// Points per curve.
     pub points: usize,
+}
+
+impl Exp13Cell {
+    /// The CSV columns of the key, in order.
+    pub const COLUMNS: [&'static str; 5] = ["setting", "sigma", "width", "budgets", "points"];
+
+    /// The key's CSV cells, in the order of [`Self::COLUMNS`].
+    pub fn csv_cells(&self) -> Vec<String> {
+        vec![
+            self.setting.to_string(),
+            fmt_f64(self.sigma),
+            self.width.to_string(),
+            self.budgets.to_string(),
+            self.points.to_string(),
+        ]
+    }
+
+    /// True for the cell of `setting`, `sigma`, `width` and `budgets` at any
+    /// number of points.
+    fn is(&self, setting: &str, sigma: f64, width: &str, budgets: usize) -> bool {
+        self.setting == setting
+            && self.sigma == sigma
+            && self.width == width
+            && self.budgets == budgets
+    }
+}
+
+/// One (setting, σ, width, budgets, points, method) cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exp13Row {
+    /// The cell: setting, σ, width, budgets, points.
+    pub cell: Exp13Cell,
     /// Method label.
     pub method: String,
     /// Data sets fitted.
@@ -302,16 +335,8 @@ pub struct RatioVerdict {
 /// One paired comparison in one noisy cell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exp13Comparison {
-    /// Setting name.
-    pub setting: &'static str,
-    /// Noise σ.
-    pub sigma: f64,
-    /// Width label.
-    pub width: &'static str,
-    /// Number of budgets.
-    pub budgets: usize,
-    /// Points per curve.
-    pub points: usize,
+    /// The cell: setting, σ, width, budgets, points.
+    pub cell: Exp13Cell,
     /// The method.
     pub method: String,
     /// The method it is compared against.
@@ -461,6 +486,13 @@ pub fn run_exp13_with(
         progress.finish(&stage);
         let mut offset = 0;
         for (sigma, wl, nb, np, reps, _) in &cells {
+            let cell = Exp13Cell {
+                setting: st.name,
+                sigma: *sigma,
+                width: wl,
+                budgets: *nb,
+                points: *np,
+            };
             let slice = &results[offset..offset + reps];
             offset += reps;
             for (k, m) in config.methods.iter().enumerate() {
@@ -468,11 +500,7 @@ pub fn run_exp13_with(
                 let ea: Vec<f64> = ests.iter().map(|e| e.0 - a_true).collect();
                 let ed: Vec<f64> = ests.iter().map(|e| e.1 - d_true).collect();
                 rows.push(Exp13Row {
-                    setting: st.name,
-                    sigma: *sigma,
-                    width: wl,
-                    budgets: *nb,
-                    points: *np,
+                    cell,
                     method: m.label(),
                     repeats: *reps,
                     failed: reps - ests.len(),
@@ -504,11 +532,7 @@ pub fn run_exp13_with(
                     .filter(|r| r[kx].is_some() && r[ky].is_some())
                     .count();
                 comparisons.push(Exp13Comparison {
-                    setting: st.name,
-                    sigma: *sigma,
-                    width: wl,
-                    budgets: *nb,
-                    points: *np,
+                    cell,
                     method: x.to_string(),
                     against: y.to_string(),
                     common,
@@ -544,12 +568,7 @@ pub fn run_exp13_with(
 impl Exp13Result {
     /// Every row as CSV.
     pub fn table(&self) -> Table {
-        let mut t = Table::new(&[
-            "setting",
-            "sigma",
-            "width",
-            "budgets",
-            "points",
+        let mut t = Table::new(&with_key(&[
             "method",
             "repeats",
             "failed",
@@ -562,14 +581,10 @@ impl Exp13Result {
             "log10_dstar_sd",
             "log10_dstar_rmse",
             "log10_dstar_median_abs",
-        ]);
+        ]));
         for r in &self.rows {
-            t.push(vec![
-                r.setting.to_string(),
-                fmt_f64(r.sigma),
-                r.width.to_string(),
-                r.budgets.to_string(),
-                r.points.to_string(),
+            let mut row = r.cell.csv_cells();
+            row.extend([
                 r.method.clone(),
                 r.repeats.to_string(),
                 r.failed.to_string(),
@@ -583,6 +598,7 @@ impl Exp13Result {
                 fmt_f64(r.d.rmse),
                 fmt_f64(r.d.median_abs),
             ]);
+            t.push(row);
         }
         t
     }
@@ -612,37 +628,54 @@ impl Exp13Result {
                     let sel: Vec<&Exp13Row> = self
                         .rows
                         .iter()
-                        .filter(|r| {
-                            r.setting == setting.name
-                                && r.sigma == sigma
-                                && r.width == wl
-                                && r.budgets == nb
-                                && r.method == label
-                        })
+                        .filter(|r| r.cell.is(setting.name, sigma, wl, nb) && r.method == label)
                         .collect();
                     let st = |r: &Exp13Row| if dstar { r.d } else { r.a };
                     series.push(
                         Series::line(
                             format!("{label} RMSE"),
-                            sel.iter().map(|r| (r.points as f64, st(r).rmse)).collect(),
+                            sel.iter()
+                                .map(|r| (r.cell.points as f64, st(r).rmse))
+                                .collect(),
                             k,
                         )
                         .with_markers(),
                     );
+                    // |bias| and its ±2 SE band only where that interval
+                    // excludes 0: elsewhere the bias is not told from 0 and
+                    // its value is noise (a gap; the CSV has every value).
+                    let bands: Vec<(f64, f64)> = sel
+                        .iter()
+                        .map(|r| st(r).abs_bias_band(r.repeats - r.failed))
+                        .map(|b| {
+                            if b.0.is_finite() {
+                                b
+                            } else {
+                                (f64::NAN, f64::NAN)
+                            }
+                        })
+                        .collect();
                     series.push(
                         Series::line(
                             format!("{label} |bias|"),
                             sel.iter()
-                                .map(|r| (r.points as f64, st(r).bias.abs()))
+                                .zip(&bands)
+                                .map(|(r, b)| {
+                                    let v = if b.0.is_finite() {
+                                        st(r).bias.abs()
+                                    } else {
+                                        f64::NAN
+                                    };
+                                    (r.cell.points as f64, v)
+                                })
                                 .collect(),
                             k,
                         )
                         .dashed()
-                        .band(
-                            sel.iter()
-                                .map(|r| st(r).abs_bias_band(r.repeats - r.failed))
-                                .collect(),
-                        ),
+                        .with_markers()
+                        .marker(Marker::Triangle)
+                        .size(3)
+                        .band(bands),
                     );
                 }
                 panels.push(Panel {
@@ -664,7 +697,7 @@ impl Exp13Result {
         }
         let mut fig = Figure::new(
             format!(
-                "Experiment 13 — {}: {} ({} repeats per cell, seed {}; bands: |bias| ± 2 standard errors, reaching the axis where the bias is not told from 0)",
+                "Experiment 13 — {}: {} ({} repeats per cell, seed {}; solid: RMSE; dashed, triangles: |bias| ± 2 SE, drawn where that excludes 0)",
                 if dstar {
                     format!("D* extrapolated to {:.0e}", self.config.extrapolate_to)
                 } else {
@@ -692,14 +725,9 @@ impl Exp13Result {
         np: usize,
         m: &str,
     ) -> Option<&Exp13Row> {
-        self.rows.iter().find(|r| {
-            r.setting == setting
-                && r.sigma == sigma
-                && r.width == wl
-                && r.budgets == nb
-                && r.points == np
-                && r.method == m
-        })
+        self.rows
+            .iter()
+            .find(|r| r.cell.is(setting, sigma, wl, nb) && r.cell.points == np && r.method == m)
     }
 
     /// A text report: per setting, the noise-free errors, then for every
@@ -721,7 +749,7 @@ impl Exp13Result {
                 for r in self
                     .rows
                     .iter()
-                    .filter(|r| r.setting == st.name && r.sigma == 0.0 && &r.method == l)
+                    .filter(|r| r.cell.setting == st.name && r.cell.sigma == 0.0 && &r.method == l)
                 {
                     ea = ea.max(r.a.bias.abs());
                     ed = ed.max(r.d.bias.abs());
@@ -774,7 +802,7 @@ impl Exp13Result {
                 let cs: Vec<&Exp13Comparison> = self
                     .comparisons
                     .iter()
-                    .filter(|c| c.setting == st.name && c.method == x && c.against == y)
+                    .filter(|c| c.cell.setting == st.name && c.method == x && c.against == y)
                     .collect();
                 if cs.is_empty() {
                     continue;
@@ -783,7 +811,7 @@ impl Exp13Result {
                 for c in &cs {
                     s.push_str(&format!(
                         "    σ={:<5} {:<4} budgets={} points={:<3} â {}; D* {}; ({}; failed {} / {})\n",
-                        c.sigma, c.width, c.budgets, c.points, fmt(&c.a), fmt(&c.d), c.common, c.failed, c.failed_against
+                        c.cell.sigma, c.cell.width, c.cell.budgets, c.cell.points, fmt(&c.a), fmt(&c.d), c.common, c.failed, c.failed_against
                     ));
                 }
                 for (q, name) in [(0, "â"), (1, "D*")] {
@@ -812,12 +840,7 @@ impl Exp13Result {
 
     /// The paired comparisons as CSV.
     pub fn comparison_table(&self) -> Table {
-        let mut t = Table::new(&[
-            "setting",
-            "sigma",
-            "width",
-            "budgets",
-            "points",
+        let mut t = Table::new(&with_key(&[
             "method",
             "against",
             "common",
@@ -831,20 +854,16 @@ impl Exp13Result {
             "log10_dstar_lo",
             "log10_dstar_hi",
             "log10_dstar_verdict",
-        ]);
+        ]));
         for c in &self.comparisons {
-            let mut row = vec![
-                c.setting.to_string(),
-                fmt_f64(c.sigma),
-                c.width.to_string(),
-                c.budgets.to_string(),
-                c.points.to_string(),
+            let mut row = c.cell.csv_cells();
+            row.extend([
                 c.method.clone(),
                 c.against.clone(),
                 c.common.to_string(),
                 c.failed.to_string(),
                 c.failed_against.to_string(),
-            ];
+            ]);
             for v in [&c.a, &c.d] {
                 match v {
                     Some(v) => row.extend([
@@ -877,6 +896,13 @@ impl Exp13Result {
             report: self.report(),
         }
     }
+}
+
+/// The key's columns, then `rest`.
+fn with_key<'a>(rest: &[&'a str]) -> Vec<&'a str> {
+    let mut v = Exp13Cell::COLUMNS.to_vec();
+    v.extend_from_slice(rest);
+    v
 }
 
 fn short(label: &str) -> &str {

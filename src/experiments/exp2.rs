@@ -137,14 +137,13 @@ impl Exp2Output {
                 x_label: "grid half-width W (decades)".into(),
                 y_label: "relative exponent error".into(),
                 series,
-                annotations: vec!["markers: numerical fit · lines: closed form".into()],
                 legend,
                 ..Panel::default()
             }
         };
         let mut fig = Figure::new(
             format!(
-                "Experiment 2: Approach 2 exponent errors against grid width, bias {} ({} points per curve)",
+                "Experiment 2: Approach 2 exponent errors against grid width, bias {} ({} points per curve; markers: numerical fit, lines: closed form)",
                 self.config.bias.name, self.config.points
             ),
             1,

@@ -127,10 +127,10 @@ impl Exp3Output {
     /// b0 intercept errors; a curve per bias.
     pub fn parameter_figure(&self) -> Figure {
         let columns: [(&str, Pick); 4] = [
-            ("exponent a: (a_fit−a)/a", |e| e.a),
-            ("exponent b: (b_fit−b)/b", |e| e.b),
-            ("intercept a0: (a0_fit−a0)/|a0|", |e| e.a0),
-            ("intercept b0: (b0_fit−b0)/|b0|", |e| e.b0),
+            ("exponent a", |e| e.a),
+            ("exponent b", |e| e.b),
+            ("intercept a0", |e| e.a0),
+            ("intercept b0", |e| e.b0),
         ];
         let mut panels = Vec::new();
         for &p in &self.config.surfaces {
@@ -149,10 +149,10 @@ impl Exp3Output {
                     ));
                 }
                 panels.push(Panel {
-                    // Four panels a row: the surface names the row (y label).
-                    title: name.to_string(),
+                    // Short titles and y labels: four panels a row.
+                    title: format!("{}: {name}", p.name()),
                     x_label: "W (decades)".into(),
-                    y_label: format!("{}: relative error", p.name()),
+                    y_label: "relative error".into(),
                     series,
                     legend: LegendPosition::None,
                     ..Panel::default()
@@ -161,7 +161,7 @@ impl Exp3Output {
         }
         let mut fig = Figure::new(
             format!(
-                "Experiment 3: Approach 2 parameter errors under sampling bias (markers: numerical fit, lines: closed form; {} points per curve)",
+                "Experiment 3: Approach 2's relative errors (fit − true)/|true| of a, b, a0, b0 under sampling bias (markers: numerical fit, lines: closed form; {} points per curve, noise-free: one fit per cell)",
                 self.config.points
             ),
             self.config.surfaces.len(),
@@ -220,39 +220,35 @@ impl Exp3Output {
                     series.push(Series::line("", pred, color).opacity(alpha));
                 }
                 let what = if d_axis { "D*" } else { "N*" };
+                // Short titles and labels: four panels share 7 inches.
                 let (title, unit) = match (signed, d_axis) {
-                    (false, _) => (format!("{what} relative error"), "(D*_fit − D*)/D* (%)"),
-                    (true, false) => (format!("{what} signed error"), "N*_fit − N* (parameters)"),
-                    (true, true) => (format!("{what} signed error"), "D*_fit − D* (tokens)"),
-                };
-                let unit = if !signed && !d_axis {
-                    "(N*_fit − N*)/N* (%)"
-                } else {
-                    unit
+                    (false, _) => (format!("{what} relative error"), "error (%)"),
+                    (true, false) => (format!("{what} signed error"), "error (parameters)"),
+                    (true, true) => (format!("{what} signed error"), "error (tokens)"),
                 };
                 panels.push(Panel {
                     title: format!("{}: {title}", b.name),
-                    x_label: "grid half-width W (decades)".into(),
+                    x_label: "W (decades)".into(),
                     y_label: unit.into(),
                     series,
-                    legend: if col == 0 {
-                        LegendPosition::UpperLeft
-                    } else {
-                        LegendPosition::None
-                    },
+                    legend: LegendPosition::None,
                     ..Panel::default()
                 });
             }
         }
-        Figure::new(
+        let mut fig = Figure::new(
             format!(
-                "Experiment 3: per-budget optimum errors, {} surface (markers: fit, lines: closed form; size and opacity grow with C)",
+                "Experiment 3: per-budget optimum errors (fit − true)/true in % and fit − true, {} surface (N* blue, D* orange; markers: fit, lines: closed form; size and opacity grow with C)",
                 p.name()
             ),
             self.config.optima_biases.len(),
             4,
             panels,
-        )
+        );
+        // The budgets' legend once, above the panels (in a panel it sat on
+        // the data).
+        fig.shared_legend = true;
+        fig
     }
 
     /// Everything to write.

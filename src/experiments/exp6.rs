@@ -243,7 +243,8 @@ impl Exp6Output {
                         .collect::<Vec<_>>()
                 };
                 Panel {
-                    title: format!("{} surface", p.name()),
+                    // The deviation in the title: a note in the panel sat on the data.
+                    title: format!("{}, max |Δ| {:.1e}", p.name(), self.max_deviation(p)),
                     x_label: "grid half-width W (decades)".into(),
                     y_label: "relative prefactor error".into(),
                     series: vec![
@@ -254,24 +255,23 @@ impl Exp6Output {
                         Series::line("D* predicted", pts(|r| r.d_intercept_error_predicted), 1)
                             .dashed(),
                     ],
-                    annotations: vec![format!(
-                        "max |numerical − predicted| = {:.1e}",
-                        self.max_deviation(p)
-                    )],
-                    legend: LegendPosition::UpperLeft,
+                    legend: LegendPosition::None,
                     ..Panel::default()
                 }
             })
             .collect::<Vec<_>>();
         let cols = panels.len().max(1);
-        Figure::new(
+        let mut fig = Figure::new(
             format!(
-                "Experiment 6: Approach 2 intercept error, numerical fit vs closed form ({} points per curve, centred grids)",
+                "Experiment 6: Approach 2 intercept error, numerical fit vs closed form ({} points per curve, centred grids; Δ = numerical − predicted)",
                 self.config.points
             ),
             1,
             cols,
             panels,
-        )
+        );
+        // One legend for the three panels (in a panel it covered the data).
+        fig.shared_legend = true;
+        fig
     }
 }

@@ -154,3 +154,25 @@ pub fn geometric_mean(values: &[f64], floor: f64) -> f64 {
     }
     (logs.iter().sum::<f64>() / logs.len() as f64).exp()
 }
+
+/// The interval of a geometric mean over repeats: exp(m ∓ 2·s/√n), where m
+/// and s are the mean and sample standard deviation of the n finite values'
+/// logarithms (each value floored at `floor` first, as in
+/// [`geometric_mean`]): ±2 standard errors of the mean log error. (NaN, NaN)
+/// with fewer than 2 finite values.
+pub fn geometric_mean_band(values: &[f64], floor: f64) -> (f64, f64) {
+    let logs: Vec<f64> = values
+        .iter()
+        .filter(|x| x.is_finite())
+        .map(|x| x.max(floor).ln())
+        .collect();
+    let n = logs.len();
+    if n < 2 {
+        return (f64::NAN, f64::NAN);
+    }
+    let nf = n as f64;
+    let m = logs.iter().sum::<f64>() / nf;
+    let s = (logs.iter().map(|l| (l - m).powi(2)).sum::<f64>() / (nf - 1.0)).sqrt();
+    let half = 2.0 * s / nf.sqrt();
+    ((m - half).exp(), (m + half).exp())
+}

@@ -379,6 +379,34 @@ pub fn fmt_f64(x: f64) -> String {
     format!("{x:?}")
 }
 
+/// A number for a reader (reports, captions): `digits` significant digits
+/// (at least 1), plain decimals for magnitudes in [1e-3, 1e4) (`264`,
+/// `0.0471`), otherwise mantissa and exponent with no padding (`4.71e20`,
+/// `1.47e-5`, never `4.7074e20` or `1.4687e-05`); a mantissa that rounds
+/// to 10 carries into the exponent. Non-finite values as `NaN`/`inf`.
+pub fn fmt_sig(x: f64, digits: usize) -> String {
+    if !x.is_finite() {
+        return format!("{x:?}");
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = digits.max(1);
+    let a = x.abs();
+    // The exponent after rounding to `digits` (9.996e3 at 3 digits is 1.00e4).
+    let s = format!("{:.*e}", digits - 1, x);
+    let exp: i32 = s
+        .rsplit_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
+    if (-3..4).contains(&exp) && a < 1e4 {
+        let decimals = (digits as i32 - 1 - exp).max(0) as usize;
+        format!("{x:.decimals$}")
+    } else {
+        s
+    }
+}
+
 /// A malformed data file, naming the line and column.
 #[derive(Debug, Error)]
 pub enum DataError {

@@ -107,6 +107,45 @@ pub const MIN_LOG_TICKS: usize = 3;
 /// else at every integer multiple 1…9 × 10^k (the first of these giving at
 /// least [`MIN_LOG_TICKS`] labels).
 pub fn decade_ticks(r: &Range<f64>) -> (Vec<f64>, Vec<f64>) {
+    decade_ticks_spaced(r, 0.0)
+}
+
+/// [`decade_ticks`] with labels at least `gap` decades apart (so that they
+/// do not touch: [`min_label_gap`]). Powers of ten are labelled every
+/// `⌈gap⌉`-th decade; of the 1-3, 1-2-5 or 1…9 labels, powers of ten are
+/// kept first, then 5, 2, 3 … × 10^k, each only if `gap` from every kept
+/// one; the others become light lines.
+pub fn decade_ticks_spaced(r: &Range<f64>, gap: f64) -> (Vec<f64>, Vec<f64>) {
+    let (bold, light) = decade_candidates(r, gap);
+    if gap.is_nan() || gap <= 0.0 || bold.len() < 2 {
+        return (bold, light);
+    }
+    let mantissa = |v: f64| {
+        let m = (v / 10f64.powf(v.log10().floor())).round() as usize;
+        [1, 5, 2, 3, 4, 6, 7, 8, 9]
+            .iter()
+            .position(|&x| x == m)
+            .unwrap_or(9)
+    };
+    let mut by_priority = bold.clone();
+    by_priority.sort_by_key(|v| mantissa(*v));
+    let mut kept: Vec<f64> = Vec::new();
+    for v in by_priority {
+        if kept
+            .iter()
+            .all(|k| (v.log10() - k.log10()).abs() >= gap - 1e-12)
+        {
+            kept.push(v);
+        }
+    }
+    kept.sort_by(f64::total_cmp);
+    let mut light = light;
+    light.extend(bold.iter().filter(|v| !kept.contains(v)));
+    light.sort_by(f64::total_cmp);
+    (kept, light)
+}
+
+fn decade_candidates(r: &Range<f64>, gap: f64) -> (Vec<f64>, Vec<f64>) {
     let (s, e) = (r.start.max(f64::MIN_POSITIVE), r.end.min(f64::MAX));
     if !(s.is_finite() && e.is_finite() && s < e) {
         return (Vec::new(), Vec::new());
@@ -124,8 +163,25 @@ pub fn decade_ticks(r: &Range<f64>) -> (Vec<f64>, Vec<f64>) {
     };
     let decades: Vec<f64> = (lo..=hi).map(|k| parse(1, k)).filter(within).collect();
     if decades.len() >= MIN_LOG_TICKS {
-        let step = decades.len().div_ceil(MAX_DECADE_TICKS).max(1);
-        let bold: Vec<f64> = decades.iter().copied().step_by(step).collect();
+        let need = decades
+            .len()
+            .div_ceil(MAX_DECADE_TICKS)
+            .max(if gap > 1.0 { gap.ceil() as usize } else { 1 })
+            .max(1);
+        // A round step (1, 2, 5, 10, 20, 50 … decades), labels at the
+        // exponents it divides (1e-15 1e-10 1e-5, not 1e-17 1e-11 1e-5).
+        let step = nice_step(need);
+        let exponent = |v: &f64| v.log10().round() as i64;
+        let aligned: Vec<f64> = decades
+            .iter()
+            .copied()
+            .filter(|v| exponent(v).rem_euclid(step as i64) == 0)
+            .collect();
+        let bold: Vec<f64> = if aligned.len() >= 2 {
+            aligned
+        } else {
+            decades.iter().copied().step_by(step).collect()
+        };
         let light = if step == 1 {
             multiples(&[2, 3, 4, 5, 6, 7, 8, 9])
         } else {
@@ -144,16 +200,36 @@ pub fn decade_ticks(r: &Range<f64>) -> (Vec<f64>, Vec<f64>) {
     (multiples(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), Vec::new())
 }
 
+/// The smallest of 1, 2, 5, 10, 20, 50, 100 … that is at least `n`.
+pub fn nice_step(n: usize) -> usize {
+    let mut base = 1usize;
+    loop {
+        for m in [1, 2, 5] {
+            let v = base.saturating_mul(m);
+            if v >= n || v == usize::MAX {
+                return v;
+            }
+        }
+        base = base.saturating_mul(10);
+    }
+}
+
 /// A log axis over `r` labelled at the ticks of [`decade_ticks`]
 /// (plotters' own choice can skip the end decades, and loops on extreme
 /// ranges). `r` must be positive and finite ([`log_range`] makes one).
 pub fn log_axis(r: &Range<f64>) -> WithKeyPoints<LogCoord<f64>> {
+    log_axis_fitting(r, 0.0)
+}
+
+/// [`log_axis`] with labels at least `gap` decades apart
+/// ([`decade_ticks_spaced`]).
+pub fn log_axis_fitting(r: &Range<f64>, gap: f64) -> WithKeyPoints<LogCoord<f64>> {
     let r = if r.start > 0.0 && r.start < r.end && r.end.is_finite() {
         r.clone()
     } else {
         0.1..10.0
     };
-    let (bold, light) = decade_ticks(&r);
+    let (bold, light) = decade_ticks_spaced(&r, gap);
     r.log_scale().with_key_points(bold).with_light_points(light)
 }
 
@@ -163,7 +239,7 @@ pub const MAX_DATA_TICKS: usize = 6;
 
 /// A log axis over `r` labelled at `values` (positive, in range) when there
 /// are 2 … [`MAX_DATA_TICKS`] distinct ones, else [`log_axis`].
-pub fn log_axis_at(r: &Range<f64>, values: &[f64]) -> WithKeyPoints<LogCoord<f64>> {
+pub fn log_axis_at(r: &Range<f64>, values: &[f64], gap: f64) -> WithKeyPoints<LogCoord<f64>> {
     let mut v: Vec<f64> = values
         .iter()
         .copied()
@@ -177,8 +253,39 @@ pub fn log_axis_at(r: &Range<f64>, values: &[f64]) -> WithKeyPoints<LogCoord<f64
             .with_key_points(v)
             .with_light_points(Vec::new())
     } else {
-        log_axis(r)
+        log_axis_fitting(r, gap)
     }
+}
+
+/// The smallest distance (decades) between two labels of a log axis over
+/// `r`, `length` pixels long, at which they do not touch: along x
+/// (`along_x`) the widest label ([`super::tick_label`] of any 1…9 × 10^k in
+/// range, at the style's tick size) and a gap of half the tick size; along
+/// y, a line and a half of text. 0 for an empty axis.
+pub fn min_label_gap(r: &Range<f64>, length: u32, along_x: bool) -> f64 {
+    let (s, e) = (r.start.max(f64::MIN_POSITIVE), r.end.min(f64::MAX));
+    if !(s.is_finite() && e.is_finite() && s < e) || length == 0 {
+        return 0.0;
+    }
+    let tick = super::style::TICK;
+    let (lo, hi) = (s.log10().floor() as i32, e.log10().ceil() as i32);
+    let each = if along_x {
+        // Many decades are labelled only at powers of ten.
+        let ms: &[i32] = if hi - lo > 4 {
+            &[1]
+        } else {
+            &[1, 2, 3, 4, 5, 6, 7, 8, 9]
+        };
+        (lo..=hi)
+            .flat_map(|k| ms.iter().map(move |&m| f64::from(m) * 10f64.powi(k)))
+            .map(|v| super::style::text_width(&super::tick_label(round_to_tick(v)), tick))
+            .max()
+            .unwrap_or(tick)
+            + tick / 2
+    } else {
+        3 * tick / 2
+    };
+    (e / s).log10() * f64::from(each) / f64::from(length)
 }
 
 /// `v` rounded to 12 significant digits (a tick computed as 10^log10(x)

@@ -212,7 +212,7 @@ where
         })
         .count();
     let x_desc = if beyond > 0 {
-        format!("{} ({beyond} outliers beyond the axis: ▲▼)", panel.x_label)
+        format!("{} ({beyond} beyond the axis: ▲▼)", panel.x_label)
     } else {
         panel.x_label.clone()
     };

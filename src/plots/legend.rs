@@ -8,7 +8,8 @@
 //! height along the right and the left edge; the first place where it
 //! covers no marker, no line and no note wins. When every place covers data, the
 //! y axis is extended upward by the legend's height, so the legend sits in
-//! an empty band above the data.
+//! an empty band above the data; a legend taller than half the plotting
+//! area goes to the place covering the fewest marks instead.
 
 use std::ops::Range;
 
@@ -366,10 +367,13 @@ pub fn data_marks(panel: &Panel, xr: &Range<f64>, yr: &Range<f64>, area: (i32, i
     };
     let mut out = Vec::new();
     for s in &panel.series {
+        // The drawn extent: the marker's radius as drawn (scaled), else
+        // half the line's width.
+        let look = s.look();
         let r = if s.kind == SeriesKind::Line {
-            1
+            (look.width as i32 + 1) / 2
         } else {
-            s.look().radius as i32
+            look.radius as i32
         };
         let mut last: Option<(f64, f64)> = None;
         for p in &s.points {
@@ -384,7 +388,11 @@ pub fn data_marks(panel: &Panel, xr: &Range<f64>, yr: &Range<f64>, area: (i32, i
                 for k in 1..steps {
                     let t = k as f64 / steps as f64;
                     let (xs, ys) = (x0 + t * (x - x0), y0 + t * (y - y0));
-                    out.push(Rect::around(xs.round() as i32, ys.round() as i32, 1));
+                    out.push(Rect::around(
+                        xs.round() as i32,
+                        ys.round() as i32,
+                        (look.width as i32 + 1) / 2,
+                    ));
                 }
             }
             last = Some((x, y));
@@ -489,8 +497,18 @@ pub fn place_in_area(
     }
     let band = size.1 + 2 * EDGE_GAP + 2 * CLEARANCE + reach(panel) + 2;
     if band >= plot.1 / 2 {
-        // Too tall to make room for: the preferred place.
-        return unchanged(panel.legend);
+        // Too tall to make room for: the place covering the fewest marks
+        // (the preferred one on a tie).
+        let covered = |pos: LegendPosition| {
+            let r = legend_rect(pos, size, plot);
+            data.iter().filter(|m| r.overlaps(m, CLEARANCE)).count()
+        };
+        let best = candidates
+            .iter()
+            .copied()
+            .min_by_key(|&pos| covered(pos))
+            .unwrap_or(panel.legend);
+        return unchanged(best);
     }
     // The band's other side when the notes hold one of its corners.
     let position = match (panel.legend, notes) {

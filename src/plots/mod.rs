@@ -459,6 +459,28 @@ pub fn tick_label(v: f64) -> String {
     }
 }
 
+/// The runs of consecutive points that carry a band: `(x, low, high)` with
+/// a finite x (positive on a log axis) and a finite high end; any other
+/// point ends a run (the band has a gap there). Never an empty run.
+pub fn band_runs(
+    points: &[(f64, f64)],
+    band: &[(f64, f64)],
+    x_log: bool,
+) -> Vec<Vec<(f64, f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
+    for (p, b) in points.iter().zip(band) {
+        if p.0.is_finite() && (!x_log || p.0 > 0.0) && b.1.is_finite() {
+            if let Some(last) = runs.last_mut() {
+                last.push((p.0, b.0, b.1));
+            }
+        } else if runs.last().is_some_and(|r| !r.is_empty()) {
+            runs.push(Vec::new());
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
 fn usable(p: &(f64, f64), x_log: bool, y_log: bool) -> bool {
     p.0.is_finite() && p.1.is_finite() && (!x_log || p.0 > 0.0) && (!y_log || p.1 > 0.0)
 }
@@ -612,8 +634,6 @@ fn panel_ranges(panel: &Panel) -> (Range<f64>, Range<f64>) {
     )
 }
 
-use axes::log_axis;
-
 fn draw_figure<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     fig: &Figure,
@@ -671,16 +691,24 @@ fn draw_figure<DB: DrawingBackend>(
             .filter(|p| usable(p, panel.x_log, panel.y_log))
             .map(|p| p.0)
             .collect();
-        let x_axis = |r: &Range<f64>| axes::log_axis_at(r, &xs);
+        // Decade labels no closer than the plotting area holds apart.
+        let (aw, ah) = area.dim_in_pixel();
+        let plot_w = aw.saturating_sub(2 * style::MARGIN + style::Y_LABEL_AREA);
+        let plot_h =
+            ah.saturating_sub(2 * style::MARGIN + style::X_LABEL_AREA + style::PANEL_TITLE);
+        let x_axis =
+            |r: &Range<f64>| axes::log_axis_at(r, &xs, axes::min_label_gap(r, plot_w, true));
+        let y_axis =
+            |r: &Range<f64>| axes::log_axis_fitting(r, axes::min_label_gap(r, plot_h, false));
         match (panel.x_log, panel.y_log) {
             (false, false) => draw_panel(area, panel, xr, yr, ranges, at, place.notes),
             (true, false) => draw_panel(area, panel, x_axis(&xr), yr, ranges, at, place.notes),
-            (false, true) => draw_panel(area, panel, xr, log_axis(&yr), ranges, at, place.notes),
+            (false, true) => draw_panel(area, panel, xr, y_axis(&yr), ranges, at, place.notes),
             (true, true) => draw_panel(
                 area,
                 panel,
                 x_axis(&xr),
-                log_axis(&yr),
+                y_axis(&yr),
                 ranges,
                 at,
                 place.notes,
@@ -799,21 +827,30 @@ where
                 v.clamp(yr.start, yr.end)
             }
         };
-        let mut upper: Vec<(f64, f64)> = Vec::new();
-        let mut lower: Vec<(f64, f64)> = Vec::new();
-        for (p, b) in s.points.iter().zip(&s.band) {
-            if !(p.0.is_finite() && (!panel.x_log || p.0 > 0.0)) || !b.1.is_finite() {
-                continue;
+        // A point without a finite high end is a gap: the band stops there
+        // and starts again after it; a lone point is a whisker.
+        for run in band_runs(&s.points, &s.band, panel.x_log) {
+            let mut upper: Vec<(f64, f64)> =
+                run.iter().map(|(x, _, hi)| (*x, clamp_y(*hi))).collect();
+            let lower: Vec<(f64, f64)> = run
+                .iter()
+                .rev()
+                .map(|(x, lo, _)| (*x, clamp_y(*lo)))
+                .collect();
+            if upper.len() >= 2 {
+                upper.extend(lower);
+                chart
+                    .draw_series(std::iter::once(Polygon::new(upper, c.filled())))
+                    .map_err(e)?;
+            } else {
+                let whisker = color(s.color).mix(0.35).stroke_width(style::LINE);
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![upper[0], lower[0]],
+                        whisker,
+                    )))
+                    .map_err(e)?;
             }
-            upper.push((p.0, clamp_y(b.1)));
-            lower.push((p.0, clamp_y(b.0)));
-        }
-        if upper.len() >= 2 {
-            lower.reverse();
-            upper.extend(lower);
-            chart
-                .draw_series(std::iter::once(Polygon::new(upper, c.filled())))
-                .map_err(e)?;
         }
     }
     let mut any = false;

@@ -354,7 +354,7 @@ fn experiment_13_noise_free_rows_match_the_closed_form_and_threads_do_not_matter
         format!("{:?}", two.comparisons)
     );
     // Every noisy cell has both comparisons, over the common data sets.
-    let noisy_cells = one.rows.iter().filter(|r| r.sigma > 0.0).count() / cfg.methods.len();
+    let noisy_cells = one.rows.iter().filter(|r| r.cell.sigma > 0.0).count() / cfg.methods.len();
     assert_eq!(one.comparisons.len(), 2 * noisy_cells);
     for c in &one.comparisons {
         assert!(c.common + c.failed.max(c.failed_against) <= 3, "{c:?}");
@@ -366,16 +366,16 @@ fn experiment_13_noise_free_rows_match_the_closed_form_and_threads_do_not_matter
         for r in one
             .rows
             .iter()
-            .filter(|r| r.setting == st.name && r.sigma == 0.0)
+            .filter(|r| r.cell.setting == st.name && r.cell.sigma == 0.0)
         {
-            let (_, w) = *st.widths.iter().find(|(l, _)| *l == r.width).unwrap();
-            let budgets: Vec<f64> = (0..r.budgets)
+            let (_, w) = *st.widths.iter().find(|(l, _)| *l == r.cell.width).unwrap();
+            let budgets: Vec<f64> = (0..r.cell.budgets)
                 .map(|i| {
                     let (lo, hi) = st.budget_range;
-                    10f64.powf(lo + (hi - lo) * i as f64 / (r.budgets - 1) as f64)
+                    10f64.powf(lo + (hi - lo) * i as f64 / (r.cell.budgets - 1) as f64)
                 })
                 .collect();
-            let grid = IsoflopGrid::new(w, r.points).unwrap();
+            let grid = IsoflopGrid::new(w, r.cell.points).unwrap();
             // log10 D*(C_x) = b0 + b·log10 C_x: an error of ε in b0 and b is
             // at most ε·(1 + log10 C_x) = 25ε here.
             let d_tol = EXACT_F64 * (1.0 + c_x.log10());

@@ -12,6 +12,7 @@ mod conditioning;
 mod dark_matter;
 mod decisions;
 mod design;
+mod experiment_figures;
 mod experiments;
 mod fuzz;
 mod global_stage;

@@ -322,7 +322,7 @@ fn log_axes_fit_the_data_with_no_empty_decade_and_readable_ticks() {
     }
     // A designed grid of 3 x values is labelled at those values.
     let r = log_range(8.0, 32.0, 0.04, 0.04);
-    let _ = log_axis_at(&r, &[8.0, 16.0, 32.0, 16.0]);
+    let _ = log_axis_at(&r, &[8.0, 16.0, 32.0, 16.0], 0.0);
 }
 
 #[test]

@@ -9,7 +9,9 @@ use crate::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 
 use super::run::budgets;
 use super::{Exp7Config, Exp7Output, ExponentMethod, NoisyConfig, PooledErrors};
-use crate::experiments::{floored, geometric_mean, ExperimentError, ERROR_FLOOR};
+use crate::experiments::{
+    floored, geometric_mean, geometric_mean_band, ExperimentError, ERROR_FLOOR,
+};
 
 /// One line-with-markers series per method, each in its own colour
 /// ([`method_color`]), its points from `points(label)`.
@@ -128,10 +130,10 @@ impl Exp7Output {
             ));
         }
         let left = Panel {
-            title: "pooled |relative error| of a and b: KDE, geometric mean (dot), min–max (bar)"
-                .into(),
+            // Short: the title and y label sat beyond the panel's edges.
+            title: "pooled |relative error| of a and b".into(),
             x_label: "|relative error|".into(),
-            y_label: "method (top: largest max error)".into(),
+            y_label: "method".into(),
             x_log: true,
             series,
             // Rows are named on the y axis: no legend.
@@ -155,7 +157,7 @@ impl Exp7Output {
         };
         let mut fig = Figure::new(
             format!(
-                "Experiment 7: methods compared, errors pooled over σ, budgets, points and {} repeats",
+                "Experiment 7: methods compared, errors pooled over σ, budgets, points and {} repeats (left: KDE, geometric mean as a dot, min–max as a bar; top: largest max error)",
                 nc.repeats
             ),
             1,
@@ -333,12 +335,12 @@ impl Exp7Output {
                     y_label: format!("|relative error of {name}|"),
                     y_log: true,
                     series,
-                    legend: LegendPosition::MiddleRight,
+                    legend: LegendPosition::None,
                     ..Panel::default()
                 });
             }
         }
-        Figure::new(
+        let mut fig = Figure::new(
             format!(
                 "Experiment 7: exponent recovery, {} surface, drift log10 3, {} budgets, noise-free (|error| floored at {:.0e})",
                 self.config.surface.name(),
@@ -348,7 +350,11 @@ impl Exp7Output {
             2,
             self.config.widths.len(),
             panels,
-        )
+        );
+        // Every panel has the same series: one legend above them (in a
+        // panel it was wider than the plot and sat on the data).
+        fig.shared_legend = true;
+        fig
     }
 
     /// Noisy: rows σ, columns number of budgets; geometric-mean error of a
@@ -360,13 +366,28 @@ impl Exp7Output {
         let mut panels = Vec::new();
         for &sigma in &nc.sigmas {
             for &nb in &nc.budget_counts {
-                let series = method_series(&nc.methods, |lbl| {
+                let cells = |lbl: &str| -> Vec<&super::NoisySummary> {
                     self.noisy
                         .iter()
                         .filter(|s| s.sigma == sigma && s.budgets == nb && s.method == lbl)
+                        .collect()
+                };
+                let series = method_series(&nc.methods, |lbl| {
+                    cells(lbl)
+                        .iter()
                         .map(|s| (s.points as f64, s.geomean_error_a))
                         .collect()
-                });
+                })
+                .into_iter()
+                .map(|s| {
+                    // ±2 standard errors of the mean log error over the repeats.
+                    let band = cells(&s.label)
+                        .iter()
+                        .map(|c| geometric_mean_band(&c.errors_a, ERROR_FLOOR))
+                        .collect();
+                    s.band(band)
+                })
+                .collect();
                 panels.push(Panel {
                     title: format!("σ = {sigma}, {nb} budgets"),
                     x_label: "points per IsoFLOP curve".into(),
@@ -382,7 +403,7 @@ impl Exp7Output {
         }
         let mut fig = Figure::new(
             format!(
-                "Experiment 7 (noisy): geometric mean of |relative error of a| over {} repeats per cell, ±{:.0}× grids, drift log10 3, seed {}",
+                "Experiment 7 (noisy): geometric mean of |relative error of a| over {} repeats per cell, ±{:.0}× grids, drift log10 3, seed {}; bands: ±2 standard errors of the mean log error",
                 nc.repeats,
                 10f64.powf(nc.half_width),
                 nc.seed

@@ -132,7 +132,6 @@ impl Exp9Output {
                 y_limits: None,
             }),
             legend: LegendPosition::None,
-            annotations: vec!["converged fits only; variance with divisor n".into()],
             ..Panel::default()
         };
         let right = Panel {
@@ -169,7 +168,7 @@ impl Exp9Output {
         };
         let mut fig = Figure::new(
             format!(
-                "Experiment 9: data efficiency, recovery of b = α/(α+β) = {} under noise ({} surface, seed {})",
+                "Experiment 9: data efficiency, recovery of b = α/(α+β) = {} under noise ({} surface, seed {}; converged fits only, variance with divisor n)",
                 crate::models::LossSurface::<f64>::preset(self.config.surface).exponent_b(),
                 self.config.surface.name(),
                 self.config.seed
