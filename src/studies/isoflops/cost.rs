@@ -324,7 +324,9 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
     ]);
     let mut report = format!(
         "What Approach 2 costs. Simulation: budgets 1e18..1e22, {POINTS_PER_CURVE} points per curve, \
-         evaluation at {LLAMA3_405B_BUDGET:e} FLOPs, {DOLLARS_PER_FLOP:e} $/FLOP.\n"
+         evaluation at {} FLOPs, ${} per FLOP.\n",
+        crate::io::fmt_sig(LLAMA3_405B_BUDGET, 3),
+        crate::io::fmt_sig(DOLLARS_PER_FLOP, 3)
     );
     let mut worst_gap = 0f64;
     for r in sim {
@@ -347,14 +349,14 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
         .abs();
         worst_gap = worst_gap.max(gap);
         report.push_str(&format!(
-            "  {:<10} {:<11} ±{:>2}x: D error {:+.2}% (closed form {:+.2}%), wasted {:.3}% of the budget = ${:.3e}\n",
+            "  {:<10} {:<11} ±{:>2}x: D error {:+.2}% (closed form {:+.2}%), wasted {:.3}% of the budget = ${}\n",
             r.surface,
             r.bias,
             r.width,
             100.0 * r.simulated.d_error,
             100.0 * r.closed_form.d_error,
             100.0 * r.simulated.wasted_flops / r.simulated.budget,
-            r.simulated.wasted_dollars
+            crate::io::fmt_sig(r.simulated.wasted_dollars, 3)
         ));
     }
     report.push_str(&format!(
@@ -433,24 +435,28 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
     ]);
     let mut fpanels = Vec::new();
     for (name, eval, costs) in real {
-        report.push_str(&format!("{name}, evaluated at {eval:e} FLOPs:\n"));
+        report.push_str(&format!(
+            "{name}, evaluated at {} FLOPs:\n",
+            crate::io::fmt_sig(*eval, 3)
+        ));
         let mut series = Vec::new();
         for (k, rc) in costs.iter().enumerate() {
             let iv = rc.interval.map(|(iv, n)| {
                 format!(
-                    " (95% interval {:.3e} … {:.3e} FLOPs, {n} replicates)",
-                    iv[0], iv[1]
+                    " (95% interval {} … {} FLOPs, {n} replicates)",
+                    crate::io::fmt_sig(iv[0], 3),
+                    crate::io::fmt_sig(iv[1], 3)
                 )
             });
             report.push_str(&format!(
-                "  truth {}: Approach 2 D* {:.3e} vs {:.3e} ({:+.2}%), wasted {:.3e} FLOPs = {:.3}% = ${:.3e}{}\n",
+                "  truth {}: Approach 2 D* {} vs {} ({:+.2}%), wasted {} FLOPs = {:.3}% = ${}{}\n",
                 rc.truth,
-                rc.cost.d_inferred,
-                rc.cost.d_opt,
+                crate::io::fmt_sig(rc.cost.d_inferred, 4),
+                crate::io::fmt_sig(rc.cost.d_opt, 4),
                 100.0 * rc.cost.d_error,
-                rc.cost.wasted_flops,
+                crate::io::fmt_sig(rc.cost.wasted_flops, 3),
                 100.0 * rc.cost.wasted_flops / eval,
-                rc.cost.wasted_dollars,
+                crate::io::fmt_sig(rc.cost.wasted_dollars, 3),
                 iv.unwrap_or_default()
             ));
             let (lo, hi) = rc
@@ -486,9 +492,9 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
                     String::new(),
                 ]);
                 report.push_str(&format!(
-                    "    filter {j} {label:<22} {p:>4} points {b:>3} budgets: wasted {:.3}% (${:.3e})\n",
+                    "    filter {j} {label:<22} {p:>4} points {b:>3} budgets: wasted {:.3}% (${})\n",
                     100.0 * w / eval,
-                    w * DOLLARS_PER_FLOP
+                    crate::io::fmt_sig(w * DOLLARS_PER_FLOP, 3)
                 ));
             }
             series.push(

@@ -252,7 +252,9 @@ pub fn compute_allocation_figure(
     };
     let mut fig = Figure::new(
         format!(
-            "Experiment 11: compute allocation error of Approach 2 (real data at their budgets; simulated at {LLAMA3_405B_BUDGET:.1e}), {DOLLARS_PER_FLOP:.3e} $/FLOP"
+            "Experiment 11: compute allocation error of Approach 2 (real data at their budgets; simulated at {}), ${} per FLOP",
+            crate::io::fmt_sig(LLAMA3_405B_BUDGET, 2),
+            crate::io::fmt_sig(DOLLARS_PER_FLOP, 3)
         ),
         1,
         1,
