@@ -25,25 +25,30 @@ pub struct DarkMatterFiles {
     pub figures: Vec<(String, Figure)>,
 }
 
-fn params_row(m: &MetricAnalysis, two: bool) -> Vec<String> {
+/// The coefficients of one fit, `[C1, alpha1, C2, alpha2, E]`, each written
+/// by `fmt`; the second term empty for the single law (ours and the seed's
+/// files differ only in how a number is spelled).
+pub(super) fn law_cells(m: &MetricAnalysis, two: bool, fmt: fn(f64) -> String) -> Vec<String> {
     let fit = if two { &m.two_term } else { &m.single };
     let t = &fit.law.terms;
     let (c2, a2) = if two {
-        (fmt_f64(t[1].c), fmt_f64(t[1].alpha))
+        (fmt(t[1].c), fmt(t[1].alpha))
     } else {
         (String::new(), String::new())
     };
-    vec![
-        fit.form.name().to_string(),
-        fmt_f64(t[0].c),
-        fmt_f64(t[0].alpha),
-        c2,
-        a2,
-        fmt_f64(fit.law.e),
+    vec![fmt(t[0].c), fmt(t[0].alpha), c2, a2, fmt(fit.law.e)]
+}
+
+fn params_row(m: &MetricAnalysis, two: bool) -> Vec<String> {
+    let fit = if two { &m.two_term } else { &m.single };
+    let mut row = vec![fit.form.name().to_string()];
+    row.extend(law_cells(m, two, fmt_f64));
+    row.extend([
         fmt_f64(m.scale),
         fit.status.as_str().to_string(),
         fmt_f64(fit.hessian_rcond),
-    ]
+    ]);
+    row
 }
 
 /// `fitted_parameters.csv` of one metric: coefficients as C (not ln C), x

@@ -94,23 +94,8 @@ pub fn py_float(x: f64) -> String {
     }
 }
 
-/// The coefficients of one fit: `[C1, alpha1, C2, alpha2, E]`, the second
-/// term empty for the single law.
 fn law_cells(m: &MetricAnalysis, two: bool) -> Vec<String> {
-    let fit = if two { &m.two_term } else { &m.single };
-    let t = &fit.law.terms;
-    let (c2, a2) = if two {
-        (py_float(t[1].c), py_float(t[1].alpha))
-    } else {
-        (String::new(), String::new())
-    };
-    vec![
-        py_float(t[0].c),
-        py_float(t[0].alpha),
-        c2,
-        a2,
-        py_float(fit.law.e),
-    ]
+    super::figures::law_cells(m, two, py_float)
 }
 
 /// `<folder>/fitted_parameters.csv` of one metric, as the original writes it.
