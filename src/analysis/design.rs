@@ -389,18 +389,7 @@ fn surface_fit<T: RealField>(
         }
     }
     let sum = alpha.clone() + beta.clone();
-    let ln_g = ((alpha.clone() / beta.clone()).ln() + a.ln() - b.ln()) / sum.clone();
-    let ln_c = (target.clone() / six).ln();
-    let g_n = DVector::from_vec(vec![
-        T::zero(),
-        T::one() / sum.clone(),
-        -T::one() / sum.clone(),
-        T::one() / (alpha.clone() * sum.clone())
-            - ln_g.clone() / sum.clone()
-            - beta.clone() / (sum.clone() * sum.clone()) * ln_c.clone(),
-        -T::one() / (beta.clone() * sum.clone()) - ln_g / sum.clone()
-            + alpha.clone() / (sum.clone() * sum.clone()) * ln_c,
-    ]);
+    let g_n = ln_n_gradient(surface, target);
     let g_a = DVector::from_vec(vec![
         T::zero(),
         T::zero(),
@@ -501,4 +490,22 @@ fn corrected<T: RealField>(
         var_a: s2 * q[1].clone(),
         linearity: exponent_spread(&q[2], &q[3], sigma, surface.alpha(), surface.beta()),
     })
+}
+
+/// The gradient of ln N*(C_t) over (E, ln A, ln B, α, β) (eq. 19.10).
+pub(super) fn ln_n_gradient<T: RealField>(s: &LossSurface<T>, target: &T) -> DVector<T> {
+    let [_, a, b, alpha, beta] = s.parameters();
+    let sum = alpha.clone() + beta.clone();
+    let ln_g = ((alpha.clone() / beta.clone()).ln() + a.ln() - b.ln()) / sum.clone();
+    let ln_c = (target.clone() / int::<T>(6)).ln();
+    DVector::from_vec(vec![
+        T::zero(),
+        T::one() / sum.clone(),
+        -T::one() / sum.clone(),
+        T::one() / (alpha.clone() * sum.clone())
+            - ln_g.clone() / sum.clone()
+            - beta.clone() / (sum.clone() * sum.clone()) * ln_c.clone(),
+        -T::one() / (beta.clone() * sum.clone()) - ln_g / sum.clone()
+            + alpha / (sum.clone() * sum) * ln_c,
+    ])
 }

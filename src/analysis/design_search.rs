@@ -4,7 +4,9 @@
 use nalgebra::{DMatrix, DVector, RealField};
 use rayon::prelude::*;
 
-use super::design::{expected_error, DesignError, DesignMethod, ExpectedError, SweepDesign};
+use super::design::{
+    expected_error, ln_n_gradient, DesignError, DesignMethod, ExpectedError, SweepDesign,
+};
 use crate::models::LossSurface;
 use crate::numerics::{int, is_positive_finite, to_f64};
 use crate::sampling::{IsoflopGrid, SamplingBias};
@@ -160,24 +162,6 @@ fn jacobian_row<T: RealField>(s: &LossSurface<T>, n: &T, d: &T) -> DVector<T> {
         tb.clone(),
         -ta * ln_n,
         -tb * ln_d,
-    ])
-}
-
-/// The gradient of ln N*(C_t) over (E, ln A, ln B, α, β) (eq. 19.10).
-fn ln_n_gradient<T: RealField>(s: &LossSurface<T>, target: &T) -> DVector<T> {
-    let [_, a, b, alpha, beta] = s.parameters();
-    let sum = alpha.clone() + beta.clone();
-    let ln_g = ((alpha.clone() / beta.clone()).ln() + a.ln() - b.ln()) / sum.clone();
-    let ln_c = (target.clone() / int::<T>(6)).ln();
-    DVector::from_vec(vec![
-        T::zero(),
-        T::one() / sum.clone(),
-        -T::one() / sum.clone(),
-        T::one() / (alpha.clone() * sum.clone())
-            - ln_g.clone() / sum.clone()
-            - beta.clone() / (sum.clone() * sum.clone()) * ln_c.clone(),
-        -T::one() / (beta.clone() * sum.clone()) - ln_g / sum.clone()
-            + alpha / (sum.clone() * sum) * ln_c,
     ])
 }
 
