@@ -149,11 +149,13 @@ impl Exp2Output {
             1,
             2,
             vec![
-                panel("N* exponent a: (a_fit−a)/a", LegendPosition::LowerLeft, |e| e.a),
+                panel("N* exponent a: (a_fit−a)/a", LegendPosition::None, |e| e.a),
                 panel("D* exponent b: (b_fit−b)/b", LegendPosition::None, |e| e.b),
             ],
         );
         fig.panel_size = (640, 480);
+        // Both panels draw the same surfaces: one legend above them.
+        fig.shared_legend = true;
         fig
     }
 

@@ -265,7 +265,7 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
         .max()
         .unwrap_or(0);
     let labels: Vec<&str> = bars.groups.iter().map(|g| g.label.as_str()).collect();
-    let legend = (panel.legend != LegendPosition::None)
+    let legend = (!matches!(panel.legend, LegendPosition::None | LegendPosition::Below))
         .then(|| super::legend::labels_size(&labels))
         .flatten();
     let stacked = legend.is_some_and(|(lw, _)| f64::from(notes_w + lw + 20) > plot_w);

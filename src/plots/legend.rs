@@ -8,8 +8,10 @@
 //! height along the right and the left edge; the first place where it
 //! covers no marker, no line and no note wins. When every place covers data, the
 //! y axis is extended upward by the legend's height, so the legend sits in
-//! an empty band above the data; a legend taller than half the plotting
-//! area goes to the place covering the fewest marks instead.
+//! an empty band above the data, if that band takes at most a third of the
+//! plotting area ([`MAX_HEADROOM`]); a taller legend goes below the panel
+//! ([`LegendPosition::Below`]: the figure grows by a strip under that row of
+//! panels, and the legend never covers data nor leaves the axis half empty).
 
 use std::ops::Range;
 
@@ -34,6 +36,10 @@ const LINE_HEIGHT: i32 = TEXT_SIZE as i32 + 8;
 /// Clearance kept between the legend box and any data (pixels).
 pub const CLEARANCE: i32 = 3;
 
+/// The largest share of the plotting area an empty band above the data may
+/// take to hold a legend; a legend needing more goes below the panel.
+pub const MAX_HEADROOM: f64 = 1.0 / 3.0;
+
 /// Where plotters puts a legend at `pos` (`None` is never drawn; it maps to
 /// the lower right only to be total).
 pub(crate) fn series_label_position(pos: LegendPosition) -> SeriesLabelPosition {
@@ -42,7 +48,9 @@ pub(crate) fn series_label_position(pos: LegendPosition) -> SeriesLabelPosition 
         LegendPosition::UpperRight => SeriesLabelPosition::UpperRight,
         LegendPosition::LowerLeft => SeriesLabelPosition::LowerLeft,
         LegendPosition::MiddleRight => SeriesLabelPosition::MiddleRight,
-        LegendPosition::LowerRight | LegendPosition::None => SeriesLabelPosition::LowerRight,
+        LegendPosition::LowerRight | LegendPosition::None | LegendPosition::Below => {
+            SeriesLabelPosition::LowerRight
+        }
     }
 }
 
@@ -436,16 +444,23 @@ pub fn labels_size(labels: &[&str]) -> Option<(i32, i32)> {
     Some((w + SYMBOL_WIDTH + 2 * INNER_MARGIN, h + 2 * INNER_MARGIN))
 }
 
-/// The size in pixels of the plotting area a curve panel leaves in `area` ([`super::chart_builder`]): a dry run on an in-memory SVG
-/// of the same size (axis ranges do not change it).
+/// The size in pixels of the plotting area a curve panel leaves in `area`
+/// ([`super::titled_body`], [`super::chart_builder`]).
 fn plotting_area_size<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &Panel,
 ) -> Result<(i32, i32), String> {
-    let (w, h) = area.dim_in_pixel();
+    plot_size(panel, area.dim_in_pixel())
+}
+
+/// The size in pixels of the plotting area a curve panel leaves in an area
+/// of `cell` pixels: a dry run on an in-memory SVG of that size (axis
+/// ranges do not change it).
+pub(crate) fn plot_size(panel: &Panel, cell: (u32, u32)) -> Result<(i32, i32), String> {
     let mut svg = String::new();
-    let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-    let chart = super::chart_builder(&root, panel)
+    let root = SVGBackend::with_string(&mut svg, cell).into_drawing_area();
+    let body = super::titled_body(&root, panel)?;
+    let chart = super::chart_builder(&body, panel)
         .build_cartesian_2d(0f64..1f64, 0f64..1f64)
         .map_err(|e| e.to_string())?;
     let (xs, ys) = chart.plotting_area().get_pixel_range();
@@ -467,8 +482,8 @@ pub fn place_in_area(
         y_range: yr.clone(),
         notes,
     };
-    if panel.legend == LegendPosition::None {
-        return unchanged(LegendPosition::None);
+    if matches!(panel.legend, LegendPosition::None | LegendPosition::Below) {
+        return unchanged(panel.legend);
     }
     let Some(size) = legend_size(panel) else {
         return unchanged(panel.legend);
@@ -496,19 +511,9 @@ pub fn place_in_area(
         };
     }
     let band = size.1 + 2 * EDGE_GAP + 2 * CLEARANCE + reach(panel) + 2;
-    if band >= plot.1 / 2 {
-        // Too tall to make room for: the place covering the fewest marks
-        // (the preferred one on a tie).
-        let covered = |pos: LegendPosition| {
-            let r = legend_rect(pos, size, plot);
-            data.iter().filter(|m| r.overlaps(m, CLEARANCE)).count()
-        };
-        let best = candidates
-            .iter()
-            .copied()
-            .min_by_key(|&pos| covered(pos))
-            .unwrap_or(panel.legend);
-        return unchanged(best);
+    if f64::from(band) > MAX_HEADROOM * f64::from(plot.1) {
+        // Too tall to make room for: under the panel, outside the data.
+        return unchanged(LegendPosition::Below);
     }
     // The band's other side when the notes hold one of its corners.
     let position = match (panel.legend, notes) {

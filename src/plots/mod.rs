@@ -246,6 +246,10 @@ pub enum LegendPosition {
     LowerRight,
     /// Middle of the right edge.
     MiddleRight,
+    /// Under the panel, outside the plotting area: the figure grows by a
+    /// strip under the panel's row (chosen for a legend too tall for any
+    /// place inside, [`legend::place_in_area`]; bar panels always).
+    Below,
     /// No legend (another panel of the figure carries it).
     None,
 }
@@ -507,9 +511,10 @@ pub fn write_figure(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError
     }
     register_font();
     let (pw, ph) = panel_px(fig);
+    let strips: u32 = row_strips(fig).iter().sum();
     let size = (
         pw * fig.cols as u32,
-        ph * fig.rows as u32 + title_height(fig) + legend_rows(fig) * LEGEND_ROW,
+        ph * fig.rows as u32 + title_height(fig) + legend_rows(fig) * LEGEND_ROW + strips,
     );
     let png = stem.with_extension("png");
     let svg = stem.with_extension("svg");
@@ -589,13 +594,36 @@ fn draw_legend_strip<DB: DrawingBackend>(
     strip: &DrawingArea<DB, plotters::coord::Shift>,
     fig: &Figure,
 ) -> Result<(), String> {
+    let grid = EntryGrid {
+        x0: style::MARGIN as i32,
+        column: legend_column(fig) as i32,
+        per_row: legend_per_row(fig) as usize,
+    };
+    draw_entries(strip, &legend_entries(fig), grid)
+}
+
+/// Where legend entries go in a strip: the first column's left edge, the
+/// column width and the columns per row (pixels).
+#[derive(Debug, Clone, Copy)]
+struct EntryGrid {
+    x0: i32,
+    column: i32,
+    per_row: usize,
+}
+
+/// Legend entries in rows of `grid.per_row` columns: each drawn as on the
+/// data (a box swatch for bars and boxes) with its label.
+fn draw_entries<DB: DrawingBackend>(
+    strip: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[LegendEntry],
+    grid: EntryGrid,
+) -> Result<(), String> {
     let e = |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let per_row = legend_per_row(fig) as usize;
-    let width = legend_column(fig) as i32;
-    for (k, (label, ci, look)) in legend_entries(fig).into_iter().enumerate() {
+    let per_row = grid.per_row.max(1);
+    for (k, (label, ci, look)) in entries.iter().enumerate() {
         let (col, row) = ((k % per_row) as i32, (k / per_row) as i32);
         let (x, y) = (
-            style::MARGIN as i32 + col * width,
+            grid.x0 + col * grid.column,
             row * LEGEND_ROW as i32 + LEGEND_ROW as i32 / 2,
         );
         match look {
@@ -604,7 +632,7 @@ fn draw_legend_strip<DB: DrawingBackend>(
                 strip
                     .draw(&Rectangle::new(
                         [(x + 10, y - h), (x + style::SWATCH as i32 - 10, y + h)],
-                        color(ci).mix(0.6).filled(),
+                        color(*ci).mix(0.6).filled(),
                     ))
                     .map_err(e)?;
             }
@@ -612,13 +640,110 @@ fn draw_legend_strip<DB: DrawingBackend>(
         }
         strip
             .draw(&Text::new(
-                label,
+                label.clone(),
                 (x + style::SWATCH as i32 + 14, y - style::LEGEND as i32 / 2),
                 ("sans-serif", style::LEGEND),
             ))
             .map_err(e)?;
     }
     Ok(())
+}
+
+/// The entries of a panel's legend when it goes below the panel
+/// ([`LegendPosition::Below`]), drawn in a cell of `cell` pixels; empty
+/// when the legend is drawn inside or there is none. Bar panels put their
+/// legend below always (no band above the bars for it); box plots and heat
+/// maps keep theirs. `shared`: the figure has a shared legend strip.
+fn below_entries(panel: &Panel, cell: (u32, u32), shared: bool) -> Vec<LegendEntry> {
+    if panel.legend == LegendPosition::None {
+        return Vec::new();
+    }
+    if let Some(b) = &panel.bars {
+        return b
+            .groups
+            .iter()
+            .filter(|g| !g.label.is_empty())
+            .map(|g| (g.label.clone(), g.color, None))
+            .collect();
+    }
+    if panel.boxes.is_some() || panel.heatmap.is_some() {
+        return Vec::new();
+    }
+    let (xr, yr) = panel_ranges(panel);
+    let drawn = look::separate(panel, &xr, &yr, !shared);
+    let Ok(plot) = legend::plot_size(&drawn, cell) else {
+        return Vec::new();
+    };
+    if legend::place_in_area(&drawn, &xr, yr, plot).position != LegendPosition::Below {
+        return Vec::new();
+    }
+    drawn
+        .series
+        .iter()
+        .filter(|s| {
+            !s.label.is_empty() && s.points.iter().any(|p| usable(p, drawn.x_log, drawn.y_log))
+        })
+        .map(|s| (s.label.clone(), s.color, Some(s.look())))
+        .collect()
+}
+
+/// The grid of a below-panel legend of `entries` in a cell `width` pixels
+/// wide: aligned with the plotting area when the columns fit beside the y
+/// axis' labels, else from the cell's margin.
+fn below_grid(entries: &[LegendEntry], width: u32) -> EntryGrid {
+    let column = entries
+        .iter()
+        .map(|(l, _, _)| style::text_width(l, style::LEGEND) + style::SWATCH + 50)
+        .max()
+        .unwrap_or(1);
+    let inset = style::MARGIN + style::Y_LABEL_AREA;
+    let x0 = if column + inset + style::MARGIN <= width {
+        inset
+    } else {
+        style::MARGIN
+    };
+    EntryGrid {
+        x0: x0 as i32,
+        column: column as i32,
+        per_row: (width.saturating_sub(x0 + style::MARGIN) / column).max(1) as usize,
+    }
+}
+
+/// Height of the strip a below-panel legend of `entries` takes in a cell
+/// `width` pixels wide (0 without entries).
+fn below_height(entries: &[LegendEntry], width: u32) -> u32 {
+    if entries.is_empty() {
+        return 0;
+    }
+    let grid = below_grid(entries, width);
+    (entries.len().div_ceil(grid.per_row) as u32) * LEGEND_ROW + 16
+}
+
+/// The below-panel legend entries of every panel of `fig`, in order.
+fn figure_below_entries(fig: &Figure) -> Vec<Vec<LegendEntry>> {
+    let cell = panel_px(fig);
+    fig.panels
+        .iter()
+        .map(|p| below_entries(p, cell, fig.shared_legend))
+        .collect()
+}
+
+/// Height of the strip under each row of panels that holds its panels'
+/// below-panel legends (the tallest of the row; 0 when none).
+fn row_strips(fig: &Figure) -> Vec<u32> {
+    let (pw, _) = panel_px(fig);
+    let entries = figure_below_entries(fig);
+    (0..fig.rows)
+        .map(|r| {
+            entries
+                .iter()
+                .skip(r * fig.cols)
+                .take(fig.cols)
+                .map(|e| below_height(e, pw))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
 }
 
 /// The axis ranges of a curve panel before its legend is placed.
@@ -655,10 +780,40 @@ fn draw_figure<DB: DrawingBackend>(
     if fig.shared_legend {
         draw_legend_strip(&strip, fig)?;
     }
-    let areas = body.split_evenly((fig.rows, fig.cols));
-    for (area, panel) in areas.iter().zip(&fig.panels) {
+    // Rows of panels, each with the strip of its below-panel legends.
+    let (_, ph) = panel_px(fig);
+    let strips = row_strips(fig);
+    let below = figure_below_entries(fig);
+    let mut areas = Vec::new();
+    let mut strip_areas = Vec::new();
+    let mut rest = body;
+    for strip_h in &strips {
+        let (row, after) = rest.split_vertically(ph + strip_h);
+        rest = after;
+        for cell in row.split_evenly((1, fig.cols)) {
+            let (chart, strip) = cell.split_vertically(ph);
+            areas.push(chart);
+            strip_areas.push(strip);
+        }
+    }
+    for (k, (area, panel)) in areas.iter().zip(&fig.panels).enumerate() {
+        let entries = &below[k];
+        if !entries.is_empty() {
+            let (w, _) = strip_areas[k].dim_in_pixel();
+            let strip = strip_areas[k].margin(8, 0, 0, 0);
+            draw_entries(&strip, entries, below_grid(entries, w))?;
+        }
         if let Some(b) = &panel.bars {
-            bars::draw_bars(area, panel, b)?;
+            let legend = if entries.is_empty() {
+                LegendPosition::None
+            } else {
+                LegendPosition::Below
+            };
+            let panel = Panel {
+                legend,
+                ..panel.clone()
+            };
+            bars::draw_bars(area, &panel, b)?;
             continue;
         }
         if let Some(b) = &panel.boxes {
@@ -718,11 +873,32 @@ fn draw_figure<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The chart of a curve panel: its title, margins and axis label areas,
-/// the y one wide enough for category names (one place, so that [`legend`]
-/// measures the plotting area it draws in).
+/// A curve panel's title drawn at the top of `area`, and the area left
+/// under it for the chart: the gap under the title leaves room for the
+/// half of the top tick label that stands above the plotting area, so the
+/// two never touch.
+fn titled_body<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    panel: &Panel,
+) -> Result<DrawingArea<DB, plotters::coord::Shift>, String> {
+    if panel.title.is_empty() {
+        return Ok(area.clone());
+    }
+    let font = style::panel_title_font(&panel.title, area);
+    let body = area
+        .margin(style::MARGIN, 0, 0, 0)
+        .titled(&panel.title, font)
+        .map_err(|e| e.to_string())?;
+    let (w, h) = body.dim_in_pixel();
+    let gap = style::TICK / 2 + 4;
+    Ok(body.shrink((0, gap), (w, h.saturating_sub(gap))))
+}
+
+/// The chart of a curve panel under its title ([`titled_body`]): margins
+/// and axis label areas, the y one wide enough for category names (one
+/// place, so that [`legend`] measures the plotting area it draws in).
 fn chart_builder<'a, 'b, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, plotters::coord::Shift>,
+    body: &'a DrawingArea<DB, plotters::coord::Shift>,
     panel: &Panel,
 ) -> ChartBuilder<'a, 'b, DB> {
     let names = panel
@@ -731,9 +907,13 @@ fn chart_builder<'a, 'b, DB: DrawingBackend>(
         .map(|c| style::text_width(c, style::TICK) + style::AXIS_LABEL + 50)
         .max()
         .unwrap_or(0);
-    let mut b = ChartBuilder::on(area);
-    b.caption(&panel.title, style::panel_title_font(&panel.title, area))
-        .margin(style::MARGIN)
+    let mut b = ChartBuilder::on(body);
+    b.margin(style::MARGIN)
+        .margin_top(if panel.title.is_empty() {
+            style::MARGIN
+        } else {
+            0
+        })
         .x_label_area_size(style::X_LABEL_AREA)
         .y_label_area_size(names.max(style::Y_LABEL_AREA));
     b
@@ -756,7 +936,8 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let e = |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let mut chart = chart_builder(area, panel)
+    let body = titled_body(area, panel)?;
+    let mut chart = chart_builder(&body, panel)
         .build_cartesian_2d(x, y)
         .map_err(e)?;
     // Ticks within 1e-9 of the span of zero are zero (not "6e-30").
@@ -909,7 +1090,7 @@ where
             }
         }
     }
-    if any && panel.legend != LegendPosition::None {
+    if any && !matches!(panel.legend, LegendPosition::None | LegendPosition::Below) {
         legend::draw_legend(&mut chart, legend_at)?;
     }
     let mut notes = panel.annotations.clone();

@@ -18,7 +18,9 @@
 //! a bar's value label sits beyond the bar's end and its whisker's, along
 //! the bar when wider than it, and a bar cut at the axis limit keeps its
 //! label inside the axis ([`super::bars::label_end`]); bar panels keep
-//! their notes and legend in a band above the bars. Bitmap text keeps each
+//! their notes in a band above the bars and their legend below the panel,
+//! as a curve panel's legend too tall for a corner, an edge or a band of at
+//! most a third of the plot ([`super::legend`]). Bitmap text keeps each
 //! glyph's side bearing ([`super::glyphs`]).
 
 /// Dots per inch of the printed figure.

@@ -358,19 +358,14 @@ fn log_axis_labels_do_not_touch() {
     }
 }
 
-/// A legend taller than half the plotting area, with data in every place
-/// it could go, goes where it covers the fewest marks (here the lower
-/// left, one marker) rather than on the preferred upper right (many).
-#[test]
-fn a_legend_with_no_free_place_covers_the_fewest_marks() {
-    use scaling_laws::plots::legend::{legend_rect, legend_size, marks, place_in_area};
+/// A panel whose data leave a legend of eleven entries no free place (one
+/// marker in the lower left's middle, data everywhere else).
+fn crowded_panel() -> scaling_laws::plots::Panel {
     use scaling_laws::plots::{LegendPosition, Panel, Series};
     let mut pts = Vec::new();
     for i in 0..20 {
         for j in 0..20 {
             let (x, y) = (0.025 + 0.05 * f64::from(i), 0.025 + 0.05 * f64::from(j));
-            // The lower-left corner holds a single marker, in its middle
-            // (no free gap along the left edge).
             if x < 0.3 && y < 0.75 && !(i == 1 && j == 7) {
                 continue;
             }
@@ -385,22 +380,77 @@ fn a_legend_with_no_free_place_covers_the_fewest_marks() {
             k + 1,
         ));
     }
-    let panel = Panel {
+    Panel {
         series,
         legend: LegendPosition::UpperRight,
         ..Panel::default()
-    };
+    }
+}
+
+/// A legend taller than a third of the plotting area, with data in every
+/// place it could go, goes below the panel: it covers no data and the y
+/// axis keeps the data's range (no empty band).
+#[test]
+fn a_legend_with_no_free_place_goes_below_the_panel() {
+    use scaling_laws::plots::legend::{legend_size, place_in_area, MAX_HEADROOM};
+    use scaling_laws::plots::LegendPosition;
+    let panel = crowded_panel();
     let plot = (800, 800);
     let size = legend_size(&panel).unwrap();
-    assert!(size.1 + 13 >= plot.1 / 2 && size.1 < 590, "{size:?}");
+    assert!(
+        f64::from(size.1) > MAX_HEADROOM * 800.0 && size.1 < 590,
+        "{size:?}"
+    );
     let place = place_in_area(&panel, &(0.0..1.0), 0.0..1.0, plot);
-    assert_eq!(place.position, LegendPosition::LowerLeft, "{place:?}");
+    assert_eq!(place.position, LegendPosition::Below, "{place:?}");
     assert_eq!(place.offset, None);
-    let data = marks(&panel, &(0.0..1.0), &(0.0..1.0), plot);
-    let covered = |pos| {
-        let r = legend_rect(pos, size, plot);
-        data.iter().filter(|m| r.overlaps(m, 3)).count()
+    assert_eq!(place.y_range, 0.0..1.0, "no band is added above the data");
+}
+
+/// Drawn, a below-panel legend sits in a strip the figure grows by: the
+/// canvas is taller than without the legend, and every entry's text lies
+/// under the panel (below the height of the figure without it).
+#[test]
+fn a_below_panel_legend_is_drawn_in_a_strip_under_the_panel() {
+    use scaling_laws::plots::{write_figure, Figure, LegendPosition, Panel};
+    let dir = std::env::temp_dir().join(format!("scaling-laws-below-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let height = |path: &std::path::Path| {
+        let png = std::fs::read(path).unwrap();
+        u32::from_be_bytes([png[20], png[21], png[22], png[23]])
     };
-    assert!(covered(LegendPosition::LowerLeft) >= 1);
-    assert!(covered(LegendPosition::LowerLeft) < covered(LegendPosition::UpperRight));
+    let with = Figure::new("t", 1, 2, vec![crowded_panel(), crowded_panel()]);
+    let without = Figure::new(
+        "t",
+        1,
+        2,
+        vec![
+            Panel {
+                legend: LegendPosition::None,
+                ..crowded_panel()
+            };
+            2
+        ],
+    );
+    let a = write_figure(&with, &dir.join("with")).unwrap();
+    let b = write_figure(&without, &dir.join("without")).unwrap();
+    let (h_with, h_without) = (height(&a[0]), height(&b[0]));
+    assert!(h_with > h_without, "{h_with} {h_without}");
+    let svg = std::fs::read_to_string(&a[1]).unwrap();
+    let mut seen = 0;
+    for line in svg.split("<text").skip(1) {
+        if !line.contains("entry ") {
+            continue;
+        }
+        seen += 1;
+        let y: f64 = line
+            .split("y=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        assert!(y > f64::from(h_without), "{y} {h_without}");
+    }
+    assert_eq!(seen, 22, "eleven entries under each of the two panels");
+    let _ = std::fs::remove_dir_all(&dir);
 }

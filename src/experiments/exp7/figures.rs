@@ -285,7 +285,7 @@ impl Exp7Output {
                     y_label: "loss L".into(),
                     x_log: true,
                     series,
-                    legend: LegendPosition::UpperRight,
+                    legend: LegendPosition::None,
                     ..Panel::default()
                 }
             })
@@ -303,6 +303,8 @@ impl Exp7Output {
             panels,
         );
         fig.panel_size = (560, 460);
+        // The budgets are the same in every panel: one legend above them.
+        fig.shared_legend = true;
         Ok(Some(fig))
     }
 
