@@ -554,7 +554,7 @@ impl Exp5Output {
             }
         }
         let mut fig = Figure::new(title, self.config.surfaces.len(), 5, panels);
-        fig.panel_size = (420, 340);
+        fig.panel_size = (420, 420);
         fig.shared_legend = true;
         fig
     }
