@@ -746,6 +746,51 @@ fn row_strips(fig: &Figure) -> Vec<u32> {
         .collect()
 }
 
+/// For each panel of `fig`, how many of its data marks (markers and line
+/// samples, [`legend::data_marks`]) its legend box and its notes cover as
+/// drawn: the placement [`write_figure`] makes, replayed. 0 for a legend
+/// below the panel, a shared legend strip, and bar, box and heat-map panels
+/// (their legends are outside the bars and boxes by construction). The
+/// check behind "a legend never covers data" on every figure the crate draws.
+pub fn covered_marks(fig: &Figure) -> Vec<usize> {
+    let cell = panel_px(fig);
+    fig.panels
+        .iter()
+        .map(|panel| {
+            if panel.bars.is_some() || panel.boxes.is_some() || panel.heatmap.is_some() {
+                return 0;
+            }
+            let (xr, yr) = panel_ranges(panel);
+            let drawn = look::separate(panel, &xr, &yr, !fig.shared_legend);
+            let Ok(plot) = legend::plot_size(&drawn, cell) else {
+                return 0;
+            };
+            let place = legend::place_in_area(&drawn, &xr, yr, plot);
+            let data = legend::data_marks(&drawn, &xr, &place.y_range, plot);
+            let mut boxes = Vec::new();
+            if !matches!(place.position, LegendPosition::None | LegendPosition::Below) {
+                if let Some(size) = legend::legend_size(&drawn) {
+                    boxes.push(match place.offset {
+                        Some((x0, y0)) => legend::Rect {
+                            x0,
+                            y0,
+                            x1: x0 + size.0,
+                            y1: y0 + size.1,
+                        },
+                        None => legend::legend_rect(place.position, size, plot),
+                    });
+                }
+            }
+            if !drawn.annotations.is_empty() {
+                boxes.push(legend::notes_rect(&drawn.annotations, place.notes, plot));
+            }
+            data.iter()
+                .filter(|m| boxes.iter().any(|b| b.overlaps(m, 0)))
+                .count()
+        })
+        .collect()
+}
+
 /// The axis ranges of a curve panel before its legend is placed.
 fn panel_ranges(panel: &Panel) -> (Range<f64>, Range<f64>) {
     let pts = panel

@@ -178,3 +178,31 @@ pub fn dark_matter_fit_does_not_depend_on_the_seed() {
         assert_eq!(objective(seed).to_bits(), first.to_bits(), "seed {seed}");
     }
 }
+
+/// No legend and no note covers data in the study figures drawn from the
+/// published data: the dark-matter metric and summary figures (default
+/// analysis) and every IsoFLOP fit figure (`plots::covered_marks` replays
+/// `write_figure`'s placement; the synthetic experiments' figures:
+/// `experiment_figures::no_legend_or_note_covers_data_in_any_experiment_figure`).
+pub fn no_legend_or_note_covers_data_in_any_study_figure() {
+    use scaling_laws::io::isoflops::read_isoflops;
+    use scaling_laws::plots::covered_marks;
+    use scaling_laws::studies::dark_matter::figures::report_files;
+    use scaling_laws::studies::isoflops::experiments;
+    use scaling_laws::studies::isoflops::fits::{fit_experiment, FitSettings};
+    let r = analyse_dark_matter(&chinchilla_input(), &DarkMatterParams::default()).unwrap();
+    let mut figures: Vec<(String, scaling_laws::plots::Figure)> = report_files(&r).figures;
+    let rows = read_isoflops(&published("isoflops/isoflops.csv")).unwrap();
+    for e in experiments(&rows, &[]).unwrap() {
+        let fit = fit_experiment(&e, &FitSettings::default()).unwrap();
+        figures.push((format!("isoflops fit {}", e.name), fit.figure));
+    }
+    assert!(figures.len() >= 12, "{}", figures.len());
+    for (stem, fig) in &figures {
+        let covered = covered_marks(fig);
+        assert!(
+            covered.iter().all(|&c| c == 0),
+            "{stem}: marks covered per panel {covered:?}"
+        );
+    }
+}

@@ -34,6 +34,7 @@ fn main() {
         dark_matter::chinchilla_published_numbers_are_reproduced,
         dark_matter::dark_matter_json_has_the_contract_keys_and_writes_its_folder,
         dark_matter::dark_matter_fit_does_not_depend_on_the_seed,
+        dark_matter::no_legend_or_note_covers_data_in_any_study_figure,
         decisions::fit_budget_on_the_chinchilla_file_with_a_flops_column,
         decisions::audit_llama3_vpnls_matches_a_plain_refit_loop,
         hitchhiker::hitchhiker_runs_fit_and_alpha_is_flagged_as_not_identified,

@@ -454,3 +454,93 @@ fn a_below_panel_legend_is_drawn_in_a_strip_under_the_panel() {
     assert_eq!(seen, 22, "eleven entries under each of the two panels");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// No legend and no note covers data in any figure of the synthetic
+/// experiments (their default settings; Experiments 7 and 13 on smaller
+/// grids of the same figures): every legend is in a free place, a band
+/// above the data, the figure's strip or below its panel
+/// (`plots::covered_marks` replays `write_figure`'s placement).
+#[test]
+fn no_legend_or_note_covers_data_in_any_experiment_figure() {
+    use scaling_laws::experiments::{
+        exp1, exp10, exp14, exp2, exp3, exp4, exp5, exp6, exp8, exp9, ExperimentFiles,
+    };
+    use scaling_laws::plots::covered_marks;
+    let runs: Vec<(&str, ExperimentFiles)> = vec![
+        (
+            "1",
+            exp1::run_exp1(&exp1::Exp1Config::default())
+                .unwrap()
+                .files(),
+        ),
+        (
+            "2",
+            exp2::run_exp2(&exp2::Exp2Config::default())
+                .unwrap()
+                .files(),
+        ),
+        (
+            "3",
+            exp3::run_exp3(&exp3::Exp3Config::default())
+                .unwrap()
+                .files(),
+        ),
+        (
+            "4",
+            exp4::run_exp4(&exp4::Exp4Config::default())
+                .unwrap()
+                .files(),
+        ),
+        (
+            "5",
+            exp5::run_exp5(&exp5::Exp5Config::default())
+                .unwrap()
+                .files(),
+        ),
+        (
+            "6",
+            exp6::run_exp6(&exp6::Exp6Config::default())
+                .unwrap()
+                .files(),
+        ),
+        ("7", run_exp7(&exp7_small(6)).unwrap().files()),
+        (
+            "8",
+            exp8::run_exp8(&exp8::Exp8Config::default())
+                .unwrap()
+                .files(),
+        ),
+        (
+            "9",
+            exp9::run_exp9(&exp9::Exp9Config::default())
+                .unwrap()
+                .files(),
+        ),
+        (
+            "10",
+            exp10::run_exp10(&exp10::Exp10Config::default())
+                .unwrap()
+                .files(),
+        ),
+        ("13", run_exp13(&exp13_small()).unwrap().files()),
+        (
+            "14",
+            exp14::run_exp14(&exp14::Exp14Config::default())
+                .unwrap()
+                .files(),
+        ),
+    ];
+    let mut figures = 0;
+    for (n, files) in &runs {
+        for (stem, fig) in &files.figures {
+            let covered = covered_marks(fig);
+            assert_eq!(covered.len(), fig.panels.len());
+            assert!(
+                covered.iter().all(|&c| c == 0),
+                "experiment {n} {stem}: marks covered per panel {covered:?}"
+            );
+            figures += 1;
+        }
+    }
+    assert!(figures >= 48, "{figures} figures checked");
+}

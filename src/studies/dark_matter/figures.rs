@@ -484,7 +484,7 @@ pub fn summary_figure(r: &DarkMatterReport) -> Figure {
         vec![improvements, exponents, ic, cv],
     );
     // Taller panels than the metric figures': each bar panel keeps a band
-    // for its legend and notes above the bars.
+    // for its notes above the bars (its legend goes below the panel).
     fig.panel_size = (760, 640);
     fig
 }
