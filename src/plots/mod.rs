@@ -919,7 +919,8 @@ fn draw_figure<DB: DrawingBackend>(
 }
 
 /// A curve panel's title drawn at the top of `area`, and the area left
-/// under it for the chart: the gap under the title leaves room for the
+/// under it for the chart: 9 pt, or 8 pt when wider than the panel, and
+/// then broken into lines that fit; the gap under it leaves room for the
 /// half of the top tick label that stands above the plotting area, so the
 /// two never touch.
 fn titled_body<DB: DrawingBackend>(
@@ -929,14 +930,21 @@ fn titled_body<DB: DrawingBackend>(
     if panel.title.is_empty() {
         return Ok(area.clone());
     }
-    let font = style::panel_title_font(&panel.title, area);
-    let body = area
-        .margin(style::MARGIN, 0, 0, 0)
-        .titled(&panel.title, font)
+    let (family, size) = style::panel_title_font(&panel.title, area);
+    let (w, h) = area.dim_in_pixel();
+    let lines = style::wrap(&panel.title, size, w.saturating_sub(2 * style::MARGIN));
+    let line_h = size + 6;
+    for (k, line) in lines.iter().enumerate() {
+        let x = (w as i32 - style::text_width(line, size) as i32) / 2;
+        area.draw(&Text::new(
+            line.clone(),
+            (x.max(0), style::MARGIN as i32 + k as i32 * line_h as i32),
+            (family, size),
+        ))
         .map_err(|e| e.to_string())?;
-    let (w, h) = body.dim_in_pixel();
-    let gap = style::TICK / 2 + 4;
-    Ok(body.shrink((0, gap), (w, h.saturating_sub(gap))))
+    }
+    let top = style::MARGIN + lines.len() as u32 * line_h + style::TICK / 2 + 8;
+    Ok(area.clone().shrink((0, top), (w, h.saturating_sub(top))))
 }
 
 /// The chart of a curve panel under its title ([`titled_body`]): margins

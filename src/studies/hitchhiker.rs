@@ -532,13 +532,18 @@ pub fn curves_figure(name: &str, set: &CurveSet, r: &HitchhikerResult) -> Figure
                 (d, r.fit.law.loss(&n, &d))
             })
             .collect();
-        series.push(Series::markers(format!("N = {n:.3e}"), pts, k));
+        series.push(Series::markers(
+            format!("N = {}", crate::io::fmt_sig(n, 3)),
+            pts,
+            k,
+        ));
         series.push(Series::line(String::new(), line, k));
     }
     let law = &r.fit.law;
     let panel = Panel {
+        // The dataset's name is the figure's title already.
         title: format!(
-            "{name}: alpha = {:.3}, beta = {:.3}, exp(E) = {:.3} ({})",
+            "α = {:.3}, β = {:.3}, e^E = {:.3} ({})",
             law.alpha,
             law.beta,
             law.e.exp(),
