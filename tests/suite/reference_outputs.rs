@@ -177,6 +177,10 @@ fn exp11_simulated_costs_draws_simulated_rings_on_closed_form_lines() {
                 assert_eq!(line.points[k], (*w, frac(&r.closed_form)));
             }
         }
+        // Chinchilla keeps its colour without Llama 3's surface (which
+        // needs the data) before it.
+        let chinchilla = panel.series.iter().find(|s| s.label == "Chinchilla");
+        assert_eq!(chinchilla.map(|s| s.color), Some(1));
         // The legend says which is which.
         let style = |label: &str| {
             panel

@@ -50,6 +50,10 @@ pub fn published_surfaces() -> Vec<(String, LossSurface<f64>)> {
     ]
 }
 
+/// The simulated surfaces in the order of their palette colours (the
+/// `simulated_costs` figure).
+const SURFACE_ORDER: [&str; 4] = ["Llama 3", "Chinchilla", "SODA", "Sparse-NMM"];
+
 /// The two sampling biases: offset 3× (every grid centred 3× off the
 /// optimum) and drift to 3× (no offset at the smallest budget, 3× at the
 /// largest).
@@ -374,7 +378,13 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
             v.dedup();
             v
         };
-        for (k, sname) in names.iter().enumerate() {
+        for (i, sname) in names.iter().enumerate() {
+            // A surface keeps its colour whether or not Llama 3's fit (from
+            // the data) is among them.
+            let k = SURFACE_ORDER
+                .iter()
+                .position(|n| n == sname)
+                .unwrap_or(SURFACE_ORDER.len() + i);
             let rows: Vec<&SimulatedCost> = sim
                 .iter()
                 .filter(|r| &r.surface == sname && r.bias == bname)
