@@ -382,17 +382,24 @@ fn log_axes_under_a_decade_get_four_to_six_exact_labels() {
     let (bold, light) = decade_ticks(&r);
     assert_eq!(names(&bold), ["2", "2.5", "3", "3.5"]);
     assert!(light.contains(&2.1) && !light.contains(&2.5), "{light:?}");
-    for (lo, hi) in [
-        (2.2, 3.4),
-        (2.2e8, 3.4e8),
-        (0.31, 0.47),
-        (1.9, 2.05),
-        (7.0, 9.5),
-        (3.0e-5, 3.3e-5),
+    // A step of 2.5 where 2 gives too many labels: 2.75 prints as itself.
+    let (bold, _) = decade_ticks(&log_range(2.8, 3.43, 0.04, 0.04));
+    assert_eq!(names(&bold), ["2.5", "2.75", "3", "3.25", "3.5", "3.75"]);
+    // Not at 1e8, where 2.75e8 would print as 2.8e8: a step of 5e7.
+    let (bold, _) = decade_ticks(&log_range(2.8e8, 3.43e8, 0.04, 0.04));
+    assert_eq!(names(&bold), ["2.5e8", "3e8", "3.5e8"]);
+    for (lo, hi, fewest) in [
+        (2.2, 3.4, 4),
+        (2.2e8, 3.4e8, 4),
+        (2.8e8, 3.43e8, 3),
+        (0.31, 0.47, 4),
+        (1.9, 2.05, 4),
+        (7.0, 9.5, 4),
+        (3.0e-5, 3.3e-5, 4),
     ] {
         let r = log_range(lo, hi, 0.04, 0.04);
         let (bold, light) = decade_ticks(&r);
-        assert!((4..=6).contains(&bold.len()), "{lo}…{hi}: {bold:?}");
+        assert!((fewest..=6).contains(&bold.len()), "{lo}…{hi}: {bold:?}");
         assert!(bold.iter().chain(&light).all(|v| r.contains(v)), "{r:?}");
         for v in &bold {
             // Each label reads back as its tick (2.25e8 would print 2.2e8).
