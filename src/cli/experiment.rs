@@ -309,7 +309,7 @@ pub(super) fn describe(n: &str, name: &str) -> String {
         ("10", "allocation_cost") => "24 rows: D̂, N forced by the budget, loss reached, C(L), wasted FLOPs, share, loss gap, dollars; numerical and closed form",
         ("10", "d_error") => "relative error (%) of Approach 2's D* extrapolated to 1e24, bars per surface and grid width, one panel per bias; black ticks: the closed form",
         ("10", "wasted_share") => "wasted share of a 1e24 budget against grid width, one curve per surface and bias",
-        ("11", "simulated_costs") => "Approach 2's D* error and wasted compute at 3.8e25 per surface (Llama 3, Chinchilla, SODA, Sparse-NMM), bias and width: simulated and closed form side by side (CSV); wasted share against width (figure)",
+        ("11", "simulated_costs") => "Approach 2's D* error and wasted compute at 3.8e25 per surface (Llama 3, Chinchilla, SODA, Sparse-NMM), bias and width: simulated and closed form side by side (CSV); wasted share against width, simulated fits as rings on the closed-form lines (figure)",
         ("11", "real_costs") => "Approach 2 on the real Llama 3 and Epoch AI points against each parametric fit taken as the truth, per QC filter level, with bootstrap intervals",
         ("11", "token_allocation_errors") => "relative D* error (%) of Approach 2 extrapolated to 3.8e25 per surface and grid width, one panel per bias (bars: simulated fit, black ticks: closed form)",
         ("11", "compute_allocation_errors") => "wasted compute (% of budget, log axis) of following Approach 2's D*: real Llama 3 / Epoch AI data against each fitted truth with 95% bootstrap whiskers, simulated surfaces (drift to 3×, ±2×) with the closed form as a tick",

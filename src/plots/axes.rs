@@ -105,7 +105,9 @@ pub const MIN_LOG_TICKS: usize = 3;
 /// every decade is labelled; a range holding fewer than [`MIN_LOG_TICKS`]
 /// powers of ten is labelled at 1, 3 × 10^k instead, else at 1, 2, 5 × 10^k,
 /// else at every integer multiple 1…9 × 10^k (the first of these giving at
-/// least [`MIN_LOG_TICKS`] labels).
+/// least [`MIN_LOG_TICKS`] labels); when even those are fewer than
+/// [`MIN_FINE_TICKS`] (a range well under a decade, e.g. 2.2 … 3.4), at
+/// the multiples of a round step ([`fine_ticks`]: 2, 2.5, 3, 3.5).
 pub fn decade_ticks(r: &Range<f64>) -> (Vec<f64>, Vec<f64>) {
     decade_ticks_spaced(r, 0.0)
 }
@@ -197,7 +199,65 @@ fn decade_candidates(r: &Range<f64>, gap: f64) -> (Vec<f64>, Vec<f64>) {
     if one_two_five.len() >= MIN_LOG_TICKS {
         return (one_two_five, multiples(&[3, 4, 6, 7, 8, 9]));
     }
-    (multiples(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), Vec::new())
+    let every = multiples(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    if every.len() >= MIN_FINE_TICKS {
+        return (every, Vec::new());
+    }
+    fine_ticks(s, e, gap).unwrap_or((every, Vec::new()))
+}
+
+/// The fewest labels of a log axis spanning well under a decade: when the
+/// integer multiples 1 … 9 × 10^k give fewer, [`fine_ticks`] labels it at
+/// a round linear step instead (data at 2.2 … 3.4 gets 2, 2.5, 3, 3.5, not
+/// 3 alone).
+pub const MIN_FINE_TICKS: usize = 4;
+
+/// The most labels [`fine_ticks`] gives.
+pub const MAX_FINE_TICKS: usize = 6;
+
+/// The labels of a short log axis over `s … e` at the multiples of a round
+/// step 1, 2, 2.5 or 5 × 10^j: the finest step giving at most
+/// [`MAX_FINE_TICKS`] labels, neighbours at least `gap` decades apart,
+/// each printing exactly ([`super::tick_label`] reads back as the value:
+/// 2.25e8 prints as 2.2e8, so that step is not used there). Light lines at
+/// a fifth of the step. `None` when no step gives two such labels.
+fn fine_ticks(s: f64, e: f64, gap: f64) -> Option<(Vec<f64>, Vec<f64>)> {
+    let top = (e - s).log10().floor() as i32;
+    let at = |step: f64| -> Vec<f64> {
+        let (first, last) = ((s / step).ceil(), (e / step).floor());
+        if !(first.is_finite() && last.is_finite()) || last - first > 1000.0 {
+            return Vec::new();
+        }
+        (first as i64..=last as i64)
+            .map(|i| round_to_tick(i as f64 * step))
+            .filter(|v| *v >= s && *v <= e && *v > 0.0)
+            .collect()
+    };
+    let prints_exactly = |v: &f64| {
+        super::tick_label(*v)
+            .parse::<f64>()
+            .is_ok_and(|p| (p - v).abs() <= 1e-9 * v.abs())
+    };
+    let spaced =
+        |v: &[f64]| gap.is_nan() || v.windows(2).all(|w| (w[1] / w[0]).log10() >= gap - 1e-12);
+    for j in (top - 2)..=top {
+        for m in [1.0, 2.0, 2.5, 5.0] {
+            let step = m * 10f64.powi(j);
+            let bold = at(step);
+            if bold.len() >= 2
+                && bold.len() <= MAX_FINE_TICKS
+                && spaced(&bold)
+                && bold.iter().all(prints_exactly)
+            {
+                let light = at(step / 5.0)
+                    .into_iter()
+                    .filter(|v| !bold.contains(v))
+                    .collect();
+                return Some((bold, light));
+            }
+        }
+    }
+    None
 }
 
 /// The smallest of 1, 2, 5, 10, 20, 50, 100 … that is at least `n`.
@@ -260,8 +320,9 @@ pub fn log_axis_at(r: &Range<f64>, values: &[f64], gap: f64) -> WithKeyPoints<Lo
 /// The smallest distance (decades) between two labels of a log axis over
 /// `r`, `length` pixels long, at which they do not touch: along x
 /// (`along_x`) the widest label ([`super::tick_label`] of any 1…9 × 10^k in
-/// range, at the style's tick size) and a gap of half the tick size; along
-/// y, a line and a half of text. 0 for an empty axis.
+/// range, or 2.25 × 10^k on an axis under a decade, at the style's tick
+/// size) and a gap of half the tick size; along y, a line and a half of
+/// text. 0 for an empty axis.
 pub fn min_label_gap(r: &Range<f64>, length: u32, along_x: bool) -> f64 {
     let (s, e) = (r.start.max(f64::MIN_POSITIVE), r.end.min(f64::MAX));
     if !(s.is_finite() && e.is_finite() && s < e) || length == 0 {
@@ -270,14 +331,17 @@ pub fn min_label_gap(r: &Range<f64>, length: u32, along_x: bool) -> f64 {
     let tick = super::style::TICK;
     let (lo, hi) = (s.log10().floor() as i32, e.log10().ceil() as i32);
     let each = if along_x {
-        // Many decades are labelled only at powers of ten.
-        let ms: &[i32] = if hi - lo > 4 {
-            &[1]
+        // Many decades are labelled only at powers of ten; under a decade,
+        // at a linear step with up to three digits (2.25, `fine_ticks`).
+        let ms: &[f64] = if hi - lo > 4 {
+            &[1.0]
+        } else if e / s < 10.0 {
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 2.25]
         } else {
-            &[1, 2, 3, 4, 5, 6, 7, 8, 9]
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
         };
         (lo..=hi)
-            .flat_map(|k| ms.iter().map(move |&m| f64::from(m) * 10f64.powi(k)))
+            .flat_map(|k| ms.iter().map(move |&m| m * 10f64.powi(k)))
             .map(|v| super::style::text_width(&super::tick_label(round_to_tick(v)), tick))
             .max()
             .unwrap_or(tick)

@@ -332,6 +332,9 @@ fn log_axis_labels_do_not_touch() {
         (2.0, 5.0),
         (0.006, 0.045),
         (2e7, 4e9),
+        (2.2, 3.4),
+        (2.2e8, 3.4e8),
+        (0.31, 0.47),
     ] {
         let r = log_range(lo, hi, 0.04, 0.04);
         let span = (r.end / r.start).log10();

@@ -325,6 +325,102 @@ fn log_axes_fit_the_data_with_no_empty_decade_and_readable_ticks() {
     let _ = log_axis_at(&r, &[8.0, 16.0, 32.0, 16.0], 0.0);
 }
 
+/// Up to 10 budgets take distinct palette colours, each in the legend;
+/// more run along a sequential ramp (dark to light with C, never black or
+/// the reference grey, every step distinct), with 6 evenly spaced budgets,
+/// first and last included, in the legend. The old colours repeated after
+/// 13 budgets and listed all 26.
+#[test]
+fn many_budgets_run_along_a_ramp_with_six_in_the_legend() {
+    use scaling_laws::plots::color;
+    use scaling_laws::plots::palette::{
+        budget_color, budget_colors, budget_in_legend, ramp, BLACK, REFERENCE,
+    };
+    let luminance = |i: usize| {
+        let c = color(i);
+        0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2)
+    };
+    for n in [1, 7, 10] {
+        let c = budget_colors(n);
+        assert_eq!(c, (0..n).map(budget_color).collect::<Vec<_>>());
+        assert!(c.iter().all(|&i| i != BLACK && i != REFERENCE));
+        assert!((0..n).all(|k| budget_in_legend(k, n)));
+    }
+    for n in [11, 26, 60] {
+        let c = budget_colors(n);
+        let rgb: Vec<_> = c.iter().map(|&i| color(i)).collect();
+        for w in c.windows(2) {
+            assert!(luminance(w[1]) > luminance(w[0]), "{n}: {w:?}");
+        }
+        for (k, x) in rgb.iter().enumerate() {
+            assert!(rgb[..k].iter().all(|y| y != x), "{n}: budget {k} repeats");
+            assert!(*x != color(BLACK) && *x != color(REFERENCE));
+        }
+        let shown: Vec<usize> = (0..n).filter(|&k| budget_in_legend(k, n)).collect();
+        assert_eq!(shown.len(), 6, "{n}: {shown:?}");
+        assert_eq!((shown[0], shown[5]), (0, n - 1));
+    }
+    let shown: Vec<usize> = (0..26).filter(|&k| budget_in_legend(k, 26)).collect();
+    assert_eq!(shown, [0, 5, 10, 15, 20, 25]);
+    // The ramp's ends: viridis' dark violet and, short of its yellow, green.
+    assert_eq!(color(ramp(0.0)), plotters::style::RGBColor(68, 1, 84));
+    assert_eq!(color(ramp(f64::NAN)), color(ramp(-1.0)));
+    assert_eq!(color(ramp(2.0)), color(ramp(1.0)));
+    let end = color(ramp(1.0));
+    assert!(end.1 > end.0 && end.1 > end.2, "{end:?}");
+}
+
+/// A log axis well under a decade (a loss axis over 2.2 … 3.4) is labelled
+/// at a round linear step, 4 … 6 labels that print exactly; the old ticks
+/// labelled it at 3 alone.
+#[test]
+fn log_axes_under_a_decade_get_four_to_six_exact_labels() {
+    use scaling_laws::plots::axes::{decade_ticks, decade_ticks_spaced, log_range, min_label_gap};
+    use scaling_laws::plots::tick_label;
+    let names = |v: &[f64]| -> Vec<String> { v.iter().map(|v| tick_label(*v)).collect() };
+    let r = log_range(2.2, 3.4, 0.04, 0.04);
+    let (bold, light) = decade_ticks(&r);
+    assert_eq!(names(&bold), ["2", "2.5", "3", "3.5"]);
+    assert!(light.contains(&2.1) && !light.contains(&2.5), "{light:?}");
+    // A step of 2.5 where 2 gives too many labels: 2.75 prints as itself.
+    let (bold, _) = decade_ticks(&log_range(2.8, 3.43, 0.04, 0.04));
+    assert_eq!(names(&bold), ["2.5", "2.75", "3", "3.25", "3.5", "3.75"]);
+    // Not at 1e8, where 2.75e8 would print as 2.8e8: a step of 5e7.
+    let (bold, _) = decade_ticks(&log_range(2.8e8, 3.43e8, 0.04, 0.04));
+    assert_eq!(names(&bold), ["2.5e8", "3e8", "3.5e8"]);
+    for (lo, hi, fewest) in [
+        (2.2, 3.4, 4),
+        (2.2e8, 3.4e8, 4),
+        (2.8e8, 3.43e8, 3),
+        (0.31, 0.47, 4),
+        (1.9, 2.05, 4),
+        (7.0, 9.5, 4),
+        (3.0e-5, 3.3e-5, 4),
+    ] {
+        let r = log_range(lo, hi, 0.04, 0.04);
+        let (bold, light) = decade_ticks(&r);
+        assert!((fewest..=6).contains(&bold.len()), "{lo}…{hi}: {bold:?}");
+        assert!(bold.iter().chain(&light).all(|v| r.contains(v)), "{r:?}");
+        for v in &bold {
+            // Each label reads back as its tick (2.25e8 would print 2.2e8).
+            let back: f64 = tick_label(*v).parse().unwrap();
+            assert!(
+                (back - v).abs() <= 1e-9 * v,
+                "{v} prints {}",
+                tick_label(*v)
+            );
+        }
+        // On a short y axis the labels thin out but stay two or more, a
+        // line and a half apart.
+        let gap = min_label_gap(&r, 250, false);
+        let (bold, _) = decade_ticks_spaced(&r, gap);
+        assert!(bold.len() >= 2, "{lo}…{hi}: {bold:?}");
+        assert!(bold
+            .windows(2)
+            .all(|w| (w[1] / w[0]).log10() >= gap - 1e-12));
+    }
+}
+
 #[test]
 fn every_method_has_one_fixed_colour_distinct_from_the_others() {
     use scaling_laws::plots::palette::METHOD_COLORS;

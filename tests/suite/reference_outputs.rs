@@ -135,6 +135,65 @@ fn exp9_pooled_variance_is_recomputed_from_the_per_fit_table() {
     assert!(out.report().contains("variance of b̂ − b"));
 }
 
+/// Exp 11 `simulated_costs`: per bias and surface the closed form is a
+/// line and the simulation hollow rings on it (different kinds, so neither
+/// is drawn as lying on the other); the old figure drew the closed form
+/// dashed exactly under the simulated line, invisible.
+#[test]
+fn exp11_simulated_costs_draws_simulated_rings_on_closed_form_lines() {
+    use scaling_laws::plots::palette::REFERENCE;
+    use scaling_laws::plots::SeriesKind;
+    use scaling_laws::studies::isoflops::cost::{
+        cost_files, published_surfaces, simulate_costs, LLAMA3_405B_BUDGET, WIDTH_FACTORS,
+    };
+    let surfaces = published_surfaces();
+    let sim = simulate_costs(&surfaces, LLAMA3_405B_BUDGET).unwrap();
+    let files = cost_files(&sim, &[]);
+    let fig = &files
+        .figures
+        .iter()
+        .find(|(s, _)| s == "simulated_costs")
+        .unwrap()
+        .1;
+    assert_eq!(fig.panels.len(), 2);
+    for (panel, bias) in fig.panels.iter().zip(["offset 3x", "drift to 3x"]) {
+        for (name, _) in &surfaces {
+            let rings = panel.series.iter().find(|s| &s.label == name).unwrap();
+            assert!(rings.kind == SeriesKind::Markers && rings.hollow, "{name}");
+            let line = panel
+                .series
+                .iter()
+                .find(|s| s.label.is_empty() && s.color == rings.color)
+                .unwrap();
+            assert!(line.kind == SeriesKind::Line, "{name}");
+            for (k, w) in WIDTH_FACTORS.iter().enumerate() {
+                let r = sim
+                    .iter()
+                    .find(|r| &r.surface == name && r.bias == bias && r.width == *w)
+                    .unwrap();
+                let frac =
+                    |c: &scaling_laws::studies::isoflops::cost::CostView| c.wasted_flops / c.budget;
+                assert_eq!(rings.points[k], (*w, frac(&r.simulated)));
+                assert_eq!(line.points[k], (*w, frac(&r.closed_form)));
+            }
+        }
+        // Chinchilla keeps its colour without Llama 3's surface (which
+        // needs the data) before it.
+        let chinchilla = panel.series.iter().find(|s| s.label == "Chinchilla");
+        assert_eq!(chinchilla.map(|s| s.color), Some(1));
+        // The legend says which is which.
+        let style = |label: &str| {
+            panel
+                .series
+                .iter()
+                .find(|s| s.label == label && s.color == REFERENCE)
+                .map(|s| (s.kind, s.hollow))
+        };
+        assert_eq!(style("simulated fit"), Some((SeriesKind::Markers, true)));
+        assert_eq!(style("closed form"), Some((SeriesKind::Line, false)));
+    }
+}
+
 #[test]
 fn exp11_token_allocation_bars_and_allocation_table_match_the_surfaces() {
     use scaling_laws::studies::isoflops::cost::{

@@ -13,6 +13,7 @@ use crate::fitters::VpnlsParams;
 use crate::fitters::{fit_approach2, fit_vpnls, Approach2Fit, SurfaceData};
 use crate::io::{fmt_f64, Table};
 use crate::models::{LossSurface, Preset};
+use crate::plots::palette::REFERENCE;
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 use crate::sampling::{sample_isoflops, IsoflopGrid, IsoflopPoint, SamplingBias};
 
@@ -48,6 +49,10 @@ pub fn published_surfaces() -> Vec<(String, LossSurface<f64>)> {
         ),
     ]
 }
+
+/// The simulated surfaces in the order of their palette colours (the
+/// `simulated_costs` figure).
+const SURFACE_ORDER: [&str; 4] = ["Llama 3", "Chinchilla", "SODA", "Sparse-NMM"];
 
 /// The two sampling biases: offset 3× (every grid centred 3× off the
 /// optimum) and drift to 3× (no offset at the smallest budget, 3× at the
@@ -373,32 +378,44 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
             v.dedup();
             v
         };
-        for (k, sname) in names.iter().enumerate() {
+        for (i, sname) in names.iter().enumerate() {
+            // A surface keeps its colour whether or not Llama 3's fit (from
+            // the data) is among them.
+            let k = SURFACE_ORDER
+                .iter()
+                .position(|n| n == sname)
+                .unwrap_or(SURFACE_ORDER.len() + i);
             let rows: Vec<&SimulatedCost> = sim
                 .iter()
                 .filter(|r| &r.surface == sname && r.bias == bname)
                 .collect();
+            // The closed form a line, the simulation hollow rings on it:
+            // where they agree the line runs through each ring, both show.
+            series.push(Series::line(
+                "",
+                rows.iter()
+                    .map(|r| (r.width, r.closed_form.wasted_flops / r.closed_form.budget))
+                    .collect(),
+                k,
+            ));
             series.push(
-                Series::line(
-                    format!("{sname} (simulated)"),
+                Series::markers(
+                    sname.clone(),
                     rows.iter()
                         .map(|r| (r.width, r.simulated.wasted_flops / r.simulated.budget))
                         .collect(),
                     k,
                 )
-                .with_markers(),
-            );
-            series.push(
-                Series::line(
-                    format!("{sname} (closed form)"),
-                    rows.iter()
-                        .map(|r| (r.width, r.closed_form.wasted_flops / r.closed_form.budget))
-                        .collect(),
-                    k,
-                )
-                .dashed(),
+                .size(7)
+                .hollow(),
             );
         }
+        series.push(
+            Series::markers("simulated fit", Vec::new(), REFERENCE)
+                .size(7)
+                .hollow(),
+        );
+        series.push(Series::line("closed form", Vec::new(), REFERENCE));
         panels.push(Panel {
             title: bname.to_string(),
             x_label: "grid width factor (±k×)".into(),
@@ -412,7 +429,7 @@ pub fn cost_files(sim: &[SimulatedCost], real: &[(String, f64, Vec<RealCost>)]) 
         });
     }
     let mut fig = Figure::new(
-        format!("Compute wasted by Approach 2's allocation at {LLAMA3_405B_BUDGET:e} FLOPs (closed form dashed, on the simulation)"),
+        format!("Compute wasted by Approach 2's allocation at {LLAMA3_405B_BUDGET:e} FLOPs: simulated fits (rings) on the closed form (lines)"),
         1,
         2,
         panels,

@@ -17,7 +17,9 @@ use crate::fitters::{
     Approach3Start, FitError, FitStatus, Grid5Params, Objective, PowerLaw, SurfaceData, SurfaceFit,
 };
 use crate::models::LossSurface;
-use crate::plots::palette::{budget_color, BLACK, REFERENCE};
+use crate::plots::palette::{
+    budget_colors, budget_in_legend, BLACK, MAX_DISTINCT_BUDGETS, REFERENCE,
+};
 use crate::plots::{Figure, LegendPosition, Marker, Panel, Series};
 use crate::sampling::noise::Rng;
 use crate::sampling::IsoflopPoint;
@@ -505,6 +507,7 @@ pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> 
     let mut series = Vec::new();
     let mut a2_opt = Vec::new();
     let mut vp_opt = Vec::new();
+    let colors = budget_colors(budgets.len());
     for (k, &c) in budgets.iter().enumerate() {
         let pts: Vec<(f64, f64)> = points
             .iter()
@@ -516,13 +519,15 @@ pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> 
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| {
                 (l.min(p.0), h.max(p.0))
             });
-        // Black is left to the optima.
-        let k = budget_color(k);
-        series.push(Series::markers(
-            format!("C = {}", crate::plots::tick_label(c)),
-            pts,
-            k,
-        ));
+        // Black is left to the optima; many budgets run along the ramp,
+        // a few of them named in the legend.
+        let label = if budget_in_legend(k, budgets.len()) {
+            format!("C = {}", crate::plots::tick_label(c))
+        } else {
+            String::new()
+        };
+        let k = colors[k];
+        series.push(Series::markers(label, pts, k));
         let grid: Vec<f64> = (0..=60)
             .map(|i| 10f64.powf(lo.log10() + (hi.log10() - lo.log10()) * i as f64 / 60.0))
             .collect();
@@ -567,7 +572,7 @@ pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> 
         x_label: "parameters N".into(),
         y_label: "loss L".into(),
         x_log: true,
-        y_log: false,
+        y_log: true,
         series,
         annotations: vec![format!(
             "a: Approach 2 {:.4}, VPNLS {:.4}",
@@ -579,8 +584,13 @@ pub fn fit_figure(name: &str, points: &[IsoflopPoint<f64>], est: &Estimates) -> 
         legend: LegendPosition::None,
         ..Panel::default()
     };
+    let ramp = if budgets.len() > MAX_DISTINCT_BUDGETS {
+        format!("; {} budgets, dark to light by C", budgets.len())
+    } else {
+        String::new()
+    };
     let mut fig = Figure::new(
-        format!("IsoFLOP fits: {name} ({} points)", points.len()),
+        format!("IsoFLOP fits: {name} ({} points{ramp})", points.len()),
         1,
         1,
         vec![panel],

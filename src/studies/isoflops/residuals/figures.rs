@@ -7,6 +7,7 @@
 
 use crate::io::{fmt_f64, Table};
 use crate::models::LossSurface;
+use crate::plots::palette::{budget_colors, BLACK, MAX_DISTINCT_BUDGETS};
 use crate::plots::{Figure, LegendPosition, Panel, Series};
 
 use super::ResidualStudy;
@@ -50,9 +51,10 @@ fn isoflop_figure(studies: &[ResidualStudy], adjusted: bool) -> Figure {
             let surface = LossSurface::new(f.e, f.a, f.b, f.alpha, f.beta).ok()?;
             let mut series = Vec::new();
             let mut optima = Vec::new();
+            // Black is kept for the optima; many budgets run along the ramp.
+            let colors = budget_colors(s.factors.len());
             for (i, &(c, _, _, k)) in s.factors.iter().enumerate() {
-                // Palette colour 6 is black: kept for the optima.
-                let bi = if i >= 6 { i + 1 } else { i };
+                let bi = colors[i];
                 let k = if adjusted { k } else { 6.0 };
                 let mine: Vec<(f64, f64)> = s
                     .points
@@ -81,7 +83,7 @@ fn isoflop_figure(studies: &[ResidualStudy], adjusted: bool) -> Figure {
                 let n_star = surface.n_opt(&c6);
                 optima.push((n_star, surface.loss(&n_star, &surface.d_opt(&c6))));
             }
-            series.push(Series::markers("fitted optimum", optima, 6).size(4));
+            series.push(Series::markers("fitted optimum", optima, BLACK).size(4));
             Some(Panel {
                 title: panel_name(&s.name),
                 x_label: "parameters N".into(),
@@ -96,9 +98,9 @@ fn isoflop_figure(studies: &[ResidualStudy], adjusted: bool) -> Figure {
     let (rows, cols) = grid(panels.len());
     let mut fig = Figure::new(
         if adjusted {
-            "Experiment 12: IsoFLOP curves with the Approach 3 (log-loss) fit drawn at D = C/(k·N), k fitted per budget (proofs/14 §14.3); a colour per budget, black dots the fitted optima"
+            format!("Experiment 12: IsoFLOP curves with the Approach 3 (log-loss) fit drawn at D = C/(k·N), k fitted per budget (proofs/14 §14.3); a colour per budget (past {MAX_DISTINCT_BUDGETS} budgets a dark-to-light ramp along C), black dots the fitted optima")
         } else {
-            "Experiment 12: IsoFLOP curves with the Approach 3 (log-loss) fit drawn at D = C/(6N); a colour per budget, black dots the fitted optima"
+            format!("Experiment 12: IsoFLOP curves with the Approach 3 (log-loss) fit drawn at D = C/(6N); a colour per budget (past {MAX_DISTINCT_BUDGETS} budgets a dark-to-light ramp along C), black dots the fitted optima")
         },
         rows,
         cols,
