@@ -547,7 +547,7 @@ pub fn case_figure(
 pub const ROUNDING: f64 = 1e-12;
 
 /// `v`, or 0 when |v| < [`ROUNDING`].
-fn rounding_to_zero(v: f64) -> f64 {
+pub(crate) fn rounding_to_zero(v: f64) -> f64 {
     if v.abs() < ROUNDING {
         0.0
     } else {

@@ -237,9 +237,11 @@ impl Exp6Output {
             .iter()
             .map(|&p| {
                 let rows: Vec<&Exp6Row> = self.rows.iter().filter(|r| r.surface == p).collect();
+                // Rounding noise (the symmetric surface's errors are exactly
+                // 0, computed as ±1e-14) is drawn as 0, not as data.
                 let pts = |f: fn(&Exp6Row) -> f64| {
                     rows.iter()
-                        .map(|r| (r.half_width, f(r)))
+                        .map(|r| (r.half_width, super::exp1::rounding_to_zero(f(r))))
                         .collect::<Vec<_>>()
                 };
                 Panel {
@@ -263,8 +265,9 @@ impl Exp6Output {
         let cols = panels.len().max(1);
         let mut fig = Figure::new(
             format!(
-                "Experiment 6: Approach 2 intercept error, numerical fit vs closed form ({} points per curve, centred grids; Δ = numerical − predicted)",
-                self.config.points
+                "Experiment 6: Approach 2 intercept error, numerical fit vs closed form ({} points per curve, centred grids; Δ = numerical − predicted; errors below {:e} are rounding, drawn as 0)",
+                self.config.points,
+                super::exp1::ROUNDING
             ),
             1,
             cols,

@@ -1027,8 +1027,13 @@ where
     // As many x labels as fit side by side ("0.0001" wide, with a gap).
     let (pw, _) = chart.plotting_area().dim_in_pixel();
     let x_labels = (pw / (style::text_width("0.0001", style::TICK) * 3 / 2)).clamp(3, 7) as usize;
+    // Up to one y label per 1.8 tick heights (6 to 10): plotters takes the
+    // finest round step (1, 2, 5 × 10^k) giving no more labels than asked,
+    // so on a tall panel a range like 2.2–3.4 gets 2.4, 2.6, …, 3.4 rather
+    // than 2.5 and 3 alone.
+    let (_, ph) = chart.plotting_area().dim_in_pixel();
     let y_labels = if panel.y_categories.is_empty() {
-        6
+        (ph * 5 / (9 * style::TICK)).clamp(6, 10) as usize
     } else {
         2 * panel.y_categories.len() + 1
     };

@@ -631,3 +631,39 @@ fn notes_get_room_above_data_that_fills_every_corner() {
         .iter()
         .all(|m| !rect.overlaps(m, CLEARANCE)));
 }
+
+/// A linear y axis on a panel of ordinary height gets enough labels to
+/// read: losses 2.2–3.4 on a one-column figure are labelled at a step of
+/// 0.2 (six labels), not at 2.5 and 3 alone (plotters' step for 6 asked).
+#[test]
+fn a_linear_axis_of_a_tall_panel_gets_labels_at_a_fine_round_step() {
+    use scaling_laws::plots::{write_figure, Figure, LegendPosition, Panel, Series};
+    let points: Vec<(f64, f64)> = (0..=12)
+        .map(|k| (f64::from(k), 2.2 + 0.1 * f64::from(k)))
+        .collect();
+    let panel = Panel {
+        title: "t".into(),
+        series: vec![Series::markers("", points, 0)],
+        legend: LegendPosition::None,
+        ..Panel::default()
+    };
+    let mut fig = Figure::new("linear", 1, 1, vec![panel]);
+    fig.panel_size = (560, 520);
+    let dir = std::env::temp_dir().join(format!("scaling-laws-linear-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths = write_figure(&fig, &dir.join("linear")).unwrap();
+    let svg = std::fs::read_to_string(&paths[1]).unwrap();
+    let texts: Vec<String> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| t.split('>').nth(1))
+        .map(|t| t.split('<').next().unwrap_or("").trim().to_string())
+        .collect();
+    for label in ["2.4", "2.6", "2.8", "3", "3.2", "3.4"] {
+        assert!(
+            texts.iter().any(|t| t == label),
+            "{label} missing from {texts:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
