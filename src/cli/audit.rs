@@ -231,8 +231,9 @@ fn figure(name: &str, audits: &[Audit]) -> Figure {
         }
     }
     let panel = Panel {
-        title: format!("{name}: held-out score against distance"),
-        x_label: "Mahalanobis distance on (ln N, ln D) from the training data".into(),
+        // The data set's name is the figure's title already.
+        title: "held-out score against distance".into(),
+        x_label: "Mahalanobis distance from the training data".into(),
         y_label: "held-out RMSE of ln L".into(),
         x_log: false,
         y_log: true,

@@ -972,6 +972,22 @@ fn chart_builder<'a, 'b, DB: DrawingBackend>(
     b
 }
 
+/// The axis labels' font size: 9 pt, or 8 pt when a label at 9 pt is
+/// longer than its axis (plotters centres it on the plotting area on one
+/// line, so a longer one is cut at the canvas' edge).
+fn axis_label_size<DB: DrawingBackend, CT: CoordTranslate>(
+    panel: &Panel,
+    plot: &DrawingArea<DB, CT>,
+) -> u32 {
+    let (w, h) = plot.dim_in_pixel();
+    let fits = |label: &str, len: u32| style::text_width(label, style::AXIS_LABEL) <= len;
+    if fits(&panel.x_label, w) && fits(&panel.y_label, h) {
+        style::AXIS_LABEL
+    } else {
+        style::TICK
+    }
+}
+
 fn draw_panel<'a, DB, X, Y>(
     area: &'a DrawingArea<DB, plotters::coord::Shift>,
     panel: &Panel,
@@ -1032,6 +1048,7 @@ where
     // so on a tall panel a range like 2.2–3.4 gets 2.4, 2.6, …, 3.4 rather
     // than 2.5 and 3 alone.
     let (_, ph) = chart.plotting_area().dim_in_pixel();
+    let desc_size = axis_label_size(panel, chart.plotting_area());
     let y_labels = if panel.y_categories.is_empty() {
         (ph * 5 / (9 * style::TICK)).clamp(6, 10) as usize
     } else {
@@ -1046,7 +1063,7 @@ where
         .x_labels(x_labels)
         .y_labels(y_labels)
         .label_style(("sans-serif", style::TICK))
-        .axis_desc_style(("sans-serif", style::AXIS_LABEL))
+        .axis_desc_style(("sans-serif", desc_size))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(210, 210, 210))
         .draw()
