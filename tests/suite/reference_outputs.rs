@@ -135,6 +135,29 @@ fn exp9_pooled_variance_is_recomputed_from_the_per_fit_table() {
     assert!(out.report().contains("variance of b̂ − b"));
 }
 
+/// The published surfaces, their simulated Approach 2 costs at Llama 3's
+/// budget, and the cost figure `stem` drawn from them (no data needed).
+fn simulated_cost_figure(
+    stem: &str,
+) -> (
+    Vec<(String, scaling_laws::models::LossSurface<f64>)>,
+    Vec<scaling_laws::studies::isoflops::cost::SimulatedCost>,
+    scaling_laws::plots::Figure,
+) {
+    use scaling_laws::studies::isoflops::cost::{
+        cost_files, published_surfaces, simulate_costs, LLAMA3_405B_BUDGET,
+    };
+    let surfaces = published_surfaces();
+    let sim = simulate_costs(&surfaces, LLAMA3_405B_BUDGET).unwrap();
+    let fig = cost_files(&sim, &[])
+        .figures
+        .into_iter()
+        .find(|(s, _)| s == stem)
+        .unwrap()
+        .1;
+    (surfaces, sim, fig)
+}
+
 /// Exp 11 `simulated_costs`: per bias and surface the closed form is a
 /// line and the simulation hollow rings on it (different kinds, so neither
 /// is drawn as lying on the other); the old figure drew the closed form
@@ -143,18 +166,9 @@ fn exp9_pooled_variance_is_recomputed_from_the_per_fit_table() {
 fn exp11_simulated_costs_draws_simulated_rings_on_closed_form_lines() {
     use scaling_laws::plots::palette::REFERENCE;
     use scaling_laws::plots::SeriesKind;
-    use scaling_laws::studies::isoflops::cost::{
-        cost_files, published_surfaces, simulate_costs, LLAMA3_405B_BUDGET, WIDTH_FACTORS,
-    };
-    let surfaces = published_surfaces();
-    let sim = simulate_costs(&surfaces, LLAMA3_405B_BUDGET).unwrap();
-    let files = cost_files(&sim, &[]);
-    let fig = &files
-        .figures
-        .iter()
-        .find(|(s, _)| s == "simulated_costs")
-        .unwrap()
-        .1;
+    use scaling_laws::studies::isoflops::cost::WIDTH_FACTORS;
+    let (surfaces, sim, fig) = simulated_cost_figure("simulated_costs");
+    let fig = &fig;
     assert_eq!(fig.panels.len(), 2);
     for (panel, bias) in fig.panels.iter().zip(["offset 3x", "drift to 3x"]) {
         for (name, _) in &surfaces {
@@ -196,18 +210,9 @@ fn exp11_simulated_costs_draws_simulated_rings_on_closed_form_lines() {
 
 #[test]
 fn exp11_token_allocation_bars_and_allocation_table_match_the_surfaces() {
-    use scaling_laws::studies::isoflops::cost::{
-        allocation_table, cost_files, published_surfaces, simulate_costs, LLAMA3_405B_BUDGET,
-    };
-    let surfaces = published_surfaces();
-    let sim = simulate_costs(&surfaces, LLAMA3_405B_BUDGET).unwrap();
-    let files = cost_files(&sim, &[]);
-    let fig = &files
-        .figures
-        .iter()
-        .find(|(s, _)| s == "token_allocation_errors")
-        .unwrap()
-        .1;
+    use scaling_laws::studies::isoflops::cost::{allocation_table, LLAMA3_405B_BUDGET};
+    let (surfaces, sim, fig) = simulated_cost_figure("token_allocation_errors");
+    let fig = &fig;
     assert_eq!(fig.panels.len(), 2);
     for (panel, bias) in fig.panels.iter().zip(["offset 3x", "drift to 3x"]) {
         let bars = panel.bars.as_ref().unwrap();
