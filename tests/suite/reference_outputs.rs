@@ -135,15 +135,15 @@ fn exp9_pooled_variance_is_recomputed_from_the_per_fit_table() {
     assert!(out.report().contains("variance of b̂ − b"));
 }
 
+use scaling_laws::plots::Figure;
+use scaling_laws::studies::isoflops::cost::SimulatedCost;
+
+/// The published surfaces by name.
+type Surfaces = Vec<(String, scaling_laws::models::LossSurface<f64>)>;
+
 /// The published surfaces, their simulated Approach 2 costs at Llama 3's
 /// budget, and the cost figure `stem` drawn from them (no data needed).
-fn simulated_cost_figure(
-    stem: &str,
-) -> (
-    Vec<(String, scaling_laws::models::LossSurface<f64>)>,
-    Vec<scaling_laws::studies::isoflops::cost::SimulatedCost>,
-    scaling_laws::plots::Figure,
-) {
+fn simulated_cost_figure(stem: &str) -> (Surfaces, Vec<SimulatedCost>, Figure) {
     use scaling_laws::studies::isoflops::cost::{
         cost_files, published_surfaces, simulate_costs, LLAMA3_405B_BUDGET,
     };
