@@ -967,6 +967,9 @@ fn chart_builder<'a, 'b, DB: DrawingBackend>(
         } else {
             0
         })
+        // Room for half of a last x label centred on the axis' end ("1e12"
+        // in the last column was cut at the canvas' edge).
+        .margin_right(style::MARGIN + style::TICK * 3 / 4)
         .x_label_area_size(style::X_LABEL_AREA)
         .y_label_area_size(names.max(style::Y_LABEL_AREA));
     b
