@@ -110,7 +110,7 @@ pub fn rotate_labels(texts: &[String], bar_px: f64) -> bool {
 /// The y range of a bar panel whose plotting area is `plot_h` pixels tall:
 /// every bar (cut at `y_limits`), whisker and value label inside, with
 /// `label_px` pixels for a label beyond each end that carries one and a
-/// free band of `band_px` pixels at the top for the legend and notes.
+/// free band of `band_px` pixels at the top for the notes.
 pub fn y_range(bars: &Bars, log: bool, plot_h: f64, band_px: f64, label_px: f64) -> Range<f64> {
     let limits = bars.y_limits.filter(|[lo, hi]| !log && lo < hi);
     let clamp = |v: f64| match limits {
@@ -181,8 +181,8 @@ pub fn category_names_fit(names: &[Vec<String>], cat_w: f64) -> bool {
 /// their width under the axis, value labels beyond each bar's end and
 /// whisker (along the bar when wider than it), bars cut at `y_limits` with
 /// a white break and their label beyond the cut, and the notes (upper left)
-/// and legend (upper right, or under the notes when both do not fit side
-/// by side) in a band above the bars.
+/// in a band above the bars. The legend is the figure's to draw, below the
+/// panel ([`LegendPosition::Below`]).
 pub(crate) fn draw_bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     panel: &Panel,
@@ -250,29 +250,13 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
     } else {
         f64::from(style::BAR_TEXT) + 14.0
     };
-    // The band above the bars: notes upper left, legend upper right (or
-    // under the notes when they do not fit side by side).
+    // The band above the bars holds the notes (upper left); the legend is
+    // drawn below the panel by the figure ([`LegendPosition::Below`]).
     let note_line = style::LEGEND as i32 + 8;
-    let notes_h = if panel.annotations.is_empty() {
+    let band = if panel.annotations.is_empty() {
         0
     } else {
         note_line * panel.annotations.len() as i32 + 14
-    };
-    let notes_w = panel
-        .annotations
-        .iter()
-        .map(|t| style::text_width(t, style::LEGEND) as i32 + 24)
-        .max()
-        .unwrap_or(0);
-    let labels: Vec<&str> = bars.groups.iter().map(|g| g.label.as_str()).collect();
-    let legend = (!matches!(panel.legend, LegendPosition::None | LegendPosition::Below))
-        .then(|| super::legend::labels_size(&labels))
-        .flatten();
-    let stacked = legend.is_some_and(|(lw, _)| f64::from(notes_w + lw + 20) > plot_w);
-    let band = match legend {
-        Some((_, lh)) if stacked => notes_h + lh + 10,
-        Some((_, lh)) => notes_h.max(lh + 10),
-        None => notes_h,
     };
     let yr = y_range(bars, panel.y_log, plot_h, f64::from(band), label_px);
     let limits = bars.y_limits.filter(|[lo, hi]| !panel.y_log && lo < hi);
@@ -310,7 +294,7 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                 .draw()
                 .map_err(e)?;
             // Category names, wrapped, centred under their category.
-            let (px, py) = chart.plotting_area().get_pixel_range();
+            let (_, py) = chart.plotting_area().get_pixel_range();
             let (bx, by) = area.get_base_pixel();
             for (ci, name) in names.iter().enumerate() {
                 let (cx, _) = chart.backend_coord(&(ci as f64, yr.start));
@@ -386,13 +370,7 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                         Rectangle::new([(x0, base), (x1, v)], c.mix(0.8).filled())
                     })
                     .collect();
-                let fill = c.filled();
-                let h = style::LEGEND as i32 / 2;
-                chart
-                    .draw_series(rects)
-                    .map_err(e)?
-                    .label(g.label.as_str())
-                    .legend(move |(x, y)| Rectangle::new([(x, y - h), (x + 2 * h, y + h)], fill));
+                chart.draw_series(rects).map_err(e)?;
                 // A bar cut at a limit: a white break across it near the cut.
                 if let Some([lo, hi]) = limits {
                     for (ci, &v) in g.values.iter().enumerate() {
@@ -467,7 +445,6 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                     }
                 }
             }
-            let plot_w = px.end - px.start;
             for (k, text) in panel.annotations.iter().enumerate() {
                 chart
                     .plotting_area()
@@ -480,14 +457,6 @@ pub(crate) fn draw_bars<DB: DrawingBackend>(
                             )),
                     )
                     .map_err(e)?;
-            }
-            if let Some((lw, _)) = legend {
-                let at = if stacked {
-                    (plot_w - lw - 5, notes_h + 5)
-                } else {
-                    (plot_w - lw - 5, 5)
-                };
-                super::legend::draw_legend(chart, SeriesLabelPosition::Coordinate(at.0, at.1))?;
             }
         }};
     }
@@ -534,7 +503,7 @@ pub struct ClosedFormBars {
     pub panels: Vec<ClosedFormPanel>,
     /// The note saying what the tick is, in the first panel.
     pub note: String,
-    /// The panel that carries the legend.
+    /// The panel under which the legend is drawn.
     pub legend_panel: usize,
     /// Significant digits of the printed values.
     pub value_digits: usize,
@@ -580,7 +549,7 @@ impl ClosedFormBars {
                         Vec::new()
                     },
                     legend: if pi == self.legend_panel {
-                        LegendPosition::UpperLeft
+                        LegendPosition::Below
                     } else {
                         LegendPosition::None
                     },

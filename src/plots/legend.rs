@@ -15,7 +15,6 @@
 
 use std::ops::Range;
 
-use plotters::coord::Shift;
 use plotters::element::MultiLineText;
 use plotters::prelude::*;
 
@@ -158,18 +157,21 @@ pub fn notes_corner(
     if panel.annotations.is_empty() {
         return LegendPosition::LowerRight;
     }
-    let data = data_marks(panel, xr, yr, area);
+    corner_among(&panel.annotations, &data_marks(panel, xr, yr, area), area)
+}
+
+/// [`notes_corner`] among the data marks `data`.
+fn corner_among(notes: &[String], data: &[Rect], area: (i32, i32)) -> LegendPosition {
     let covered = |pos: LegendPosition| {
-        let r = notes_rect(&panel.annotations, pos, area);
+        let r = notes_rect(notes, pos, area);
         data.iter().filter(|m| r.overlaps(m, CLEARANCE)).count()
     };
-    let counts: Vec<usize> = NOTE_CORNERS.iter().map(|&p| covered(p)).collect();
-    let best = counts
+    NOTE_CORNERS
         .iter()
+        .copied()
         .enumerate()
-        .min_by_key(|(i, c)| (**c, *i))
-        .map_or(0, |(i, _)| i);
-    NOTE_CORNERS[best]
+        .min_by_key(|&(i, p)| (covered(p), i))
+        .map_or(LegendPosition::LowerRight, |(_, p)| p)
 }
 
 /// How far a panel's largest marker (or widest line) reaches from its
@@ -200,23 +202,38 @@ pub fn notes_placement(
     yr: &Range<f64>,
     area: (i32, i32),
 ) -> (LegendPosition, Range<f64>) {
-    let corner = notes_corner(panel, xr, yr, area);
     if panel.annotations.is_empty() {
-        return (corner, yr.clone());
+        return (LegendPosition::LowerRight, yr.clone());
     }
-    let rect = notes_rect(&panel.annotations, corner, area);
     let data = data_marks(panel, xr, yr, area);
+    let (corner, extended) = place_notes(panel, yr, area, &data);
+    (corner, extended.unwrap_or_else(|| yr.clone()))
+}
+
+/// [`notes_placement`] given the panel's data marks `data` at `yr`: the
+/// corner, and the extended y range when the notes need a band.
+fn place_notes(
+    panel: &Panel,
+    yr: &Range<f64>,
+    area: (i32, i32),
+    data: &[Rect],
+) -> (LegendPosition, Option<Range<f64>>) {
+    if panel.annotations.is_empty() {
+        return (LegendPosition::LowerRight, None);
+    }
+    let corner = corner_among(&panel.annotations, data, area);
+    let rect = notes_rect(&panel.annotations, corner, area);
     if !data.iter().any(|m| rect.overlaps(m, CLEARANCE)) {
-        return (corner, yr.clone());
+        return (corner, None);
     }
     // Room for the notes and for the largest marker under them.
     let band = rect.y1 - rect.y0 + 2 * CLEARANCE + reach(panel) + 2;
     if band >= area.1 / 2 {
-        return (corner, yr.clone());
+        return (corner, None);
     }
     (
         LegendPosition::UpperRight,
-        with_headroom(yr, band, area.1, panel.y_log),
+        Some(with_headroom(yr, band, area.1, panel.y_log)),
     )
 }
 
@@ -444,15 +461,6 @@ pub fn labels_size(labels: &[&str]) -> Option<(i32, i32)> {
     Some((w + SYMBOL_WIDTH + 2 * INNER_MARGIN, h + 2 * INNER_MARGIN))
 }
 
-/// The size in pixels of the plotting area a curve panel leaves in `area`
-/// ([`super::titled_body`], [`super::chart_builder`]).
-fn plotting_area_size<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    panel: &Panel,
-) -> Result<(i32, i32), String> {
-    plot_size(panel, area.dim_in_pixel())
-}
-
 /// The size in pixels of the plotting area a curve panel leaves in an area
 /// of `cell` pixels: a dry run on an in-memory SVG of that size (axis
 /// ranges do not change it).
@@ -475,14 +483,36 @@ pub fn place_in_area(
     yr: Range<f64>,
     plot: (i32, i32),
 ) -> LegendPlacement {
-    let (notes, yr) = notes_placement(panel, xr, &yr, plot);
+    let wants_legend = !matches!(panel.legend, LegendPosition::None | LegendPosition::Below);
+    if !wants_legend && panel.annotations.is_empty() {
+        return LegendPlacement {
+            position: panel.legend,
+            offset: None,
+            y_range: yr,
+            notes: LegendPosition::LowerRight,
+        };
+    }
+    // The data's marks, computed once (again only if the notes' band moves
+    // the data), and the notes' block where they are drawn.
+    let mut data = data_marks(panel, xr, &yr, plot);
+    let (notes, extended) = place_notes(panel, &yr, plot, &data);
+    let yr = match extended {
+        Some(r) => {
+            data = data_marks(panel, xr, &r, plot);
+            r
+        }
+        None => yr,
+    };
+    if !panel.annotations.is_empty() {
+        data.push(notes_rect(&panel.annotations, notes, plot));
+    }
     let unchanged = |position| LegendPlacement {
         position,
         offset: None,
         y_range: yr.clone(),
         notes,
     };
-    if matches!(panel.legend, LegendPosition::None | LegendPosition::Below) {
+    if !wants_legend {
         return unchanged(panel.legend);
     }
     let Some(size) = legend_size(panel) else {
@@ -500,7 +530,6 @@ pub fn place_in_area(
         .into_iter()
         .filter(|p| *p != panel.legend),
     );
-    let data = marks(panel, xr, &yr, plot);
     if let Some(position) = free_place(&candidates, size, plot, &data) {
         return unchanged(position);
     }
@@ -528,24 +557,4 @@ pub fn place_in_area(
         y_range: with_headroom(&yr, band, plot.1, panel.y_log),
         notes,
     }
-}
-
-/// [`place_in_area`] for a curve panel drawn in `area` (a dry run measures
-/// its plotting area).
-pub(crate) fn place_legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    panel: &Panel,
-    xr: &Range<f64>,
-    yr: Range<f64>,
-) -> Result<LegendPlacement, String> {
-    if panel.legend == LegendPosition::None && panel.annotations.is_empty() {
-        return Ok(LegendPlacement {
-            position: LegendPosition::None,
-            offset: None,
-            y_range: yr,
-            notes: LegendPosition::LowerRight,
-        });
-    }
-    let plot = plotting_area_size(area, panel)?;
-    Ok(place_in_area(panel, xr, yr, plot))
 }

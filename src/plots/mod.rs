@@ -511,7 +511,11 @@ pub fn write_figure(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError
     }
     register_font();
     let (pw, ph) = panel_px(fig);
-    let strips: u32 = row_strips(fig).iter().sum();
+    let layout = layout(fig).map_err(|message| PlotError::Draw {
+        path: stem.with_extension("png"),
+        message,
+    })?;
+    let strips: u32 = layout.strips.iter().sum();
     let size = (
         pw * fig.cols as u32,
         ph * fig.rows as u32 + title_height(fig) + legend_rows(fig) * LEGEND_ROW + strips,
@@ -529,12 +533,12 @@ pub fn write_figure(fig: &Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError
     let result = (|| {
         {
             let root = glyphs::Glyphs::new(BitMapBackend::new(&tmp_png, size)).into_drawing_area();
-            draw_figure(&root, fig).map_err(draw_err(&png))?;
+            draw_figure(&root, fig, &layout).map_err(draw_err(&png))?;
             root.present().map_err(|e| draw_err(&png)(e.to_string()))?;
         }
         {
             let root = SVGBackend::new(&tmp_svg, size).into_drawing_area();
-            draw_figure(&root, fig).map_err(draw_err(&svg))?;
+            draw_figure(&root, fig, &layout).map_err(draw_err(&svg))?;
             root.present().map_err(|e| draw_err(&svg)(e.to_string()))?;
         }
         for (tmp, dst) in [(&tmp_png, &png), (&tmp_svg, &svg)] {
@@ -649,12 +653,51 @@ fn draw_entries<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The entries of a panel's legend when it goes below the panel
-/// ([`LegendPosition::Below`]), drawn in a cell of `cell` pixels; empty
-/// when the legend is drawn inside or there is none. Bar panels put their
-/// legend below always (no band above the bars for it); box plots and heat
-/// maps keep theirs. `shared`: the figure has a shared legend strip.
-fn below_entries(panel: &Panel, cell: (u32, u32), shared: bool) -> Vec<LegendEntry> {
+/// A curve panel as it is drawn: coinciding series separated
+/// ([`look::separate`]), its x range, and where its legend and notes go
+/// ([`legend::place_in_area`], which also gives the y range).
+struct Placed {
+    panel: Panel,
+    xr: Range<f64>,
+    plot: (i32, i32),
+    place: legend::LegendPlacement,
+}
+
+/// A figure's layout, computed once per figure and shared by the PNG, the
+/// SVG and [`covered_marks`]: each curve panel's placement (`None` for bar,
+/// box and heat-map panels), each panel's legend entries drawn below it,
+/// and the strip height under each row of panels.
+struct Layout {
+    placed: Vec<Option<Placed>>,
+    below: Vec<Vec<LegendEntry>>,
+    strips: Vec<u32>,
+}
+
+/// A curve panel placed in a cell of `cell` pixels (`None` for bar, box
+/// and heat-map panels). `shared`: the figure has a shared legend strip.
+fn place_panel(panel: &Panel, cell: (u32, u32), shared: bool) -> Result<Option<Placed>, String> {
+    if panel.bars.is_some() || panel.boxes.is_some() || panel.heatmap.is_some() {
+        return Ok(None);
+    }
+    let (xr, yr) = panel_ranges(panel);
+    // Series lying on earlier ones are drawn so both show, and say so in
+    // the panel's legend (the shared legend says it for the figure).
+    let drawn = look::separate(panel, &xr, &yr, !shared);
+    let plot = legend::plot_size(&drawn, cell)?;
+    let place = legend::place_in_area(&drawn, &xr, yr, plot);
+    Ok(Some(Placed {
+        panel: drawn,
+        xr,
+        plot,
+        place,
+    }))
+}
+
+/// The entries of a panel's legend drawn below it ([`LegendPosition::Below`]):
+/// a curve panel's when its placement put it there, a bar panel's always
+/// (no band above the bars for it); empty otherwise. Box plots and heat
+/// maps keep theirs.
+fn below_entries(panel: &Panel, placed: Option<&Placed>) -> Vec<LegendEntry> {
     if panel.legend == LegendPosition::None {
         return Vec::new();
     }
@@ -666,22 +709,17 @@ fn below_entries(panel: &Panel, cell: (u32, u32), shared: bool) -> Vec<LegendEnt
             .map(|g| (g.label.clone(), g.color, None))
             .collect();
     }
-    if panel.boxes.is_some() || panel.heatmap.is_some() {
-        return Vec::new();
-    }
-    let (xr, yr) = panel_ranges(panel);
-    let drawn = look::separate(panel, &xr, &yr, !shared);
-    let Ok(plot) = legend::plot_size(&drawn, cell) else {
+    let Some(p) = placed.filter(|p| p.place.position == LegendPosition::Below) else {
         return Vec::new();
     };
-    if legend::place_in_area(&drawn, &xr, yr, plot).position != LegendPosition::Below {
-        return Vec::new();
-    }
-    drawn
+    p.panel
         .series
         .iter()
         .filter(|s| {
-            !s.label.is_empty() && s.points.iter().any(|p| usable(p, drawn.x_log, drawn.y_log))
+            !s.label.is_empty()
+                && s.points
+                    .iter()
+                    .any(|q| usable(q, p.panel.x_log, p.panel.y_log))
         })
         .map(|s| (s.label.clone(), s.color, Some(s.look())))
         .collect()
@@ -719,57 +757,67 @@ fn below_height(entries: &[LegendEntry], width: u32) -> u32 {
     (entries.len().div_ceil(grid.per_row) as u32) * LEGEND_ROW + 16
 }
 
-/// The below-panel legend entries of every panel of `fig`, in order.
-fn figure_below_entries(fig: &Figure) -> Vec<Vec<LegendEntry>> {
+/// The layout of `fig` (see [`Layout`]).
+fn layout(fig: &Figure) -> Result<Layout, String> {
     let cell = panel_px(fig);
-    fig.panels
+    let placed = fig
+        .panels
         .iter()
-        .map(|p| below_entries(p, cell, fig.shared_legend))
-        .collect()
-}
-
-/// Height of the strip under each row of panels that holds its panels'
-/// below-panel legends (the tallest of the row; 0 when none).
-fn row_strips(fig: &Figure) -> Vec<u32> {
-    let (pw, _) = panel_px(fig);
-    let entries = figure_below_entries(fig);
-    (0..fig.rows)
+        .map(|p| place_panel(p, cell, fig.shared_legend))
+        .collect::<Result<Vec<_>, _>>()?;
+    let below: Vec<Vec<LegendEntry>> = fig
+        .panels
+        .iter()
+        .zip(&placed)
+        .map(|(p, pl)| below_entries(p, pl.as_ref()))
+        .collect();
+    // Under each row, the tallest of its panels' below-panel legends.
+    let strips = (0..fig.rows)
         .map(|r| {
-            entries
+            below
                 .iter()
                 .skip(r * fig.cols)
                 .take(fig.cols)
-                .map(|e| below_height(e, pw))
+                .map(|e| below_height(e, cell.0))
                 .max()
                 .unwrap_or(0)
         })
-        .collect()
+        .collect();
+    Ok(Layout {
+        placed,
+        below,
+        strips,
+    })
 }
 
 /// For each panel of `fig`, how many of its data marks (markers and line
 /// samples, [`legend::data_marks`]) its legend box and its notes cover as
 /// drawn: the placement [`write_figure`] makes, replayed. 0 for a legend
 /// below the panel, a shared legend strip, and bar, box and heat-map panels
-/// (their legends are outside the bars and boxes by construction). The
+/// (their legends are outside the bars and boxes by construction), and for
+/// every panel of a figure that cannot be laid out (it is not drawn). The
 /// check behind "a legend never covers data" on every figure the crate draws.
 pub fn covered_marks(fig: &Figure) -> Vec<usize> {
-    let cell = panel_px(fig);
-    fig.panels
+    let Ok(layout) = layout(fig) else {
+        return vec![0; fig.panels.len()];
+    };
+    layout
+        .placed
         .iter()
-        .map(|panel| {
-            if panel.bars.is_some() || panel.boxes.is_some() || panel.heatmap.is_some() {
-                return 0;
-            }
-            let (xr, yr) = panel_ranges(panel);
-            let drawn = look::separate(panel, &xr, &yr, !fig.shared_legend);
-            let Ok(plot) = legend::plot_size(&drawn, cell) else {
+        .map(|placed| {
+            let Some(Placed {
+                panel,
+                xr,
+                plot,
+                place,
+            }) = placed
+            else {
                 return 0;
             };
-            let place = legend::place_in_area(&drawn, &xr, yr, plot);
-            let data = legend::data_marks(&drawn, &xr, &place.y_range, plot);
+            let data = legend::data_marks(panel, xr, &place.y_range, *plot);
             let mut boxes = Vec::new();
             if !matches!(place.position, LegendPosition::None | LegendPosition::Below) {
-                if let Some(size) = legend::legend_size(&drawn) {
+                if let Some(size) = legend::legend_size(panel) {
                     boxes.push(match place.offset {
                         Some((x0, y0)) => legend::Rect {
                             x0,
@@ -777,12 +825,12 @@ pub fn covered_marks(fig: &Figure) -> Vec<usize> {
                             x1: x0 + size.0,
                             y1: y0 + size.1,
                         },
-                        None => legend::legend_rect(place.position, size, plot),
+                        None => legend::legend_rect(place.position, size, *plot),
                     });
                 }
             }
-            if !drawn.annotations.is_empty() {
-                boxes.push(legend::notes_rect(&drawn.annotations, place.notes, plot));
+            if !panel.annotations.is_empty() {
+                boxes.push(legend::notes_rect(&panel.annotations, place.notes, *plot));
             }
             data.iter()
                 .filter(|m| boxes.iter().any(|b| b.overlaps(m, 0)))
@@ -807,6 +855,7 @@ fn panel_ranges(panel: &Panel) -> (Range<f64>, Range<f64>) {
 fn draw_figure<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     fig: &Figure,
+    layout: &Layout,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let (top, body) = root.split_vertically(title_height(fig));
@@ -827,12 +876,10 @@ fn draw_figure<DB: DrawingBackend>(
     }
     // Rows of panels, each with the strip of its below-panel legends.
     let (_, ph) = panel_px(fig);
-    let strips = row_strips(fig);
-    let below = figure_below_entries(fig);
     let mut areas = Vec::new();
     let mut strip_areas = Vec::new();
     let mut rest = body;
-    for strip_h in &strips {
+    for strip_h in &layout.strips {
         let (row, after) = rest.split_vertically(ph + strip_h);
         rest = after;
         for cell in row.split_evenly((1, fig.cols)) {
@@ -842,7 +889,7 @@ fn draw_figure<DB: DrawingBackend>(
         }
     }
     for (k, (area, panel)) in areas.iter().zip(&fig.panels).enumerate() {
-        let entries = &below[k];
+        let entries = &layout.below[k];
         if !entries.is_empty() {
             let (w, _) = strip_areas[k].dim_in_pixel();
             let strip = strip_areas[k].margin(8, 0, 0, 0);
@@ -869,16 +916,18 @@ fn draw_figure<DB: DrawingBackend>(
             heatmap::draw_heatmap(area, &panel.title, map)?;
             continue;
         }
-        let (xr, yr) = panel_ranges(panel);
-        // Series lying on earlier ones are drawn so both show, and say so
-        // in the panel's legend (the shared legend says it for the figure).
-        let panel = &look::separate(panel, &xr, &yr, !fig.shared_legend);
-        let place = legend::place_legend(area, panel, &xr, yr)?;
+        let Some(Placed {
+            panel, xr, place, ..
+        }) = &layout.placed[k]
+        else {
+            continue;
+        };
+        let xr = xr.clone();
         let at = match place.offset {
             Some((x, y)) => SeriesLabelPosition::Coordinate(x, y),
             None => legend::series_label_position(place.position),
         };
-        let yr = place.y_range;
+        let yr = place.y_range.clone();
         let panel = &Panel {
             legend: place.position,
             ..panel.clone()
