@@ -11,6 +11,7 @@ use super::sweep::{
     NamedBias, SweepCell, BUDGET_STYLE,
 };
 use super::{linspace, ExperimentError, ExperimentFiles};
+use super::{rounding_to_zero, ROUNDING};
 
 /// What Experiment 1 sweeps.
 #[derive(Debug, Clone, PartialEq)]
@@ -540,17 +541,4 @@ pub fn case_figure(
         3,
         panels,
     )
-}
-
-/// Relative errors below this are floating-point rounding (a fit of exact
-/// data recovers the parameters to about 1e-15): drawn as 0.
-pub const ROUNDING: f64 = 1e-12;
-
-/// `v`, or 0 when |v| < [`ROUNDING`].
-pub(crate) fn rounding_to_zero(v: f64) -> f64 {
-    if v.abs() < ROUNDING {
-        0.0
-    } else {
-        v
-    }
 }

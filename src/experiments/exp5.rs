@@ -622,13 +622,18 @@ impl Exp5Output {
         }
         // Noise-free data: VPNLS recovers the surface to rounding, and the
         // title says so rather than let the noise read as a trend.
-        let largest = self
-            .extrapolation
-            .iter()
-            .map(|r| r.relative_error().abs())
-            .filter(|e| e.is_finite())
-            .fold(0.0f64, f64::max);
-        let reading = if largest < super::exp1::ROUNDING {
+        // A NaN or infinite error fails the `<` and makes no claim.
+        let exact = !self.extrapolation.is_empty()
+            && self
+                .extrapolation
+                .iter()
+                .all(|r| r.relative_error().abs() < super::ROUNDING);
+        let reading = if exact {
+            let largest = self
+                .extrapolation
+                .iter()
+                .map(|r| r.relative_error().abs())
+                .fold(0.0, f64::max);
             format!(
                 "; every |error| ≤ {}: floating-point rounding, the surface is recovered exactly",
                 crate::io::fmt_sig(largest, 2)

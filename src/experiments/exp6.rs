@@ -238,10 +238,10 @@ impl Exp6Output {
             .map(|&p| {
                 let rows: Vec<&Exp6Row> = self.rows.iter().filter(|r| r.surface == p).collect();
                 // Rounding noise (the symmetric surface's errors are exactly
-                // 0, computed as ±1e-14) is drawn as 0, not as data.
+                // 0, computed as up to ±1.6e-14) is drawn as 0, not as data.
                 let pts = |f: fn(&Exp6Row) -> f64| {
                     rows.iter()
-                        .map(|r| (r.half_width, super::exp1::rounding_to_zero(f(r))))
+                        .map(|r| (r.half_width, super::rounding_to_zero(f(r))))
                         .collect::<Vec<_>>()
                 };
                 Panel {
@@ -267,7 +267,7 @@ impl Exp6Output {
             format!(
                 "Experiment 6: Approach 2 intercept error, numerical fit vs closed form ({} points per curve, centred grids; Δ = numerical − predicted; errors below {:e} are rounding, drawn as 0)",
                 self.config.points,
-                super::exp1::ROUNDING
+                super::ROUNDING
             ),
             1,
             cols,

@@ -119,6 +119,19 @@ pub fn floor_line(floor: f64, x: (f64, f64)) -> crate::plots::Series {
     .dashed()
 }
 
+/// Relative errors below this are floating-point rounding (a fit of exact
+/// data recovers the parameters to about 1e-15): drawn as 0.
+pub const ROUNDING: f64 = 1e-12;
+
+/// `v`, or 0 when |v| < [`ROUNDING`].
+pub fn rounding_to_zero(v: f64) -> f64 {
+    if v.abs() < ROUNDING {
+        0.0
+    } else {
+        v
+    }
+}
+
 /// `|x|`, raised to `floor` (so an exact fit shows on a log axis; drawn with
 /// [`floor_line`], not as a dip), NaN for a non-finite `x`.
 pub fn floored(x: f64, floor: f64) -> f64 {

@@ -547,3 +547,25 @@ fn no_legend_or_note_covers_data_in_any_experiment_figure() {
     }
     assert!(figures >= 48, "{figures} figures checked");
 }
+
+/// Experiment 5's extrapolation figure says its errors are floating-point
+/// rounding and gives the largest (found here plainly) to two digits:
+/// 2.0e-14 with the default settings, as specs/experiment-5.md says.
+#[test]
+fn exp5_extrapolation_title_says_the_errors_are_rounding() {
+    use scaling_laws::experiments::exp5::{run_exp5, Exp5Config};
+    let out = run_exp5(&Exp5Config::default()).unwrap();
+    let mut largest = 0.0f64;
+    for r in &out.extrapolation {
+        let e = r.relative_error().abs();
+        assert!(e < 1e-12, "{e}");
+        largest = largest.max(e);
+    }
+    let title = out.extrapolation_figure().title;
+    let clause = format!(
+        "every |error| ≤ {}: floating-point rounding",
+        fmt_sig(largest, 2)
+    );
+    assert!(title.contains(&clause), "{title}");
+    assert!(title.contains("every |error| ≤ 2.0e-14"), "{title}");
+}
