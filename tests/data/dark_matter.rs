@@ -149,10 +149,16 @@ pub fn dark_matter_json_has_the_contract_keys_and_writes_its_folder() {
 }
 
 /// The FLOPs two-term fit on the Chinchilla runs reaches the same objective
-/// at every `--seed` from 0 to 20, at or below the original program's best
-/// seed's 4.0200722e-3 (issue 22; before, 9 of 22 seeds stopped at
-/// 4.020125950e-3).
+/// whatever the seed, at or below the original program's best seed's
+/// 4.0200722e-3 (issue 22; before, 9 of 22 seeds stopped at 4.020125950e-3).
+/// The default draws nothing (no jittered restarts: the seed reaches no fit,
+/// `jittered_starts` is empty); with the original program's 10 jittered
+/// restarts of the two-term law drawn from seeds 0–20 (`fit.seed`), it ends at
+/// the same objective to 1e-12 relative (the global stage and certificate,
+/// proofs/12 §12.10).
 pub fn dark_matter_fit_does_not_depend_on_the_seed() {
+    use scaling_laws::fitters::power_law::jittered_starts;
+    use scaling_laws::models::power_law::PowerLawForm;
     use scaling_laws::studies::dark_matter::analyse_metric;
     let input = chinchilla_input();
     let flops = input
@@ -160,22 +166,38 @@ pub fn dark_matter_fit_does_not_depend_on_the_seed() {
         .iter()
         .find(|m| m.metric == Metric::Flops)
         .unwrap();
-    let objective = |seed: u64| {
-        let params = DarkMatterParams {
+    let defaults = DarkMatterParams::default();
+    assert!(jittered_starts(PowerLawForm::TwoTerm, &defaults.fit).is_empty());
+    let objective = |seed: u64, restarts: usize| {
+        let mut params = DarkMatterParams {
             folds: 0,
             bootstrap: 0,
             ..DarkMatterParams::default()
         }
         .with_seed(seed);
+        params.fit.seed = seed;
+        params.fit.restarts_two_term = restarts;
         analyse_metric(flops, &input.loss, &input.group, &params)
             .unwrap()
             .two_term
             .objective
     };
-    let first = objective(0);
+    // The seed moves the restarts' starts.
+    let starts = |seed: u64| {
+        let mut fit = defaults.fit.clone();
+        fit.seed = seed;
+        fit.restarts_two_term = 10;
+        jittered_starts(PowerLawForm::TwoTerm, &fit)
+    };
+    assert_ne!(starts(0), starts(1));
+    let first = objective(0, 0);
     assert!(first <= 4.0200722e-3, "{first}");
-    for seed in 1..=20 {
-        assert_eq!(objective(seed).to_bits(), first.to_bits(), "seed {seed}");
+    for seed in 0..=20 {
+        let o = objective(seed, 10);
+        assert!(
+            (o - first).abs() <= 1e-12 * first,
+            "seed {seed}: {o} vs {first}"
+        );
     }
 }
 
