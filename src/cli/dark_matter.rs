@@ -278,9 +278,7 @@ fn law_json(f: &PowerLawFit) -> Value {
     // The certificate (proofs/12 §12.10): the fit against the best basin of
     // the variable-projection profile scored by the objective.
     v["certificate"] = match &f.certificate {
-        Some(c) => json!({"value": finite(c.value), "profile_best": finite(c.profile_best),
-            "tolerance": finite(c.tolerance), "gap": finite(c.gap),
-            "holds": c.holds(), "global_stage": c.global_stage}),
+        Some(c) => super::law_json::certificate_json(c, finite),
         None => json!("not_computable: the variable-projection profile is nowhere finite"),
     };
     v["warnings"] = json!(f.warnings);

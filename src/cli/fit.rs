@@ -452,11 +452,7 @@ pub(crate) fn fit_cmd(a: &FitArgs) -> Result<String, CliError> {
             "iterations": f.iterations, "warnings": all_warnings
         });
         if let Some(c) = &f.certificate {
-            v["certificate"] = json!({
-                "objective": c.objective, "value": num(c.value),
-                "profile_best": num(c.profile_best), "gap": num(c.gap),
-                "tolerance": num(c.tolerance), "global_stage": c.global_stage
-            });
+            v["certificate"] = super::law_json::certificate_json(c, num);
         }
         match &law {
             Some(l) => {

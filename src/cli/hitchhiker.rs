@@ -374,11 +374,7 @@ fn log_or_pinned(c: f64, name: &str) -> Value {
 fn certificate_json(r: &HitchhikerResult) -> Value {
     match &r.fit.certificate {
         None => Value::Null,
-        Some(c) => json!({
-            "objective": c.objective, "value": num(c.value),
-            "profile_best": num(c.profile_best), "gap": num(c.gap),
-            "tolerance": num(c.tolerance), "global_stage": c.global_stage
-        }),
+        Some(c) => super::law_json::certificate_json(c, num),
     }
 }
 

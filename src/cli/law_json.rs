@@ -21,6 +21,18 @@ pub(crate) fn num(x: f64) -> Value {
     }
 }
 
+/// A fit's certificate (its objective against the variable-projection
+/// profile's best, and whether that says it is the global optimum), every
+/// number written by `number` (the caller's convention for non-finite ones).
+pub(crate) fn certificate_json(c: &crate::fitters::Certificate, number: fn(f64) -> Value) -> Value {
+    json!({
+        "objective": c.objective, "value": number(c.value),
+        "profile_best": number(c.profile_best), "gap": number(c.gap),
+        "tolerance": number(c.tolerance), "holds": c.holds(),
+        "global_stage": c.global_stage
+    })
+}
+
 /// A value or the reason there is none (never `null`).
 pub(crate) fn or_reason<T>(r: &Result<T, String>, f: impl Fn(&T) -> Value) -> Value {
     match r {

@@ -610,6 +610,7 @@ fn fit_reports_warnings_statuses_and_refuses_a_meaningless_objective() {
         gap <= v["certificate"]["tolerance"].as_f64().unwrap(),
         "{v}"
     );
+    assert_eq!(v["certificate"]["holds"], true, "{v}");
     assert!(
         v["rss"].as_f64().unwrap() <= vp["rss"].as_f64().unwrap() * (1.0 + 1e-9) + 1e-24,
         "{v} {vp}"

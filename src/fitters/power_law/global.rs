@@ -11,7 +11,7 @@
 //! own objective (Huber on ln L), start the local optimiser; the
 //! certificate compares the fit's objective with the best of those scores.
 
-use super::{huber_delta, ln_prediction, objective, PowerLawData, PowerLawStatus, RestartOutcome};
+use super::{huber_delta, ln_prediction, objective, PowerLawData, RestartOutcome};
 use crate::models::power_law::PowerLawForm;
 
 /// The grid covers exponents with |α|·ln(x_max/x_min) ≤ this: a term over
@@ -410,23 +410,6 @@ pub fn face_starts(data: &PowerLawData<f64>, theta: &[f64]) -> Vec<Vec<f64>> {
         }
     }
     out
-}
-
-/// Whether a run ended above `best + tol` (NaN counts as above).
-pub(super) fn above(f: f64, best: f64, tol: f64) -> bool {
-    !matches!(
-        (f - best).partial_cmp(&tol),
-        Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
-    )
-}
-
-/// The status a certified run keeps, and what an uncertified one becomes.
-pub(super) fn certified_status(status: PowerLawStatus, certified: bool) -> PowerLawStatus {
-    if certified {
-        status
-    } else {
-        PowerLawStatus::LocalMinimum
-    }
 }
 
 /// The best finite end among the runs (the first among equals).

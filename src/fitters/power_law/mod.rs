@@ -736,7 +736,8 @@ fn fit_from_with(
                 });
                 if let Some((e, f)) = &end {
                     let tol = certificate_tolerance(data, e, &best_c.theta, best_c.objective);
-                    if !global::above(*f, best_c.objective, tol) {
+                    // Certified (a NaN gap is not).
+                    if *f - best_c.objective <= tol {
                         break;
                     }
                 }
@@ -797,8 +798,8 @@ fn fit_from_with(
         }
     });
     match &certificate {
-        Some(c) if global::above(c.value, c.profile_best, c.tolerance) => {
-            status = global::certified_status(status, false);
+        Some(c) if !c.holds() => {
+            status = PowerLawStatus::LocalMinimum;
             warnings.push(format!(
                 "a local minimum: the {} objective ends at {:e}, above the best basin of its \
                  variable-projection profile on these data ({:e}) by {:e} (rounding {:e}); \

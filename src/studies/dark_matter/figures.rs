@@ -180,29 +180,31 @@ pub fn improvements_table(r: &DarkMatterReport) -> Table {
 
 /// A law as text, `C₁/x^α₁ + C₂/x^α₂ + E` with x in normalised units.
 pub fn law_text(m: &MetricAnalysis, two: bool) -> String {
-    let fit = if two { &m.two_term } else { &m.single };
-    let mut s = String::new();
-    for t in &fit.law.terms {
-        s.push_str(&format!("{}/x^{:.4} + ", short(t.c), t.alpha));
-    }
-    s.push_str(&short(fit.law.e));
-    s
+    law_written(m, two, short, |a| format!("{a:.4}"))
 }
 
-/// A law as the figures print it: three significant digits,
-/// `C₁/x^α₁ + C₂/x^α₂ + E` with x in normalised units.
+/// A law as the figures print it: three significant digits
+/// ([`crate::io::fmt_sig`]), `C₁/x^α₁ + C₂/x^α₂ + E` with x in normalised
+/// units.
 fn law_figure_text(m: &MetricAnalysis, two: bool) -> String {
+    let g = |v: f64| crate::io::fmt_sig(v, 3);
+    law_written(m, two, g, g)
+}
+
+/// The law `C₁/x^α₁ + C₂/x^α₂ + E` with the coefficients and E written by
+/// `coef`, the exponents by `exponent`.
+fn law_written(
+    m: &MetricAnalysis,
+    two: bool,
+    coef: impl Fn(f64) -> String,
+    exponent: impl Fn(f64) -> String,
+) -> String {
     let fit = if two { &m.two_term } else { &m.single };
-    let g = |v: f64| {
-        crate::plots::tick_label(crate::plots::axes::round_to_tick(
-            format!("{v:.2e}").parse().unwrap_or(v),
-        ))
-    };
     let mut s = String::new();
     for t in &fit.law.terms {
-        s.push_str(&format!("{}/x^{} + ", g(t.c), g(t.alpha)));
+        s.push_str(&format!("{}/x^{} + ", coef(t.c), exponent(t.alpha)));
     }
-    s.push_str(&g(fit.law.e));
+    s.push_str(&coef(fit.law.e));
     s
 }
 
