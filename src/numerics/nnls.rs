@@ -237,3 +237,91 @@ pub fn nnls<T: RealField>(
         passive,
     })
 }
+
+/// NNLS on the first `k` (2 or 3) columns of a problem given by its normal
+/// equations `G c = h` and `ll = bᵀb`: every support is solved (Cramer's
+/// rule with the adjugate of the symmetric G) and the feasible one of least
+/// RSS `ll − c_Sᵀh_S` kept (c = 0, RSS = ll, when none is). The full
+/// support comes first: feasible, it is the unconstrained minimum and the
+/// enumeration stops. Returns the RSS and c (zero off the support). No
+/// allocation: the variable-projection grids call it per cell. Forming G
+/// squares the condition number, harmless where it ranks grid cells and
+/// seeds a local fit (checked against [`nnls`] in
+/// `power_law::profile_nnls_from_the_gram_sums_matches_lawson_hanson`).
+pub fn gram_nnls<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T, k: usize) -> (T, [T; 3]) {
+    let full: &[usize] = if k >= 3 { &[0, 1, 2] } else { &[0, 1] };
+    if let Some(s) = gram_support(g, h, ll, full) {
+        return s;
+    }
+    let mut best = (ll.clone(), [T::zero(), T::zero(), T::zero()]);
+    for idx in [&[0][..], &[1], &[2], &[0, 1], &[0, 2], &[1, 2]] {
+        if idx.len() >= full.len() || idx.iter().any(|&j| j >= full.len()) {
+            continue;
+        }
+        if let Some(s) = gram_support(g, h, ll, idx) {
+            if s.0 < best.0 {
+                best = s;
+            }
+        }
+    }
+    best
+}
+
+/// The least-squares solution of `G c = h` on the support `idx` and its
+/// RSS `ll − c_Sᵀh_S` (at the support's normal equations
+/// `LᵀL − 2cᵀh + cᵀGc = LᵀL − cᵀh`), if strictly positive; `None` otherwise.
+fn gram_support<T: RealField>(
+    g: &[[T; 3]; 3],
+    h: &[T; 3],
+    ll: &T,
+    idx: &[usize],
+) -> Option<(T, [T; 3])> {
+    let mut c: [T; 3] = [T::zero(), T::zero(), T::zero()];
+    match *idx {
+        [p] => {
+            let a = g[p][p].clone();
+            if a <= T::zero() {
+                return None;
+            }
+            c[p] = h[p].clone() / a;
+        }
+        [p, q] => {
+            let det = g[p][p].clone() * g[q][q].clone() - g[p][q].clone() * g[q][p].clone();
+            if det <= T::zero() {
+                return None;
+            }
+            c[p] = (h[p].clone() * g[q][q].clone() - g[p][q].clone() * h[q].clone()) / det.clone();
+            c[q] = (g[p][p].clone() * h[q].clone() - g[q][p].clone() * h[p].clone()) / det;
+        }
+        _ => {
+            let cof = |r1: usize, r2: usize, k1: usize, k2: usize| {
+                g[r1][k1].clone() * g[r2][k2].clone() - g[r1][k2].clone() * g[r2][k1].clone()
+            };
+            let adj = [
+                [cof(1, 2, 1, 2), -cof(0, 2, 1, 2), cof(0, 1, 1, 2)],
+                [-cof(1, 2, 0, 2), cof(0, 2, 0, 2), -cof(0, 1, 0, 2)],
+                [cof(1, 2, 0, 1), -cof(0, 2, 0, 1), cof(0, 1, 0, 1)],
+            ];
+            let det = g[0][0].clone() * adj[0][0].clone()
+                + g[0][1].clone() * adj[1][0].clone()
+                + g[0][2].clone() * adj[2][0].clone();
+            if det <= T::zero() {
+                return None;
+            }
+            for (r, row) in adj.iter().enumerate() {
+                c[r] = (row[0].clone() * h[0].clone()
+                    + row[1].clone() * h[1].clone()
+                    + row[2].clone() * h[2].clone())
+                    / det.clone();
+            }
+        }
+    }
+    let mut rss = ll.clone();
+    for &j in idx {
+        if !(c[j].is_finite() && c[j] > T::zero()) {
+            return None;
+        }
+        rss -= c[j].clone() * h[j].clone();
+    }
+    Some((rss, c))
+}

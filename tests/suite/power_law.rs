@@ -395,7 +395,7 @@ fn certificate_reports_a_local_minimum_when_the_fit_stops_early() {
 #[test]
 fn profile_nnls_from_the_gram_sums_matches_lawson_hanson() {
     use nalgebra::{DMatrix, DVector};
-    use scaling_laws::fitters::power_law::global::gram_nnls;
+    use scaling_laws::numerics::nnls::gram_nnls;
     let d = two_basin_data();
     let pairs = [
         (1.9, 0.15),
@@ -422,7 +422,7 @@ fn profile_nnls_from_the_gram_sums_matches_lawson_hanson() {
             [g[(1, 0)], g[(1, 1)], g[(1, 2)]],
             [g[(2, 0)], g[(2, 1)], g[(2, 2)]],
         ];
-        let (rss, c) = gram_nnls(&gm, &[h[0], h[1], h[2]], n as f64, 3);
+        let (rss, c) = gram_nnls(&gm, &[h[0], h[1], h[2]], &(n as f64), 3);
         let rss_lh = (&b - &a * &lh.x).norm_squared();
         assert!(
             (rss - rss_lh).abs() <= 1e-8 * (1.0 + rss_lh),

@@ -13,6 +13,7 @@
 
 use super::{huber_delta, ln_prediction, objective, PowerLawData, RestartOutcome};
 use crate::models::power_law::PowerLawForm;
+use crate::numerics::nnls::gram_nnls;
 
 /// The grid covers exponents with |α|·ln(x_max/x_min) ≤ this: a term over
 /// the data changes by at most e^64 (proofs/12 §12.9).
@@ -98,68 +99,6 @@ fn ln_x_range(data: &PowerLawData<f64>) -> (f64, f64) {
     )
 }
 
-/// The weighted NNLS solution from the normal equations `G c = h` on the
-/// first `k` columns (k = 2 or 3): every support is solved (Cramer's rule)
-/// and the feasible one of least RSS `ll − cᵀh` kept (c = 0 when none).
-/// Used per grid cell: no allocation.
-pub fn gram_nnls(g: &[[f64; 3]; 3], h: &[f64; 3], ll: f64, k: usize) -> (f64, [f64; 3]) {
-    let mut best = (ll, [0.0; 3]);
-    let full: &[usize] = if k == 3 { &[0, 1, 2] } else { &[0, 1] };
-    let supports: [&[usize]; 6] = [&[0], &[1], &[2], &[0, 1], &[0, 2], &[1, 2]];
-    // The full support first: feasible, it is the unconstrained minimum.
-    if let Some(s) = support(g, h, ll, full) {
-        return s;
-    }
-    for idx in supports.iter().filter(|s| s.iter().all(|&j| j < k)) {
-        if let Some(s) = support(g, h, ll, idx) {
-            if s.0 < best.0 {
-                best = s;
-            }
-        }
-    }
-    best
-}
-
-fn support(g: &[[f64; 3]; 3], h: &[f64; 3], ll: f64, idx: &[usize]) -> Option<(f64, [f64; 3])> {
-    let mut c = [0.0; 3];
-    match *idx {
-        [p] => c[p] = h[p] / g[p][p],
-        [p, q] => {
-            let det = g[p][p] * g[q][q] - g[p][q] * g[q][p];
-            if det <= 0.0 {
-                return None;
-            }
-            c[p] = (h[p] * g[q][q] - g[p][q] * h[q]) / det;
-            c[q] = (g[p][p] * h[q] - g[q][p] * h[p]) / det;
-        }
-        _ => {
-            let cof = |r1: usize, r2: usize, k1: usize, k2: usize| {
-                g[r1][k1] * g[r2][k2] - g[r1][k2] * g[r2][k1]
-            };
-            let adj = [
-                [cof(1, 2, 1, 2), -cof(0, 2, 1, 2), cof(0, 1, 1, 2)],
-                [-cof(1, 2, 0, 2), cof(0, 2, 0, 2), -cof(0, 1, 0, 2)],
-                [cof(1, 2, 0, 1), -cof(0, 2, 0, 1), cof(0, 1, 0, 1)],
-            ];
-            let det = g[0][0] * adj[0][0] + g[0][1] * adj[1][0] + g[0][2] * adj[2][0];
-            if det <= 0.0 {
-                return None;
-            }
-            for (r, row) in adj.iter().enumerate() {
-                c[r] = (row[0] * h[0] + row[1] * h[1] + row[2] * h[2]) / det;
-            }
-        }
-    }
-    let mut rss = ll;
-    for &j in idx {
-        if !(c[j].is_finite() && c[j] > 0.0) {
-            return None;
-        }
-        rss -= c[j] * h[j];
-    }
-    Some((rss, c))
-}
-
 /// The columns of the weighted design for every grid exponent:
 /// `u_i(α) = exp(−α(ln x_i − m))/L_i` (m the midpoint of ln x, so that
 /// |α(ln x − m)| ≤ span/2), column after column.
@@ -214,7 +153,7 @@ fn profile_table(
             .iter()
             .map(|s| {
                 let gm = [[g00, s[0], 0.0], [s[0], s[1], 0.0], [0.0, 0.0, 0.0]];
-                gram_nnls(&gm, &[h0, s[2], 0.0], ll, 2)
+                gram_nnls(&gm, &[h0, s[2], 0.0], &ll, 2)
             })
             .collect(),
         PowerLawForm::TwoTerm => {
@@ -228,7 +167,7 @@ fn profile_table(
                         [si[0], si[1], cross],
                         [sj[0], cross, sj[1]],
                     ];
-                    table[i * g + j] = gram_nnls(&gm, &[h0, si[2], sj[2]], ll, 3);
+                    table[i * g + j] = gram_nnls(&gm, &[h0, si[2], sj[2]], &ll, 3);
                 }
             }
             table

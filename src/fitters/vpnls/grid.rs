@@ -43,84 +43,6 @@ fn column<T: RealField>(
     ColumnSums { sum, sq, dot_l }
 }
 
-/// The RSS `LᵀL − c_Sᵀh_S` of the least-squares solution on the support
-/// `idx` of the normal equations `G c = h`, if that solution is strictly
-/// positive (feasible); `None` otherwise. No allocation: this runs per grid cell.
-fn support_rss<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T, idx: &[usize]) -> Option<T> {
-    let mut c: [T; 3] = [T::zero(), T::zero(), T::zero()];
-    match *idx {
-        [p] => {
-            let a = g[p][p].clone();
-            if a <= T::zero() {
-                return None;
-            }
-            c[0] = h[p].clone() / a;
-        }
-        [p, q] => {
-            let det = g[p][p].clone() * g[q][q].clone() - g[p][q].clone() * g[q][p].clone();
-            if det <= T::zero() {
-                return None;
-            }
-            c[0] = (h[p].clone() * g[q][q].clone() - g[p][q].clone() * h[q].clone()) / det.clone();
-            c[1] = (g[p][p].clone() * h[q].clone() - g[q][p].clone() * h[p].clone()) / det;
-        }
-        _ => {
-            // Cramer's rule with the adjugate of the symmetric G (as the 2×2
-            // case above): no pivoting or allocation in the per-cell loop.
-            let cof = |r1: usize, r2: usize, k1: usize, k2: usize| {
-                g[r1][k1].clone() * g[r2][k2].clone() - g[r1][k2].clone() * g[r2][k1].clone()
-            };
-            let adj = [
-                [cof(1, 2, 1, 2), -cof(0, 2, 1, 2), cof(0, 1, 1, 2)],
-                [-cof(1, 2, 0, 2), cof(0, 2, 0, 2), -cof(0, 1, 0, 2)],
-                [cof(1, 2, 0, 1), -cof(0, 2, 0, 1), cof(0, 1, 0, 1)],
-            ];
-            let det = g[0][0].clone() * adj[0][0].clone()
-                + g[0][1].clone() * adj[1][0].clone()
-                + g[0][2].clone() * adj[2][0].clone();
-            if det <= T::zero() {
-                return None;
-            }
-            for (r, row) in adj.iter().enumerate() {
-                c[r] = (row[0].clone() * h[0].clone()
-                    + row[1].clone() * h[1].clone()
-                    + row[2].clone() * h[2].clone())
-                    / det.clone();
-            }
-        }
-    }
-    let mut rss = ll.clone();
-    for (v, &k) in c.iter().zip(idx) {
-        if !(v.is_finite() && *v > T::zero()) {
-            return None;
-        }
-        // RSS = LᵀL − 2cᵀh + cᵀGc = LᵀL − cᵀh at the subset's normal equations.
-        rss -= v.clone() * h[k].clone();
-    }
-    Some(rss)
-}
-
-/// The NNLS residual sum of squares from the 3×3 normal equations `G c = h`
-/// by enumerating the non-empty supports (the optimum is the feasible
-/// support solution of least RSS). The full support comes first: when its
-/// solution is feasible it is the unconstrained minimum, so no other support
-/// can do better and the enumeration stops. Used only to rank grid cells:
-/// forming G squares the condition number, which is harmless for ranking.
-fn gram_nnls_rss<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T) -> T {
-    if let Some(rss) = support_rss(g, h, ll, &[0, 1, 2]) {
-        return rss;
-    }
-    let mut best = ll.clone(); // c = 0
-    for idx in [&[0][..], &[1], &[2], &[0, 1], &[0, 2], &[1, 2]] {
-        if let Some(rss) = support_rss(g, h, ll, idx) {
-            if rss < best {
-                best = rss;
-            }
-        }
-    }
-    best
-}
-
 /// Data size from which the grid's columns and Gram sums are spread over
 /// rayon's threads ([`VpnlsParams::parallel_grid_points`]); smaller fits stay
 /// single-threaded. Set from `cargo bench --bench fitters -- vpnls_large`
@@ -233,7 +155,7 @@ fn grid_table<T: RealField>(data: &SurfaceData<T>, grid: &[T], parallel_from: us
                 [ys.sum.clone(), s, ys.sq.clone()],
             ];
             let h = [sum_l.clone(), xs.dot_l.clone(), ys.dot_l.clone()];
-            table.push(gram_nnls_rss(&gram, &h, &ll));
+            table.push(crate::numerics::nnls::gram_nnls(&gram, &h, &ll, 3).0);
         }
     }
     table
