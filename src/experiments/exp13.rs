@@ -186,11 +186,16 @@ pub struct ErrorStats {
 
 impl ErrorStats {
     /// The interval |bias| ± 2 standard errors (sd/√n over `n` estimates);
-    /// a low end at or below 0 is NaN (the bias is not told from 0).
+    /// (NaN, NaN) when its low end is at or below 0 (the bias is not told
+    /// from 0).
     pub fn abs_bias_band(&self, n: usize) -> (f64, f64) {
         let se = self.sd / (n.max(1) as f64).sqrt();
         let (lo, hi) = (self.bias.abs() - 2.0 * se, self.bias.abs() + 2.0 * se);
-        (if lo > 0.0 { lo } else { f64::NAN }, hi)
+        if lo > 0.0 {
+            (lo, hi)
+        } else {
+            (f64::NAN, f64::NAN)
+        }
     }
 
     fn of(errors: &[f64]) -> Self {
@@ -647,13 +652,6 @@ impl Exp13Result {
                     let bands: Vec<(f64, f64)> = sel
                         .iter()
                         .map(|r| st(r).abs_bias_band(r.repeats - r.failed))
-                        .map(|b| {
-                            if b.0.is_finite() {
-                                b
-                            } else {
-                                (f64::NAN, f64::NAN)
-                            }
-                        })
                         .collect();
                     series.push(
                         Series::line(

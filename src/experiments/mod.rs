@@ -154,14 +154,19 @@ pub struct ExperimentFiles {
     pub report: String,
 }
 
-/// The geometric mean of the finite values, each floored at `floor` first
-/// (an exact zero would send the mean to zero); NaN when none is finite.
-pub fn geometric_mean(values: &[f64], floor: f64) -> f64 {
-    let logs: Vec<f64> = values
+/// The logarithms of the finite values, each floored at `floor` first.
+fn floored_logs(values: &[f64], floor: f64) -> Vec<f64> {
+    values
         .iter()
         .filter(|x| x.is_finite())
         .map(|x| x.max(floor).ln())
-        .collect();
+        .collect()
+}
+
+/// The geometric mean of the finite values, each floored at `floor` first
+/// (an exact zero would send the mean to zero); NaN when none is finite.
+pub fn geometric_mean(values: &[f64], floor: f64) -> f64 {
+    let logs = floored_logs(values, floor);
     if logs.is_empty() {
         return f64::NAN;
     }
@@ -174,11 +179,7 @@ pub fn geometric_mean(values: &[f64], floor: f64) -> f64 {
 /// [`geometric_mean`]): ±2 standard errors of the mean log error. (NaN, NaN)
 /// with fewer than 2 finite values.
 pub fn geometric_mean_band(values: &[f64], floor: f64) -> (f64, f64) {
-    let logs: Vec<f64> = values
-        .iter()
-        .filter(|x| x.is_finite())
-        .map(|x| x.max(floor).ln())
-        .collect();
+    let logs = floored_logs(values, floor);
     let n = logs.len();
     if n < 2 {
         return (f64::NAN, f64::NAN);

@@ -5,9 +5,10 @@
 //! (`plots::band_runs`), and Experiment 13's shared cell key keeping its
 //! CSV columns.
 
+use crate::experiments::exp7_small;
 use scaling_laws::experiments::exp10::{run_exp10, Exp10Config};
 use scaling_laws::experiments::exp13::{run_exp13, Exp13Cell, Exp13Config};
-use scaling_laws::experiments::exp7::{run_exp7, Exp7Config, NoisyConfig};
+use scaling_laws::experiments::exp7::run_exp7;
 use scaling_laws::experiments::{geometric_mean, geometric_mean_band, ERROR_FLOOR};
 use scaling_laws::io::fmt_sig;
 use scaling_laws::plots::band_runs;
@@ -119,21 +120,6 @@ fn band_runs_split_at_gaps() {
     assert_eq!(runs[2], vec![(6.0, 0.5, 2.0)]);
     // On a linear axis x = 0 is a point like any other.
     assert_eq!(band_runs(&pts, &band, false).len(), 2);
-}
-
-fn exp7_small(repeats: usize) -> Exp7Config {
-    let mut c = Exp7Config {
-        points: vec![3, 5],
-        ..Exp7Config::default()
-    };
-    c.noisy = Some(NoisyConfig {
-        sigmas: vec![0.05],
-        budget_counts: vec![3],
-        points: vec![4, 16],
-        repeats,
-        ..c.noisy.clone().unwrap()
-    });
-    c
 }
 
 /// Experiment 7's noisy figure: every method's geometric-mean line carries

@@ -65,7 +65,10 @@ fn exp5_counts_the_grid_methods_answers_as_grid_points_not_convergences() {
     assert!(csv.header.iter().any(|h| h == "grid_points"));
 }
 
-fn exp7_small(repeats: usize) -> Exp7Config {
+/// Experiment 7 on a small grid (noise-free points 3, 5, 15; one σ, three
+/// budgets, 4 and 16 points, `repeats` draws): shared with
+/// `experiment_figures`.
+pub(crate) fn exp7_small(repeats: usize) -> Exp7Config {
     let mut c = Exp7Config {
         points: vec![3, 5, 15],
         ..Exp7Config::default()

@@ -35,7 +35,7 @@ pub fn json_of(args: &[&str]) -> serde_json::Value {
 
 /// Check the result `(status, stdout, stderr)` of running `args` as a
 /// refusal of bad input: exit status 2, no panic, every needle in the
-/// message. Returns the message.
+/// message, nothing on stdout (no partial answer). Returns the message.
 pub fn assert_refused(
     args: &[&str],
     (code, out, err): (Option<i32>, String, String),
@@ -43,6 +43,7 @@ pub fn assert_refused(
 ) -> String {
     assert_eq!(code, Some(2), "{args:?} should exit 2: {err}\n{out}");
     assert!(!err.contains("panicked"), "{args:?}: {err}");
+    assert!(out.is_empty(), "{args:?} printed {out}");
     for n in needles {
         assert!(err.contains(n), "{args:?}: {err} lacks {n:?}");
     }
