@@ -360,6 +360,20 @@ fn design_points<T: RealField>(
     out
 }
 
+/// The surface-fit Jacobian row at (ln N, ln D) over (E, ln A, ln B, α, β)
+/// (eq. 19.9): `[1, A N^−α, B D^−β, −A N^−α ln N, −B D^−β ln D]`.
+pub(crate) fn jacobian_row<T: RealField>(s: &LossSurface<T>, ln_n: &T, ln_d: &T) -> [T; 5] {
+    let ta = s.a().clone() * (-s.alpha().clone() * ln_n.clone()).exp();
+    let tb = s.b().clone() * (-s.beta().clone() * ln_d.clone()).exp();
+    [
+        T::one(),
+        ta.clone(),
+        tb.clone(),
+        -ta * ln_n.clone(),
+        -tb * ln_d.clone(),
+    ]
+}
+
 /// VPNLS and Approach 3: least squares on L over θ = (E, ln A, ln B, α, β);
 /// Cov θ̂ = σ²(JᵀJ)⁻¹ with J_i = (1, A N^−α, B D^−β, −A N^−α ln N,
 /// −B D^−β ln D) (eq. 19.10), and ln N*(C) = [ln(α/β) + ln A − ln B]/(α+β)
@@ -371,7 +385,7 @@ fn surface_fit<T: RealField>(
     target: &T,
     method: &'static str,
 ) -> Result<ExpectedError<T>, DesignError> {
-    let [_, a, b, alpha, beta] = surface.parameters();
+    let [_, _, _, alpha, beta] = surface.parameters();
     let ln10 = T::ln_10();
     let six = int::<T>(6);
     let pts = design_points(surface, design);
@@ -379,9 +393,7 @@ fn surface_fit<T: RealField>(
     for (k, x) in &pts {
         let ln_n = x.clone() * ln10.clone();
         let ln_d = (design.budgets[*k].clone() / six.clone()).ln() - ln_n.clone();
-        let ta = a.clone() * (-alpha.clone() * ln_n.clone()).exp();
-        let tb = b.clone() * (-beta.clone() * ln_d.clone()).exp();
-        let j = [T::one(), ta.clone(), tb.clone(), -ta * ln_n, -tb * ln_d];
+        let j = jacobian_row(surface, &ln_n, &ln_d);
         for r in 0..5 {
             for q in 0..5 {
                 m[(r, q)] += j[r].clone() * j[q].clone();

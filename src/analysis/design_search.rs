@@ -149,20 +149,9 @@ pub struct Suggestion<T> {
     pub reduction_per_flop: T,
 }
 
-/// The surface-fit Jacobian row at (N, D) over (E, ln A, ln B, α, β)
-/// (eq. 19.9).
+/// The surface-fit Jacobian row at (N, D) ([`super::design::jacobian_row`]).
 fn jacobian_row<T: RealField>(s: &LossSurface<T>, n: &T, d: &T) -> DVector<T> {
-    let ln_n = n.clone().ln();
-    let ln_d = d.clone().ln();
-    let ta = s.a().clone() * (-s.alpha().clone() * ln_n.clone()).exp();
-    let tb = s.b().clone() * (-s.beta().clone() * ln_d.clone()).exp();
-    DVector::from_vec(vec![
-        T::one(),
-        ta.clone(),
-        tb.clone(),
-        -ta * ln_n,
-        -tb * ln_d,
-    ])
+    DVector::from_vec(super::design::jacobian_row(s, &n.clone().ln(), &d.clone().ln()).to_vec())
 }
 
 /// σ²·gᵀ(JᵀJ)⁻¹g: the first-order Var ln N̂*(C_t) of the surface fit

@@ -274,9 +274,10 @@ pub struct Certificate {
     pub tolerance: f64,
     /// `value − profile_best` (negative when the fit is below it).
     pub gap: f64,
-    /// Whether the global stage ran: the first local fit ended above
-    /// `profile_best + tolerance`, and the local optimiser was started again
-    /// from the profile's best basins.
+    /// Whether the global stage ran: the local optimiser was started again
+    /// from the profile's best basins (always, for a fitter whose default
+    /// global stage polishes every basin; otherwise because the first local
+    /// fit ended above `profile_best + tolerance`).
     pub global_stage: bool,
 }
 

@@ -11,7 +11,9 @@
 //! restarts unless asked for ([`PowerLawFitParams::restarts_single`]).
 //!
 //! The reproduction of the "dark matter" analysis (issue 9) uses the
-//! reference's starts and restart counts ([`PowerLawFitParams::default`]).
+//! reference's base start; the reference's 10 jittered restarts are an
+//! option (`restarts_two_term`), not the default: the global stage makes
+//! them unnecessary ([`PowerLawFitParams::default`]).
 //!
 //! ## References
 //! - \[H64\] P. J. Huber, *Robust estimation of a location parameter*,
@@ -673,31 +675,6 @@ pub fn fit_power_law_newton_from(
     fit_from_with(data, form, starts, params, newton::run_newton)
 }
 
-/// The single law then the two-term law as [`fit_single_and_two_term`]
-/// (the base start, jittered restarts if asked, the nested start and the
-/// global stage), each start run by damped Newton
-/// ([`fit_power_law_newton_from`]).
-///
-/// # Errors
-/// As [`fit_power_law_from`].
-pub fn fit_single_and_two_term_newton(
-    data: &PowerLawData<f64>,
-    params: &PowerLawFitParams,
-) -> Result<(PowerLawFit, PowerLawFit), PowerLawError> {
-    let single = fit_power_law_newton_from(
-        data,
-        PowerLawForm::Single,
-        &fixed_starts(PowerLawForm::Single, params),
-        params,
-    )?;
-    let mut starts = fixed_starts(PowerLawForm::TwoTerm, params);
-    if params.nested_start {
-        starts.push(nested_start(data, &single.theta));
-    }
-    let two = fit_power_law_newton_from(data, PowerLawForm::TwoTerm, &starts, params)?;
-    Ok((single, two))
-}
-
 fn fit_from_with(
     data: &PowerLawData<f64>,
     form: PowerLawForm,
@@ -893,7 +870,7 @@ pub fn fit_power_law(
 /// (with `params.nested_start`) the nested start from the single fit, so
 /// that `two.objective ≤ single.objective` (proofs/12 §12.3); both with
 /// the global stage and certificate (§12.10), every run by damped Newton
-/// (§12.8).
+/// (§12.8, [`fit_power_law_newton_from`]).
 ///
 /// # Errors
 /// As [`fit_power_law_from`].
@@ -901,7 +878,18 @@ pub fn fit_single_and_two_term(
     data: &PowerLawData<f64>,
     params: &PowerLawFitParams,
 ) -> Result<(PowerLawFit, PowerLawFit), PowerLawError> {
-    fit_single_and_two_term_newton(data, params)
+    let single = fit_power_law_newton_from(
+        data,
+        PowerLawForm::Single,
+        &fixed_starts(PowerLawForm::Single, params),
+        params,
+    )?;
+    let mut starts = fixed_starts(PowerLawForm::TwoTerm, params);
+    if params.nested_start {
+        starts.push(nested_start(data, &single.theta));
+    }
+    let two = fit_power_law_newton_from(data, PowerLawForm::TwoTerm, &starts, params)?;
+    Ok((single, two))
 }
 
 /// `F` evaluated at `theta` in precision `T` from f64 data (for the

@@ -3,8 +3,8 @@
 
 use crate::analysis::bootstrap::{percentile_interval, resample_indices, run_replicates};
 use crate::fitters::power_law::{
-    fit_power_law_newton_from, fit_single_and_two_term_newton, nested_start, GlobalStage,
-    PowerLawData, PowerLawError, PowerLawFit, PowerLawFitParams,
+    fit_power_law_newton_from, fit_single_and_two_term, nested_start, GlobalStage, PowerLawData,
+    PowerLawError, PowerLawFit, PowerLawFitParams,
 };
 use crate::models::power_law::PowerLawForm;
 use crate::progress::{Progress, Silent, Tick};
@@ -214,7 +214,7 @@ pub(crate) fn cross_validated_rmse_with(
         let pick = |v: &[f64], idx: &[usize]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
         let data =
             PowerLawData::<f64>::new(&pick(&column.x, &train), &pick(loss, &train), column.scale)?;
-        let (single, two) = fit_single_and_two_term_newton(&data, &params.fit)?;
+        let (single, two) = fit_single_and_two_term(&data, &params.fit)?;
         for &i in &test {
             let e1 = loss[i] - single.predict(column.x[i]);
             let e2 = loss[i] - two.predict(column.x[i]);

@@ -96,12 +96,13 @@ fn isoflop_figure(studies: &[ResidualStudy], adjusted: bool) -> Figure {
         })
         .collect();
     let (rows, cols) = grid(panels.len());
+    let d = if adjusted {
+        "C/(k·N), k fitted per budget (proofs/14 §14.3)"
+    } else {
+        "C/(6N)"
+    };
     let mut fig = Figure::new(
-        if adjusted {
-            format!("Experiment 12: IsoFLOP curves with the Approach 3 (log-loss) fit drawn at D = C/(k·N), k fitted per budget (proofs/14 §14.3); a colour per budget (past {MAX_DISTINCT_BUDGETS} budgets a dark-to-light ramp along C), black dots the fitted optima")
-        } else {
-            format!("Experiment 12: IsoFLOP curves with the Approach 3 (log-loss) fit drawn at D = C/(6N); a colour per budget (past {MAX_DISTINCT_BUDGETS} budgets a dark-to-light ramp along C), black dots the fitted optima")
-        },
+        format!("Experiment 12: IsoFLOP curves with the Approach 3 (log-loss) fit drawn at D = {d}; a colour per budget (past {MAX_DISTINCT_BUDGETS} budgets a dark-to-light ramp along C), black dots the fitted optima"),
         rows,
         cols,
         panels,
