@@ -598,3 +598,65 @@ fn newton_fits_reach_the_bfgs_objective() {
         }
     }
 }
+
+/// The profile's candidates (proofs/12 §12.9) carry the weighted NNLS of
+/// their node: each one's RSS equals Lawson–Hanson's on the weighted design
+/// `[1, x^−α₁, x^−α₂]/L` at its exponents, and its coefficients, converted
+/// back from the table's centred columns (ln C = ln c + α·m), equal
+/// Lawson–Hanson's where they are positive: the centring, the sums' layout
+/// and the back-conversion of `profile_candidates`, not only the 3×3 solve.
+#[test]
+fn profile_candidates_carry_the_nnls_of_their_node() {
+    use nalgebra::{DMatrix, DVector};
+    use scaling_laws::fitters::power_law::profile_candidates;
+    let d = two_basin_data();
+    let n = d.len();
+    // The columns centred at the midpoint m of ln x (as the table's; a
+    // plain x^−α column at α = −9 is too badly scaled for Lawson–Hanson).
+    let ln_x: Vec<f64> = d.x().iter().map(|x| x.ln()).collect();
+    let lo = ln_x.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = ln_x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let m = 0.5 * (lo + hi);
+    let candidates = profile_candidates(&d, PowerLawForm::TwoTerm, 3);
+    assert!(!candidates.is_empty());
+    for c in &candidates {
+        let (a1, a2) = (c.theta[1], c.theta[3]);
+        let a = DMatrix::from_fn(n, 3, |i, j| {
+            let col = [
+                1.0,
+                (-a1 * (ln_x[i] - m)).exp(),
+                (-a2 * (ln_x[i] - m)).exp(),
+            ][j];
+            col / d.loss()[i]
+        });
+        // Columns scaled to unit norm (a positive scaling changes neither
+        // the feasible set nor the RSS; at α = −9 a column spans e^40).
+        let norms: Vec<f64> = (0..3).map(|j| a.column(j).norm()).collect();
+        let scaled = DMatrix::from_fn(n, 3, |i, j| a[(i, j)] / norms[j]);
+        let b = DVector::from_element(n, 1.0);
+        let lh = nnls(&scaled, &b, &NnlsParams::default()).unwrap();
+        let rss_lh = (&b - &scaled * &lh.x).norm_squared();
+        let x: Vec<f64> = (0..3).map(|j| lh.x[j] / norms[j]).collect();
+        let largest = x.iter().copied().fold(0.0, f64::max);
+        assert!(
+            (c.rss - rss_lh).abs() <= 1e-8 * (1.0 + rss_lh),
+            "({a1}, {a2}): {} vs {rss_lh}",
+            c.rss
+        );
+        // ln C = ln c + α·m back from the centred columns.
+        for (k, ln) in [
+            (0, c.theta[4]),
+            (1, c.theta[0] - a1 * m),
+            (2, c.theta[2] - a2 * m),
+        ] {
+            if lh.x[k] > 1e-6 * lh.x.amax() {
+                let v = ln.exp();
+                assert!(
+                    (v - x[k]).abs() <= 1e-6 * x[k],
+                    "({a1}, {a2}) coefficient {k}: {v} vs {} (largest {largest})",
+                    x[k]
+                );
+            }
+        }
+    }
+}
