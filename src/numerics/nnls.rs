@@ -248,6 +248,7 @@ pub fn nnls<T: RealField>(
 /// squares the condition number, harmless where it ranks grid cells and
 /// seeds a local fit (checked against [`nnls`] in
 /// `power_law::profile_nnls_from_the_gram_sums_matches_lawson_hanson`).
+#[inline]
 pub fn gram_nnls<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T, k: usize) -> (T, [T; 3]) {
     let full: &[usize] = if k >= 3 { &[0, 1, 2] } else { &[0, 1] };
     if let Some(s) = gram_support(g, h, ll, full) {
@@ -270,6 +271,7 @@ pub fn gram_nnls<T: RealField>(g: &[[T; 3]; 3], h: &[T; 3], ll: &T, k: usize) ->
 /// The least-squares solution of `G c = h` on the support `idx` and its
 /// RSS `ll − c_Sᵀh_S` (at the support's normal equations
 /// `LᵀL − 2cᵀh + cᵀGc = LᵀL − cᵀh`), if strictly positive; `None` otherwise.
+#[inline]
 fn gram_support<T: RealField>(
     g: &[[T; 3]; 3],
     h: &[T; 3],
